@@ -1,0 +1,44 @@
+# Outil partagé du contrat de ville — commandes de base (voir README.md)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run setup test lint bench worker
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_territories
+	$(MANAGE) load_contract
+	$(MANAGE) import_qpv --if-available
+	$(MANAGE) ensure_admin
+
+run: setup
+	@echo "Démarrage du travailleur de tâches et du serveur sur http://$(HOST):$(PORT)"
+	@$(MANAGE) db_worker --queue-name default & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: install
+	$(MANAGE) db_worker
+
+test: install
+	CDVS_ENV=test $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	CDVS_ENV=test $(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContractConfig(AppConfig):
+    name = "cdvs.contract"
+    label = "contract"

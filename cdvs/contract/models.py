@@ -1,0 +1,178 @@
+"""The contract's strategic frame: enjeux -> ambitions -> objectifs opérationnels ->
+pistes d'actions and actions existantes, at the EPCI scale and in each volet communal."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cdvs.core.models import Seeded, SoftDeletable
+
+
+class Contract(Seeded, SoftDeletable):
+    name = models.CharField("nom", max_length=255)
+    epci = models.ForeignKey(
+        "territories.Territory", verbose_name="EPCI", on_delete=models.PROTECT, related_name="+"
+    )
+    start_year = models.PositiveSmallIntegerField("début")
+    end_year = models.PositiveSmallIntegerField("fin")
+    adopted = models.TextField("adoption", blank=True)
+    source = models.CharField("source", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "contrat"
+
+    def __str__(self):
+        return self.name
+
+
+class LocalSection(Seeded, SoftDeletable):
+    """Volet communal: how a commune declines the contract."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="sections")
+    commune = models.ForeignKey(
+        "territories.Territory", on_delete=models.PROTECT, related_name="local_sections"
+    )
+    name = models.CharField("nom", max_length=255)
+    adopted = models.TextField("adoption", blank=True)
+    shared_tool = models.TextField("outil partagé (§2.4)", blank=True)
+    source = models.CharField("source", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "volet communal"
+        verbose_name_plural = "volets communaux"
+
+    def __str__(self):
+        return self.name
+
+
+class Enjeu(Seeded, SoftDeletable):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="enjeux")
+    number = models.PositiveSmallIntegerField("numéro")
+    title = models.TextField("intitulé")
+    partners = models.JSONField("partenaires", default=list, blank=True)
+    npru_focus = models.TextField("focus sur les sites NPRU", blank=True)
+    source = models.CharField("source", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "enjeu"
+        ordering = ["contract", "number"]
+
+    def __str__(self):
+        return f"Enjeu {self.number} : {self.title}"
+
+
+class LocalEnjeu(Seeded, SoftDeletable):
+    """An enjeu as worded and staffed in a volet communal."""
+
+    section = models.ForeignKey(LocalSection, on_delete=models.CASCADE, related_name="enjeux")
+    enjeu = models.ForeignKey(Enjeu, on_delete=models.CASCADE, related_name="local_versions")
+    title = models.TextField("intitulé local")
+    partners = models.JSONField("partenaires", default=list, blank=True)
+    note = models.TextField("note", blank=True)
+    source = models.CharField("source", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "enjeu du volet communal"
+        verbose_name_plural = "enjeux du volet communal"
+        ordering = ["section", "enjeu__number"]
+
+    def __str__(self):
+        return f"{self.section.commune} — enjeu {self.enjeu.number}"
+
+
+class Scale(models.TextChoices):
+    MEL_2027 = "mel_2027", "À l'échelle de la métropole d'ici 2027"
+    QPV_2030 = "qpv_2030", "À l'échelle des quartiers prioritaires d'ici 2030"
+    LOCAL = "local", "Volet communal"
+
+
+class Ambition(Seeded, SoftDeletable):
+    enjeu = models.ForeignKey(Enjeu, on_delete=models.CASCADE, related_name="ambitions")
+    local_enjeu = models.ForeignKey(
+        LocalEnjeu, null=True, blank=True, on_delete=models.CASCADE, related_name="ambitions"
+    )
+    scale = models.CharField("échelle", max_length=10, choices=Scale.choices)
+    text = models.TextField("ambition")
+    detail = models.TextField("précision", blank=True)
+    context = models.TextField("constat", blank=True)
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ambition"
+        ordering = ["enjeu__number", "scale", "position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Objective(Seeded, SoftDeletable):
+    """Objectif opérationnel; coordinators flag those prioritised locally."""
+
+    ambition = models.ForeignKey(
+        Ambition, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives"
+    )
+    enjeu = models.ForeignKey(Enjeu, on_delete=models.CASCADE, related_name="objectives")
+    text = models.TextField("objectif opérationnel")
+    is_local_priority = models.BooleanField("prioritaire localement", default=False)
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "objectif opérationnel"
+        verbose_name_plural = "objectifs opérationnels"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class LeadKind(models.TextChoices):
+    PISTE = "piste", "Piste d'action"
+    EXISTING = "existante", "Action existante"
+
+
+class ActionLead(Seeded, SoftDeletable):
+    """A piste d'action to set up or improve, or an action that already exists."""
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="leads")
+    kind = models.CharField("nature", max_length=10, choices=LeadKind.choices)
+    text = models.TextField("texte")
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "piste ou action existante"
+        verbose_name_plural = "pistes et actions existantes"
+        ordering = ["kind", "position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class GovernanceBody(Seeded, SoftDeletable):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="bodies")
+    name = models.CharField("nom", max_length=255)
+    description = models.TextField("description", blank=True)
+    position = models.PositiveIntegerField("ordre", default=0)
+    source = models.CharField("source", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "instance de gouvernance"
+        verbose_name_plural = "instances de gouvernance"
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,71 @@
+"""Building blocks shared by every app: soft deletion and seeded rows."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class LiveQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveManager(models.Manager.from_queryset(LiveQuerySet)):
+    """Default manager: hides soft-deleted rows."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeletable(models.Model):
+    """A row is never removed by the application: it goes to the trash and can come back."""
+
+    deleted_at = models.DateTimeField("supprimé le", null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="supprimé par",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = LiveManager()
+    all_objects = models.Manager.from_queryset(LiveQuerySet)()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def soft_delete(self, user=None):
+        self.deleted_at = timezone.now()
+        self.deleted_by = user
+        self.save(update_fields=["deleted_at", "deleted_by"])
+
+    def restore(self):
+        self.deleted_at = None
+        self.deleted_by = None
+        self.save(update_fields=["deleted_at", "deleted_by"])
+
+
+class Seeded(models.Model):
+    """A row that comes from a reference file of the repository.
+
+    `key` is the stable identifier given in the file; `seed_values` keeps the values as
+    last loaded, so that a reload can tell a change in the file from an edit made in
+    the application (which is never overwritten silently).
+    """
+
+    key = models.SlugField("clé", max_length=120, null=True, blank=True, unique=True)
+    seed_values = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,42 @@
+"""The areas of the product, in the order of the main navigation."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Area:
+    slug: str
+    label: str
+    url_name: str | None = None  # None: the area is announced but not built yet
+    description: str = ""
+
+    @property
+    def url(self) -> str:
+        if self.url_name:
+            return reverse(self.url_name)
+        return reverse("core:upcoming", args=[self.slug])
+
+
+AREAS = [
+    Area("contrat", "Contrat", "contract:index", "Les enjeux, ambitions et objectifs du contrat."),
+    Area("territoires", "Territoires", "territories:index", "La métropole, ses communes, ses QPV."),
+    Area("annuaire", "Annuaire", None, "Les fiches compétences et coordonnées des acteurs."),
+    Area(
+        "agenda",
+        "Agenda",
+        None,
+        "Les instances de coordination, leurs ordres du jour et comptes-rendus.",
+    ),
+    Area("documents", "Documents", None, "Comptes-rendus, actualités et appels à projets."),
+    Area(
+        "plan-actions", "Plan d'actions", None, "Les actions, leurs financements et leurs comités."
+    ),
+    Area("evaluation", "Évaluation", None, "Indicateurs, cibles et bilans des actions."),
+    Area("participation", "Participation", None, "Budget participatif et conseils de quartier."),
+]
+
+
+def area(slug: str) -> Area | None:
+    return next((a for a in AREAS if a.slug == slug), None)

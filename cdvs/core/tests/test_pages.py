@@ -1,0 +1,44 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from cdvs.core.navigation import AREAS
+
+
+@pytest.mark.django_db
+def test_home_lists_every_area(client):
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    for area in AREAS:
+        assert area.label.replace("'", "&#x27;") in body
+
+
+@pytest.mark.django_db
+def test_upcoming_area_page_and_unknown_area(client):
+    assert client.get(reverse("core:upcoming", args=["annuaire"])).status_code == 200
+    assert client.get(reverse("core:upcoming", args=["nimporte"])).status_code == 404
+    assert client.get(reverse("core:upcoming", args=["contrat"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_one_admin_with_random_password(capsys):
+    from django.contrib.auth import get_user_model
+
+    call_command("ensure_admin")
+    first = capsys.readouterr().out
+    call_command("ensure_admin")
+    second = capsys.readouterr().out
+    User = get_user_model()
+    assert User.objects.filter(is_superuser=True).count() == 1
+    assert "Mot de passe" in first and "existe déjà" in second
+    password = first.split("Mot de passe : ")[1].split()[0]
+    assert User.objects.get().check_password(password)
+
+
+@pytest.mark.django_db
+def test_security_headers(client):
+    response = client.get(reverse("core:home"))
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"

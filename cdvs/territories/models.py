@@ -1,0 +1,83 @@
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cdvs.core.models import SoftDeletable
+
+
+class Kind(models.TextChoices):
+    EPCI = "epci", "EPCI"
+    COMMUNE = "commune", "Commune"
+    QPV = "qpv", "Quartier prioritaire (QPV)"
+    PAC = "pac", "Périmètre d'attention complémentaire"
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+    def with_perimeter(self):
+        return self.exclude(geometry="")
+
+    def without_perimeter(self):
+        return self.filter(geometry="")
+
+
+class TerritoryManager(models.Manager.from_queryset(TerritoryQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Territory(SoftDeletable):
+    """The EPCI, its communes, the QPV (2024 geography) and the PAC.
+
+    The perimeter is kept as GeoJSON geometry text in WGS84 (lon, lat): readable on
+    every database, cached as shapely geometries for `locate()`.
+    """
+
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    code = models.CharField(
+        "code officiel",
+        max_length=40,
+        help_text="SIREN pour un EPCI, code INSEE pour une commune, code ANCT pour un QPV.",
+    )
+    name = models.CharField("nom", max_length=255)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="rattaché à",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    communes = models.ManyToManyField(
+        "self",
+        verbose_name="communes couvertes",
+        symmetrical=False,
+        blank=True,
+        related_name="priority_areas",
+        limit_choices_to={"kind": Kind.COMMUNE},
+    )
+    geometry = models.TextField("périmètre (GeoJSON, WGS84)", blank=True, default="")
+    geometry_source = models.CharField("source du périmètre", max_length=255, blank=True)
+    bbox = models.JSONField("emprise", null=True, blank=True, editable=False)
+    population = models.PositiveIntegerField("population municipale", null=True, blank=True)
+    description = models.TextField("description", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TerritoryManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "territoire"
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="territory_kind_code_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_perimeter(self) -> bool:
+        return bool(self.geometry)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("cdvs.core.urls")),
+    path("compte/", include("cdvs.accounts.urls")),
+    path("territoires/", include("cdvs.territories.urls")),
+    path("contrat/", include("cdvs.contract.urls")),
+    path("api/", include("cdvs.api.urls")),
+    path("admin/", admin.site.urls),
+]
