@@ -1,0 +1,48 @@
+"""Benchmarks of cdvs (`make bench`, or `python -m bench [name ...]`).
+
+Each module `bench/bench_<name>.py` exposes `run() -> list[dict]`; every dict is one
+figure with the keys `name` (French label), `value` (float), `unit`, `target` (the
+bar, as text) and `ok` (bool); an optional `detail` (French text) is printed under it.
+
+`python -m bench` sets the environment up before importing any module: the bench
+works in its own folder (`CDVS_VAR_DIR`, `var/bench` by default) so the development
+database is never touched, and Django is configured, so a module may import models
+at the top. `bench.data.ensure()` builds the bench-scale data once (see bench/data.py).
+"""
+
+import math
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = BASE_DIR / "var" / "bench"
+
+
+def configure() -> None:
+    """Point the settings at the bench folder and set Django up (idempotent)."""
+    os.environ.setdefault("CDVS_VAR_DIR", str(DEFAULT_VAR_DIR))
+    # the bench process itself runs without DEBUG: no query log growing in memory
+    os.environ.setdefault("CDVS_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest-rank method; nan when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def fr_number(value: float, decimals: int = 1) -> str:
+    """`1234.5` -> `1 234,5` (French typography, narrow no-break space)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
