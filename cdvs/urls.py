@@ -6,6 +6,7 @@ urlpatterns = [
     path("compte/", include("cdvs.accounts.urls")),
     path("territoires/", include("cdvs.territories.urls")),
     path("contrat/", include("cdvs.contract.urls")),
+    path("contrat/gestion/", include("cdvs.contract.coordination_urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,9 @@ class Contract(Seeded, SoftDeletable):
     class Meta:
         verbose_name = "contrat"
 
+    def scope_territory(self):
+        return self.epci
+
     def __str__(self):
         return self.name
 
@@ -44,6 +47,9 @@ class LocalSection(Seeded, SoftDeletable):
         verbose_name = "volet communal"
         verbose_name_plural = "volets communaux"
 
+    def scope_territory(self):
+        return self.commune
+
     def __str__(self):
         return self.name
 
@@ -61,6 +67,9 @@ class Enjeu(Seeded, SoftDeletable):
     class Meta:
         verbose_name = "enjeu"
         ordering = ["contract", "number"]
+
+    def scope_territory(self):
+        return self.contract.epci
 
     def __str__(self):
         return f"Enjeu {self.number} : {self.title}"
@@ -83,6 +92,9 @@ class LocalEnjeu(Seeded, SoftDeletable):
         verbose_name_plural = "enjeux du volet communal"
         ordering = ["section", "enjeu__number"]
 
+    def scope_territory(self):
+        return self.section.commune
+
     def __str__(self):
         return f"{self.section.commune} — enjeu {self.enjeu.number}"
 
@@ -100,8 +112,11 @@ class Ambition(Seeded, SoftDeletable):
     )
     scale = models.CharField("échelle", max_length=10, choices=Scale.choices)
     text = models.TextField("ambition")
+    full_text = models.TextField("formulation complète", blank=True)
     detail = models.TextField("précision", blank=True)
     context = models.TextField("constat", blank=True)
+    heading = models.TextField("rubrique", blank=True)
+    note = models.TextField("note", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
 
     history = HistoricalRecords()
@@ -109,6 +124,11 @@ class Ambition(Seeded, SoftDeletable):
     class Meta:
         verbose_name = "ambition"
         ordering = ["enjeu__number", "scale", "position", "id"]
+
+    def scope_territory(self):
+        if self.local_enjeu_id:
+            return self.local_enjeu.scope_territory()
+        return self.enjeu.scope_territory()
 
     def __str__(self):
         return self.text
@@ -121,7 +141,17 @@ class Objective(Seeded, SoftDeletable):
         Ambition, null=True, blank=True, on_delete=models.CASCADE, related_name="objectives"
     )
     enjeu = models.ForeignKey(Enjeu, on_delete=models.CASCADE, related_name="objectives")
+    local_enjeu = models.ForeignKey(
+        LocalEnjeu,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="objectives",
+        help_text="Pour un objectif du volet communal rattaché à aucune ambition.",
+    )
     text = models.TextField("objectif opérationnel")
+    heading = models.TextField("rubrique", blank=True)
+    note = models.TextField("note", blank=True)
     is_local_priority = models.BooleanField("prioritaire localement", default=False)
     position = models.PositiveIntegerField("ordre", default=0)
 
@@ -131,6 +161,13 @@ class Objective(Seeded, SoftDeletable):
         verbose_name = "objectif opérationnel"
         verbose_name_plural = "objectifs opérationnels"
         ordering = ["position", "id"]
+
+    def scope_territory(self):
+        if self.ambition_id:
+            return self.ambition.scope_territory()
+        if self.local_enjeu_id:
+            return self.local_enjeu.scope_territory()
+        return self.enjeu.scope_territory()
 
     def __str__(self):
         return self.text
@@ -156,6 +193,9 @@ class ActionLead(Seeded, SoftDeletable):
         verbose_name_plural = "pistes et actions existantes"
         ordering = ["kind", "position", "id"]
 
+    def scope_territory(self):
+        return self.objective.scope_territory()
+
     def __str__(self):
         return self.text
 
@@ -164,6 +204,7 @@ class GovernanceBody(Seeded, SoftDeletable):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="bodies")
     name = models.CharField("nom", max_length=255)
     description = models.TextField("description", blank=True)
+    role = models.TextField("rôle", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
     source = models.CharField("source", max_length=255, blank=True)
 
@@ -173,6 +214,9 @@ class GovernanceBody(Seeded, SoftDeletable):
         verbose_name = "instance de gouvernance"
         verbose_name_plural = "instances de gouvernance"
         ordering = ["position", "id"]
+
+    def scope_territory(self):
+        return self.contract.epci
 
     def __str__(self):
         return self.name

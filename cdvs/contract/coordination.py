@@ -1,0 +1,179 @@
+"""Coordination pages: coordinators edit the strategic frame, see its history and
+bring back what was deleted."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cdvs.accounts.permissions import can, require
+
+from . import services
+from .forms import EDITABLE, ActionLeadForm, AmbitionForm, ObjectiveForm
+from .models import Ambition, LocalEnjeu, Objective
+
+
+def _editable(kind, pk, *, deleted=False):
+    try:
+        model, form_class = EDITABLE[kind]
+    except KeyError:
+        raise Http404("Type d'élément inconnu") from None
+    manager = model.all_objects if deleted else model.objects
+    return get_object_or_404(manager, pk=pk), form_class
+
+
+def _back_url(obj):
+    """The public page where the element is shown."""
+    enjeu = getattr(obj, "enjeu", None)
+    if enjeu is None and hasattr(obj, "objective"):
+        enjeu = obj.objective.enjeu
+    if enjeu is None and obj.__class__.__name__ == "Enjeu":
+        enjeu = obj
+    if enjeu is not None:
+        return reverse("contract:enjeu", args=[enjeu.pk])
+    return reverse("contract:index")
+
+
+@login_required
+def edit(request, kind, pk):
+    obj, form_class = _editable(kind, pk)
+    require(request.user, "contract.edit", obj)
+    form = form_class(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            services.update(form, request.user)
+            messages.success(request, "Modification enregistrée.")
+        else:
+            messages.info(request, "Aucune modification à enregistrer.")
+        return redirect(_back_url(obj))
+    return render(
+        request,
+        "contract/coordination/form.html",
+        {
+            "form": form,
+            "obj": obj,
+            "title": f"Modifier : {obj._meta.verbose_name}",
+            "back": _back_url(obj),
+        },
+    )
+
+
+@login_required
+def delete(request, kind, pk):
+    obj, _ = _editable(kind, pk)
+    require(request.user, "contract.edit", obj)
+    if request.method == "POST":
+        services.soft_delete(obj, request.user)
+        messages.success(
+            request,
+            f"« {obj} » a été mis à la corbeille. Vous pouvez le restaurer depuis la corbeille.",
+        )
+        return redirect(_back_url(obj))
+    return render(
+        request,
+        "contract/coordination/delete.html",
+        {"obj": obj, "kind": kind, "back": _back_url(obj)},
+    )
+
+
+@login_required
+@require_POST
+def restore(request, kind, pk):
+    obj, _ = _editable(kind, pk, deleted=True)
+    require(request.user, "contract.edit", obj)
+    if obj.is_deleted:
+        services.restore(obj, request.user)
+        messages.success(request, f"« {obj} » a été restauré.")
+    return redirect("contract_admin:trash")
+
+
+@login_required
+def history(request, kind, pk):
+    obj, _ = _editable(kind, pk, deleted=True)
+    require(request.user, "contract.history", obj)
+    records = list(
+        obj.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                if change.field in ("seed_values",):
+                    continue
+                field = obj._meta.get_field(change.field)
+                changes.append({"field": field.verbose_name, "old": change.old, "new": change.new})
+        entries.append({"record": record, "changes": changes})
+        previous = record
+    entries.reverse()
+    return render(
+        request,
+        "contract/coordination/history.html",
+        {
+            "obj": obj,
+            "label": obj._meta.verbose_name,
+            "entries": entries,
+            "back": _back_url(obj),
+        },
+    )
+
+
+@login_required
+def trash(request):
+    require(request.user, "contract.trash")
+    groups = []
+    for kind, (model, _) in EDITABLE.items():
+        items = [
+            o
+            for o in model.all_objects.deleted()
+            .select_related("deleted_by")
+            .order_by("-deleted_at")
+            if can(request.user, "contract.edit", o)
+        ]
+        if items:
+            groups.append({"kind": kind, "label": model._meta.verbose_name_plural, "items": items})
+    return render(request, "contract/coordination/trash.html", {"groups": groups})
+
+
+def _add(request, parent, form_class, create, title):
+    require(request.user, "contract.edit", parent)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        create(form, parent, request.user)
+        messages.success(request, "Élément ajouté.")
+        return redirect(_back_url(parent))
+    return render(
+        request,
+        "contract/coordination/form.html",
+        {"form": form, "obj": parent, "title": title, "back": _back_url(parent)},
+    )
+
+
+@login_required
+def add_ambition(request, pk):
+    parent = get_object_or_404(LocalEnjeu, pk=pk)
+    return _add(request, parent, AmbitionForm, services.add_ambition, "Ajouter une ambition")
+
+
+@login_required
+def add_objective(request, pk):
+    parent = get_object_or_404(Ambition, pk=pk)
+    return _add(
+        request, parent, ObjectiveForm, services.add_objective, "Ajouter un objectif opérationnel"
+    )
+
+
+@login_required
+def add_lead(request, pk):
+    parent = get_object_or_404(Objective, pk=pk)
+    return _add(
+        request,
+        parent,
+        ActionLeadForm,
+        services.add_lead,
+        "Ajouter une piste d'action ou une action existante",
+    )

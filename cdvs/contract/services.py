@@ -1,0 +1,66 @@
+"""Every write to the strategic frame goes through these functions, each in one
+transaction, with the author recorded in the history."""
+
+from django.db import transaction
+from django.db.models import Max
+
+from .models import ActionLead, Ambition, Objective, Scale
+
+
+def _save(obj, user, reason):
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def update(form, user):
+    return _save(form.save(commit=False), user, "Modification")
+
+
+@transaction.atomic
+def soft_delete(obj, user):
+    obj._history_user = user
+    obj._change_reason = "Suppression (corbeille)"
+    obj.soft_delete(user)
+
+
+@transaction.atomic
+def restore(obj, user):
+    obj._history_user = user
+    obj._change_reason = "Restauration depuis la corbeille"
+    obj.restore()
+
+
+def _next_position(queryset):
+    return (queryset.aggregate(m=Max("position"))["m"] or 0) + 1
+
+
+@transaction.atomic
+def add_ambition(form, local_enjeu, user):
+    ambition = form.save(commit=False)
+    ambition.enjeu = local_enjeu.enjeu
+    ambition.local_enjeu = local_enjeu
+    ambition.scale = Scale.LOCAL
+    ambition.position = _next_position(Ambition.all_objects.filter(local_enjeu=local_enjeu))
+    return _save(ambition, user, "Création")
+
+
+@transaction.atomic
+def add_objective(form, ambition, user):
+    objective = form.save(commit=False)
+    objective.ambition = ambition
+    objective.enjeu = ambition.enjeu
+    objective.position = _next_position(Objective.all_objects.filter(ambition=ambition))
+    return _save(objective, user, "Création")
+
+
+@transaction.atomic
+def add_lead(form, objective, user):
+    lead = form.save(commit=False)
+    lead.objective = objective
+    lead.position = _next_position(
+        ActionLead.all_objects.filter(objective=objective, kind=lead.kind)
+    )
+    return _save(lead, user, "Création")
