@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("cdvs.core.urls")),
     path("compte/", include("cdvs.accounts.urls")),
     path("territoires/", include("cdvs.territories.urls")),
+    path("organisations/", include("cdvs.directory.urls")),
     path("contrat/", include("cdvs.contract.urls")),
     path("contrat/gestion/", include("cdvs.contract.coordination_urls")),
     path("api/", include("cdvs.api.urls")),

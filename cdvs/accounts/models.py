@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class UserManager(BaseUserManager):
@@ -66,6 +67,11 @@ class Membership(models.Model):
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
+    scope_territory_path = "organisation__territory"
+    scope_organisation_path = "organisation"
+
     class Meta:
         verbose_name = "appartenance"
         constraints = [
@@ -74,6 +80,12 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+    def scope_territory(self):
+        return self.organisation.territory
+
+    def scope_organisation(self):
+        return self.organisation
 
 
 def _new_token():
@@ -86,10 +98,21 @@ def _invitation_expiry():
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
+        """Neither accepted nor revoked (possibly expired: it can be sent again)."""
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
     def usable(self):
         return self.pending().filter(expires_at__gt=timezone.now())
+
+    def expired(self):
+        return self.pending().filter(expires_at__lte=timezone.now())
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "en_attente", "En attente"
+    EXPIRED = "expiree", "Expirée"
+    REVOKED = "revoquee", "Révoquée"
+    ACCEPTED = "acceptee", "Acceptée"
 
 
 class Invitation(models.Model):
@@ -104,10 +127,20 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_invitation_expiry)
+    last_sent_at = models.DateTimeField("dernier envoi", null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = InvitationQuerySet.as_manager()
+
+    scope_territory_path = "organisation__territory"
+    scope_organisation_path = "organisation"
 
     class Meta:
         verbose_name = "invitation"
@@ -117,9 +150,24 @@ class Invitation(models.Model):
         return f"{self.email} → {self.organisation}"
 
     @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return InvitationStatus(self.status).label
+
+    @property
     def is_usable(self) -> bool:
-        return (
-            self.accepted_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )
+        return self.status == InvitationStatus.PENDING
+
+    def scope_territory(self):
+        return self.organisation.territory
+
+    def scope_organisation(self):
+        return self.organisation

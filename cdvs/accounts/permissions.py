@@ -3,12 +3,30 @@
 Roles, from the least to the most trusted: anonymous visitor, porteur de projet, membre
 d'un partenaire, coordinateur (service Politique de la Ville of a commune or of the
 EPCI), administrateur. Content carries a visibility: public, partenaires, coordination.
+
+A rule names the lowest role that holds a permission and how far it reaches on an
+object:
+
+- ``ANY``: the role is enough (e.g. reading public pages);
+- ``TERRITORY``: a coordinator acts only on objects whose territory is in their scope
+  (the territory of each organisation they coordinate, and everything inside it); an
+  object without territory is contract-wide and any coordinator may act on it;
+- ``ORGANISATION``: the people of the object's organisation holding at least the role,
+  plus the coordinators whose scope covers it (e.g. the members list of a partner).
+
+Administrators (``is_superuser``) may do everything. `can()` answers for one object;
+`filter_allowed()` answers the same question for a whole queryset, in one query, for
+list pages. Both read the object's place through small hooks on the model:
+``scope_territory()`` / ``scope_organisation()`` for one object, the class attributes
+``scope_territory_path`` / ``scope_organisation_path`` (ORM lookups) for a queryset.
 """
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 
 ANONYMOUS = "anonyme"
 CARRIER = "porteur"
@@ -18,6 +36,17 @@ ADMIN = "administrateur"
 
 ROLE_RANK = {ANONYMOUS: 0, CARRIER: 1, MEMBER: 2, COORDINATOR: 3, ADMIN: 4}
 ROLES = list(ROLE_RANK)
+ROLE_LABELS = {
+    ANONYMOUS: "Aucun rôle (accès public)",
+    CARRIER: "Porteur de projet",
+    MEMBER: "Membre d'un partenaire",
+    COORDINATOR: "Coordinateur ou coordinatrice",
+    ADMIN: "Administrateur ou administratrice",
+}
+
+ANY = "any"
+TERRITORY = "territory"
+ORGANISATION = "organisation"
 
 
 class Visibility(models.TextChoices):
@@ -45,44 +74,94 @@ _ROLE_TIER = {
     ADMIN: _Tier.COORDINATION,
 }
 
-# permission -> lowest role that holds it (object scope is checked by `can` afterwards)
+
+@dataclass(frozen=True)
+class Rule:
+    role: str
+    scope: str = ANY
+
+    def __post_init__(self):
+        if self.role not in ROLE_RANK:
+            raise ValueError(f"Rôle inconnu : {self.role}")
+        if self.scope not in (ANY, TERRITORY, ORGANISATION):
+            raise ValueError(f"Portée inconnue : {self.scope}")
+        if self.scope == TERRITORY and self.role != COORDINATOR:
+            raise ValueError("Une règle limitée au territoire vise les coordinateurs.")
+
+
+# permission -> who holds it. A bare role string is accepted too: a coordinator-only
+# permission is then limited to the coordinator's territory, any other is not scoped.
 RULES = {
-    "contract.view": ANONYMOUS,
-    "contract.edit": COORDINATOR,
-    "contract.history": COORDINATOR,
-    "contract.trash": COORDINATOR,
-    "territory.view": ANONYMOUS,
-    "territory.edit_perimeter": COORDINATOR,
-    "territory.history": COORDINATOR,
-    "accounts.invite": COORDINATOR,
-    "accounts.view_members": MEMBER,
-    "partners.view": CARRIER,
-    "admin.site": ADMIN,
+    "contract.view": Rule(ANONYMOUS),
+    "contract.edit": Rule(COORDINATOR, TERRITORY),
+    "contract.history": Rule(COORDINATOR, TERRITORY),
+    "contract.trash": Rule(COORDINATOR, TERRITORY),
+    "territory.view": Rule(ANONYMOUS),
+    "territory.edit_perimeter": Rule(COORDINATOR, TERRITORY),
+    "territory.history": Rule(COORDINATOR, TERRITORY),
+    "directory.view": Rule(ANONYMOUS),
+    # invite into an organisation, list / revoke / resend its pending invitations
+    "accounts.invite": Rule(COORDINATOR, TERRITORY),
+    # personal data: who belongs to an organisation, with their email
+    "accounts.view_members": Rule(CARRIER, ORGANISATION),
+    "partners.view": Rule(CARRIER),
+    "admin.site": Rule(ADMIN),
 }
+
+
+def rule_for(perm: str) -> Rule:
+    try:
+        rule = RULES[perm]
+    except KeyError:
+        raise ValueError(f"Permission inconnue : {perm}") from None
+    if isinstance(rule, str):
+        rule = Rule(rule, TERRITORY if rule == COORDINATOR else ANY)
+    return rule
+
+
+def _is_person(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _memberships(user) -> dict[int, str]:
+    """organisation id -> role, for the live organisations of the user (cached)."""
+    cached = getattr(user, "_cdvs_memberships", None)
+    if cached is None:
+        cached = dict(
+            user.memberships.filter(organisation__deleted_at__isnull=True).values_list(
+                "organisation_id", "role"
+            )
+        )
+        user._cdvs_memberships = cached
+    return cached
 
 
 def role_of(user) -> str:
     """The highest role a user holds (cached on the user object for the request)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _is_person(user):
         return ANONYMOUS
-    cached = getattr(user, "_cdvs_role", None)
-    if cached is not None:
-        return cached
     if user.is_superuser:
-        role = ADMIN
-    else:
-        roles = set(user.memberships.values_list("role", flat=True))
-        # a logged-in person without any membership sees what the public sees
-        role = max(roles, key=ROLE_RANK.__getitem__, default=ANONYMOUS)
-    user._cdvs_role = role
-    return role
+        return ADMIN
+    # a logged-in person without any membership sees what the public sees
+    return max(_memberships(user).values(), key=ROLE_RANK.__getitem__, default=ANONYMOUS)
+
+
+def forget(user) -> None:
+    """Drop what was cached on `user` (after their memberships changed)."""
+    for attr in ("_cdvs_memberships", "_cdvs_scope"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def has_rank(role: str, needed: str) -> bool:
+    return ROLE_RANK[role] >= ROLE_RANK[needed]
 
 
 def coordinated_territory_ids(user) -> set[int]:
     """Territories a coordinator is responsible for: the territory of each organisation
     where they coordinate, plus everything inside it (communes of an EPCI, QPV and PAC
-    of a commune)."""
-    if role_of(user) == ADMIN:
+    of a commune, QPV spanning several communes)."""
+    if role_of(user) != COORDINATOR:
         return set()
     cached = getattr(user, "_cdvs_scope", None)
     if cached is not None:
@@ -91,7 +170,9 @@ def coordinated_territory_ids(user) -> set[int]:
 
     roots = set(
         user.memberships.filter(
-            role=COORDINATOR, organisation__territory__isnull=False
+            role=COORDINATOR,
+            organisation__deleted_at__isnull=True,
+            organisation__territory__isnull=False,
         ).values_list("organisation__territory_id", flat=True)
     )
     scope = set(roots)
@@ -115,23 +196,6 @@ def can_view(user, visibility: str) -> bool:
     return visibility in visible_levels(user)
 
 
-def can(user, perm: str, obj=None) -> bool:
-    """May `user` do `perm` (on `obj` when given)?"""
-    try:
-        needed = RULES[perm]
-    except KeyError:
-        raise ValueError(f"Permission inconnue : {perm}") from None
-    role = role_of(user)
-    if ROLE_RANK[role] < ROLE_RANK[needed]:
-        return False
-    if role == ADMIN or obj is None or needed != COORDINATOR:
-        return True
-    territory = scope_territory(obj)
-    if territory is None:
-        return True
-    return territory.id in coordinated_territory_ids(user)
-
-
 def scope_territory(obj):
     """The territory an object belongs to, for coordinator scope; None when it is
     contract-wide (then any coordinator of the contract may act)."""
@@ -139,6 +203,58 @@ def scope_territory(obj):
     if getter is not None:
         return getter() if callable(getter) else getter
     return None
+
+
+def scope_organisation(obj):
+    """The organisation an object belongs to, for rules of ORGANISATION scope."""
+    getter = getattr(obj, "scope_organisation", None)
+    if getter is not None:
+        return getter() if callable(getter) else getter
+    return None
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """May `user` do `perm` (on `obj` when given)?"""
+    rule = rule_for(perm)
+    role = role_of(user)
+    if not has_rank(role, rule.role):
+        return False
+    if role == ADMIN or rule.scope == ANY or obj is None:
+        return True
+    if rule.scope == ORGANISATION:
+        organisation = scope_organisation(obj)
+        own_role = _memberships(user).get(organisation.pk) if organisation is not None else None
+        if own_role is not None and has_rank(own_role, rule.role):
+            return True
+        if role != COORDINATOR:
+            return False
+    territory = scope_territory(obj)
+    return territory is None or territory.id in coordinated_territory_ids(user)
+
+
+def filter_allowed(user, perm: str, queryset):
+    """The objects of `queryset` on which `user` may do `perm` (same answer as `can`)."""
+    rule = rule_for(perm)
+    role = role_of(user)
+    if not has_rank(role, rule.role):
+        return queryset.none()
+    if role == ADMIN or rule.scope == ANY:
+        return queryset
+    model = queryset.model
+    allowed = Q(pk__in=[])
+    if role == COORDINATOR:
+        path = model.scope_territory_path
+        allowed |= Q(**{f"{path}__isnull": True}) | Q(
+            **{f"{path}__in": coordinated_territory_ids(user)}
+        )
+    if rule.scope == ORGANISATION:
+        own = [
+            org_id
+            for org_id, own_role in _memberships(user).items()
+            if has_rank(own_role, rule.role)
+        ]
+        allowed |= Q(**{f"{model.scope_organisation_path}__in": own})
+    return queryset.filter(allowed)
 
 
 def require(user, perm: str, obj=None) -> None:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from cdvs.core.models import Seeded, SoftDeletable
@@ -37,9 +38,23 @@ class Organisation(Seeded, SoftDeletable):
 
     history = HistoricalRecords()
 
+    # where `cdvs.accounts.permissions` finds the organisation's place, for a queryset
+    scope_territory_path = "territory"
+    scope_organisation_path = "pk"
+
     class Meta:
         verbose_name = "organisation"
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:detail", args=[self.pk])
+
+    def scope_territory(self):
+        """The territory whose coordinators are responsible for this organisation."""
+        return self.territory
+
+    def scope_organisation(self):
+        return self

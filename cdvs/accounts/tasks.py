@@ -1,0 +1,137 @@
+"""Emails leave the product through one background task, `send_email`.
+
+Every app sends its emails with it (invitations, password reset, minutes, reminders):
+
+    from cdvs.accounts.tasks import queue_email
+    queue_email(to, "meetings/emails/invitation", {"meeting": meeting},
+                attachments=[("reunion.ics", ics_text, "text/calendar")])
+
+`queue_email` renders ``<template>_subject.txt``, ``<template>.txt`` and
+``<template>.html`` now, in French, and enqueues plain data only (the queue stores
+JSON): the recipient list, the subject, both bodies and the attachments as
+``(filename, content, mimetype)``, where content is text or ``{"base64": "..."}`` for
+binary files. With the database backend the task row is written in the caller's
+transaction: a rolled-back write sends nothing.
+
+A temporary failure (SMTP server down, 4xx answer) is retried later with a growing
+delay, up to `MAX_ATTEMPTS` attempts; each attempt is a task result of its own, so
+the failed ones stay visible in the task admin.
+"""
+
+import base64
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# delay before attempt n+1, after attempt n failed
+RETRY_DELAYS = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+]
+
+
+class TemporaryEmailError(Exception):
+    """The email could not be sent this time; another attempt is queued."""
+
+
+def _is_temporary(exc: Exception) -> bool:
+    """Worth another try later? (smtplib's errors are OSErrors: order matters)"""
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPException):
+        return False
+    return isinstance(exc, OSError)  # connection refused, timeout, DNS
+
+
+def _as_list(to) -> list[str]:
+    return [to] if isinstance(to, str) else list(to)
+
+
+def _content(content):
+    if isinstance(content, dict):
+        return base64.b64decode(content["base64"])
+    return content
+
+
+def build_message(to, subject, text, html="", attachments=(), reply_to=None):
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=_as_list(to),
+        reply_to=_as_list(reply_to) if reply_to else None,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, _content(content), mimetype)
+    return message
+
+
+@task()
+def send_email(to, subject, text, html="", attachments=None, reply_to=None, attempt=1):
+    """Send one email (plain text + optional HTML); JSON-serialisable arguments only."""
+    message = build_message(to, subject, text, html, attachments, reply_to)
+    try:
+        message.send()
+    except Exception as exc:
+        if not _is_temporary(exc) or attempt >= MAX_ATTEMPTS:
+            raise
+        retry = send_email
+        delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+        if retry.get_backend().supports_defer:
+            retry = retry.using(run_after=timezone.now() + delay)
+        retry.enqueue(
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=attachments,
+            reply_to=reply_to,
+            attempt=attempt + 1,
+        )
+        logger.warning("Envoi du courriel reporté (tentative %s) : %s", attempt, exc)
+        raise TemporaryEmailError(f"Tentative {attempt} échouée, nouvel essai programmé") from exc
+    return {"to": _as_list(to), "attempt": attempt}
+
+
+def binary_attachment(filename: str, content: bytes, mimetype: str):
+    """An attachment for `send_email` carrying bytes (PDF, ODT…)."""
+    return (filename, {"base64": base64.b64encode(content).decode("ascii")}, mimetype)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) from ``<template>_subject.txt``, ``.txt`` and ``.html``."""
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+    subject = render_to_string(f"{template}_subject.txt", context)
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def queue_email(to, template: str, context: dict, attachments=None, reply_to=None):
+    """Render an email now and hand it to the queue; returns the task result."""
+    subject, text, html = render_email(template, context)
+    return send_email.enqueue(
+        to=_as_list(to),
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=[list(a) for a in attachments or []],
+        reply_to=reply_to,
+    )
