@@ -148,3 +148,10 @@ def test_the_real_contract_file_is_valid():
     armentieres = data["local_sections"][0]
     assert armentieres["insee"] == "59017"
     assert len(armentieres["enjeux"]) == 6
+    scales = [a["scale"] for e in data["enjeux"] for a in e["ambitions"]]
+    assert (scales.count("mel_2027"), scales.count("qpv_2030")) == (5, 28)
+    pac = {p["key"]: p for p in data["priority_areas"]["pac"]}
+    assert pac["pac-armentieres-salengro"]["insee"] == "59017"
+    assert len(pac) == 8
+    first = data["enjeux"][0]
+    assert first["title"].startswith("Lutter contre les inégalités dès l'enfance")
