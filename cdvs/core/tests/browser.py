@@ -1,0 +1,139 @@
+"""Browser tests helpers: Debian's headless Chromium driven by Playwright, and axe-core.
+
+Chromium is the Debian package (`/usr/bin/chromium`), never `playwright install`;
+tests marked with `requires_chromium` are skipped only when it is absent (.ci/run
+installs it). The browser may only reach the test server: every request to another
+host is aborted (tests never use the network). axe-core is vendored next to this file
+(vendor/axe.min.js, MPL-2.0, see vendor/README.md).
+"""
+
+import contextlib
+import functools
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+SCREENSHOTS_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+requires_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=(
+        "Chromium absent (/usr/bin/chromium) : installez le paquet Debian « chromium » "
+        "(`make chromium`, fait par .ci/run) pour lancer les tests dans le navigateur"
+    ),
+)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium; start it only after the test's database work (the
+    Playwright sync API runs an event loop, which Django's ORM refuses to run under)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, *, width=1280, height=900, cookies=()):
+    """A page in a fresh context whose requests can only reach the local server."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", service_workers="block"
+    )
+    context.route("**/*", _local_only)
+    if cookies:
+        context.add_cookies(list(cookies))
+    page = context.new_page()
+    page.console_messages_seen = []
+    page.on(
+        "console",
+        lambda msg: (
+            page.console_messages_seen.append(f"{msg.type}: {msg.text}")
+            if msg.type in {"error", "warning"}
+            else None
+        ),
+    )
+    page.on(
+        "pageerror",
+        lambda exc: page.console_messages_seen.append(f"{page.url} — erreur JavaScript : {exc}"),
+    )
+    return page
+
+
+def _local_only(route):
+    host = urlsplit(route.request.url).hostname
+    if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
+        route.continue_()
+    else:
+        route.abort("blockedbyclient")
+
+
+def run_axe(page) -> dict:
+    """Runs axe-core on the current document; returns its results. axe is injected
+    through the DevTools protocol, so the site's Content-Security-Policy stays on."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    return page.evaluate("options => window.axe.run(document, options)", options)
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text()
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+
+
+def describe(violations: list[dict], limit: int = 5) -> str:
+    """The violations, readable: rule, impact, help, WCAG tags and the offending nodes."""
+    lines = []
+    for v in violations:
+        tags = ", ".join(t for t in v.get("tags", []) if t.startswith(("wcag", "best")))
+        lines.append(f"- [{v['impact']}] {v['id']} : {v['help']} ({tags})")
+        lines.append(f"  {v['helpUrl']}")
+        for node in v["nodes"][:limit]:
+            lines.append(f"    * {' '.join(map(str, node['target']))}")
+            lines.append(f"      {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > limit:
+            lines.append(f"    … et {len(v['nodes']) - limit} autre(s) élément(s)")
+    return "\n".join(lines)
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def save_report(name: str, results: dict) -> Path:
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS_DIR / f"{name}.axe.json"
+    path.write_text(json.dumps(results["violations"], ensure_ascii=False, indent=2))
+    return path
