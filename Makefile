@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup test lint bench worker
+.PHONY: install run setup test lint bench worker chromium
 
 install: $(VENV)/.installed
 
@@ -42,3 +42,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Debian's Chromium for the browser tests (axe-core accessibility checks); no download by Playwright
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installation de Chromium (paquet Debian) pour les tests dans le navigateur"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
