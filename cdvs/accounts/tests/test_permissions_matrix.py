@@ -1,0 +1,339 @@
+"""The permission matrix: role × page, role × permission × object, role × visibility.
+
+Every URL of `cdvs.urls` must appear in `PAGES` (`test_every_url_is_in_the_matrix`
+walks the URL resolver, so a new page fails until its expected status codes per role
+are written here). Pages taking parameters say how to build them from `Objects`.
+
+Roles under test: the five roles, plus a logged-in person without any organisation
+("sans_role") and a coordinator of another commune ("coordinateur_lille") to check
+the coordinator's territorial scope.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cdvs.accounts import permissions as p
+from cdvs.accounts.models import Invitation
+from cdvs.accounts.testing import World
+
+ROLES = [
+    "anonyme",
+    "sans_role",
+    "porteur",
+    "membre",
+    "coordinateur",
+    "coordinateur_lille",
+    "administrateur",
+]
+
+
+def expect(anonyme, sans_role, porteur, membre, coordinateur, coordinateur_lille, admin):
+    return dict(
+        zip(
+            ROLES,
+            [anonyme, sans_role, porteur, membre, coordinateur, coordinateur_lille, admin],
+            strict=True,
+        )
+    )
+
+
+LOGIN = 302  # redirect to the login page (checked: the Location is the login URL)
+PUBLIC = expect(200, 200, 200, 200, 200, 200, 200)
+PERSON = expect(LOGIN, 200, 200, 200, 200, 200, 200)
+COORDINATION = expect(LOGIN, 403, 403, 403, 200, 200, 200)
+# an object in Armentières: only its coordinator and the administrator
+ARMENTIERES_COORDINATION = expect(LOGIN, 403, 403, 403, 200, 403, 200)
+ADMIN_ONLY = expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200)
+NOT_A_GET = expect(405, 405, 405, 405, 405, 405, 405)
+
+
+class Objects:
+    """What the parametrised pages need, built once per test."""
+
+    def __init__(self, world: World):
+        from cdvs.contract.models import (
+            ActionLead,
+            Ambition,
+            Contract,
+            Enjeu,
+            LocalEnjeu,
+            LocalSection,
+            Objective,
+        )
+
+        t, o = world.territories, world.organisations
+        self.world = world
+        self.invitation = Invitation.objects.create(
+            email="invitee@example.org", organisation=o["asso_arm"], role="membre"
+        )
+        contract = Contract.objects.create(
+            name="Contrat de test", epci=t["mel"], start_year=2024, end_year=2030
+        )
+        section = LocalSection.objects.create(
+            contract=contract, commune=t["armentieres"], name="Volet d'Armentières"
+        )
+        self.enjeu = Enjeu.objects.create(contract=contract, number=1, title="Enjeu de test")
+        self.local_enjeu = LocalEnjeu.objects.create(
+            section=section, enjeu=self.enjeu, title="Enjeu local"
+        )
+        self.ambition = Ambition.objects.create(
+            enjeu=self.enjeu, local_enjeu=self.local_enjeu, scale="local", text="Ambition locale"
+        )
+        self.objective = Objective.objects.create(
+            ambition=self.ambition, enjeu=self.enjeu, text="Objectif local"
+        )
+        self.deleted_lead = ActionLead.objects.create(
+            objective=self.objective, kind="piste", text="Piste supprimée"
+        )
+        self.deleted_lead.soft_delete()
+
+
+@dataclass
+class Page:
+    expected: dict
+    kwargs: Callable[[Objects], dict] | None = None
+    method: str = "get"
+
+
+PAGES = {
+    # core
+    "core:home": Page(PUBLIC),
+    "core:upcoming": Page(PUBLIC, lambda o: {"area": "annuaire"}),
+    "core:accessibility": Page(PUBLIC),
+    "core:health": Page(PUBLIC),
+    # accounts
+    "accounts:account": Page(PERSON),
+    "accounts:login": Page(expect(200, 302, 302, 302, 302, 302, 302)),
+    "accounts:logout": Page(NOT_A_GET),
+    "accounts:password_change": Page(PERSON),
+    "accounts:password_change_done": Page(PERSON),
+    "accounts:password_reset": Page(PUBLIC),
+    "accounts:password_reset_done": Page(PUBLIC),
+    "accounts:password_reset_confirm": Page(
+        PUBLIC, lambda o: {"uidb64": "MQ", "token": "lien-invalide"}
+    ),
+    "accounts:password_reset_complete": Page(PUBLIC),
+    "accounts:invitations": Page(COORDINATION),
+    "accounts:invitation_revoke": Page(
+        expect(LOGIN, 403, 403, 403, 302, 403, 302), lambda o: {"pk": o.invitation.pk}, "post"
+    ),
+    "accounts:invitation_resend": Page(
+        expect(LOGIN, 403, 403, 403, 302, 403, 302), lambda o: {"pk": o.invitation.pk}, "post"
+    ),
+    # the link itself is the credential: sign-up form, or "another account" page
+    "accounts:invitation": Page(PUBLIC, lambda o: {"token": o.invitation.token}),
+    # territories
+    "territories:index": Page(PUBLIC),
+    "territories:detail": Page(PUBLIC, lambda o: {"kind": "commune", "code": "59017"}),
+    # directory: public fiche, members for the organisation and its coordinators
+    "directory:list": Page(PUBLIC),
+    "directory:detail": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "directory:members": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+    ),
+    # contract
+    "contract:index": Page(PUBLIC),
+    "contract:enjeu": Page(PUBLIC, lambda o: {"pk": o.enjeu.pk}),
+    "contract_admin:trash": Page(COORDINATION),
+    "contract_admin:edit": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"kind": "ambition", "pk": o.ambition.pk}
+    ),
+    "contract_admin:delete": Page(
+        expect(LOGIN, 403, 403, 403, 302, 403, 302),
+        lambda o: {"kind": "ambition", "pk": o.ambition.pk},
+        "post",
+    ),
+    "contract_admin:restore": Page(
+        expect(LOGIN, 403, 403, 403, 302, 403, 302),
+        lambda o: {"kind": "piste", "pk": o.deleted_lead.pk},
+        "post",
+    ),
+    "contract_admin:history": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"kind": "ambition", "pk": o.ambition.pk}
+    ),
+    "contract_admin:add_ambition": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.local_enjeu.pk}
+    ),
+    "contract_admin:add_objective": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.ambition.pk}),
+    "contract_admin:add_lead": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.objective.pk}),
+    # API (read-only, public)
+    "api:openapi-json": Page(PUBLIC),
+    "api:openapi-view": Page(PUBLIC),
+    "api:api-root": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    "api:contract": Page(PUBLIC),
+    "api:tree": Page(PUBLIC),
+    "api:enjeu": Page(PUBLIC, lambda o: {"number": o.enjeu.number}),
+    # Django admin: administrators only; others are sent to the admin login page
+    "admin:login": Page(expect(200, 200, 200, 200, 200, 200, 302)),
+    "admin:logout": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 405)),
+    "admin:autocomplete": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403)),
+    # read-only models (login attempts, task results): nobody adds rows by hand
+    **{
+        f"admin:{model}_add": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 403))
+        for model in (
+            "axes_accessattempt",
+            "axes_accessfailurelog",
+            "axes_accesslog",
+            "django_tasks_database_dbtaskresult",
+        )
+    },
+    "admin:app_list": Page(ADMIN_ONLY, lambda o: {"app_label": "accounts"}),
+    "admin:accounts_user_change": Page(
+        ADMIN_ONLY, lambda o: {"object_id": o.world.users["membre"].pk}
+    ),
+    "admin:accounts_invitation_change": Page(ADMIN_ONLY, lambda o: {"object_id": o.invitation.pk}),
+    "admin:directory_organisation_history": Page(
+        ADMIN_ONLY, lambda o: {"object_id": o.world.organisations["asso_arm"].pk}
+    ),
+}
+
+# every other admin page without parameters is ADMIN_ONLY (each is checked); admin
+# pages with parameters all go through the same `admin_view` gate
+# (`admin.site.has_permission`, i.e. `permissions.can(user, "admin.site")`) that the
+# object pages listed above check.
+ADMIN_DEFAULT = ADMIN_ONLY
+
+
+def _walk(resolver=None, prefix="", namespaces=()):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join(namespaces + (pattern.name,)) if pattern.name else None
+            route = prefix + str(pattern.pattern)
+            yield name, route, pattern.pattern.regex.groups > 0 or "<" in route
+
+
+def _admin_pages():
+    return sorted(
+        name
+        for name, _, has_params in _walk()
+        if name and name.startswith("admin:") and not has_params and name not in PAGES
+    )
+
+
+def _cases():
+    cases = [(name, role) for name in PAGES for role in ROLES]
+    cases += [(name, role) for name in _admin_pages() for role in ROLES]
+    return cases
+
+
+def test_every_url_is_in_the_matrix():
+    missing = []
+    for name, route, _ in _walk():
+        if name in PAGES:
+            continue
+        if name is None or name.startswith("admin:"):
+            # unnamed admin catch-alls; admin pages are checked by rule (see above)
+            assert name is not None or route.startswith("admin/"), route
+            continue
+        missing.append(f"{name} ({route})")
+    assert not missing, (
+        "Pages absentes de la matrice des permissions : ajoutez-les à PAGES dans "
+        "cdvs/accounts/tests/test_permissions_matrix.py : " + ", ".join(missing)
+    )
+    stale = [name for name in PAGES if name not in {n for n, _, _ in _walk()}]
+    assert not stale, f"Pages de la matrice qui n'existent plus : {stale}"
+
+
+@pytest.fixture
+def objects(db):
+    return Objects(World.build())
+
+
+@pytest.mark.parametrize(("name", "role"), _cases())
+def test_page_status_per_role(client, objects, name, role):
+    page = PAGES.get(name) or Page(ADMIN_DEFAULT)
+    kwargs = page.kwargs(objects) if page.kwargs else None
+    url = reverse(name, kwargs=kwargs)
+    user = objects.world.users[role]
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, page.method)(url)
+    expected = page.expected[role]
+    assert response.status_code == expected, f"{page.method.upper()} {url} as {role}"
+    if expected == LOGIN and user is None:
+        # (the admin sends its logout page to its index, which then asks to log in)
+        login = "/admin/" if name.startswith("admin:") else reverse("accounts:login")
+        assert response["Location"].startswith(login), response["Location"]
+    if expected == 403:
+        assert "Accès refusé" in response.content.decode()
+
+
+# role × permission × object: objects are organisations placed in Armentières (a QPV
+# there), in Lille, and without territory; "page" is the check without object.
+OBJECTS = ["page", "asso_arm", "asso_lille", "no_territory"]
+Y, N = True, False
+PERMISSIONS = {
+    "contract.view": {role: [Y, Y, Y, Y] for role in ROLES},
+    "territory.view": {role: [Y, Y, Y, Y] for role in ROLES},
+    "directory.view": {role: [Y, Y, Y, Y] for role in ROLES},
+    "partners.view": {
+        "anonyme": [N, N, N, N],
+        "sans_role": [N, N, N, N],
+        "porteur": [Y, Y, Y, Y],
+        "membre": [Y, Y, Y, Y],
+        "coordinateur": [Y, Y, Y, Y],
+        "coordinateur_lille": [Y, Y, Y, Y],
+        "administrateur": [Y, Y, Y, Y],
+    },
+    "accounts.view_members": {
+        "anonyme": [N, N, N, N],
+        "sans_role": [N, N, N, N],
+        "porteur": [Y, Y, N, N],
+        "membre": [Y, Y, N, N],
+        "coordinateur": [Y, Y, N, Y],
+        "coordinateur_lille": [Y, N, Y, Y],
+        "administrateur": [Y, Y, Y, Y],
+    },
+    "admin.site": {role: [role == "administrateur"] * 4 for role in ROLES},
+}
+TERRITORIAL = {
+    "anonyme": [N, N, N, N],
+    "sans_role": [N, N, N, N],
+    "porteur": [N, N, N, N],
+    "membre": [N, N, N, N],
+    "coordinateur": [Y, Y, N, Y],
+    "coordinateur_lille": [Y, N, Y, Y],
+    "administrateur": [Y, Y, Y, Y],
+}
+for _perm in p.RULES:
+    if p.rule_for(_perm).scope == p.TERRITORY:
+        PERMISSIONS.setdefault(_perm, TERRITORIAL)
+
+
+def test_every_permission_is_in_the_matrix():
+    assert set(PERMISSIONS) == set(p.RULES)
+
+
+@pytest.mark.parametrize("perm", sorted(p.RULES))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_per_role_and_object(world, perm, role):
+    user = world.users[role]
+    for obj_key, expected in zip(OBJECTS, PERMISSIONS[perm][role], strict=True):
+        obj = None if obj_key == "page" else world.organisations[obj_key]
+        assert p.can(user, perm, obj) is expected, (perm, role, obj_key)
+
+
+VISIBLE = {
+    "anonyme": {"public"},
+    "sans_role": {"public"},
+    "porteur": {"public", "partenaires"},
+    "membre": {"public", "partenaires"},
+    "coordinateur": {"public", "partenaires", "coordination"},
+    "coordinateur_lille": {"public", "partenaires", "coordination"},
+    "administrateur": {"public", "partenaires", "coordination"},
+}
+
+
+@pytest.mark.parametrize("visibility", p.Visibility.values)
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_per_role(world, role, visibility):
+    user = world.users[role]
+    assert p.can_view(user, visibility) is (visibility in VISIBLE[role])

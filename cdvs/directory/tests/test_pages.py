@@ -1,0 +1,93 @@
+from django.urls import reverse
+
+from cdvs.accounts.models import Membership
+from cdvs.accounts.testing import make_user
+from cdvs.directory.models import Organisation
+
+
+def text(response):
+    return response.content.decode().replace("&#x27;", "'")
+
+
+def test_list_is_public_without_personal_data(client, world):
+    page = text(client.get(reverse("directory:list")))
+    assert "Centre social du Bizet" in page and "Association lilloise" in page
+    assert "@example.org" not in page
+    world.organisations["asso_lille"].soft_delete()
+    assert "Association lilloise" not in text(client.get(reverse("directory:list")))
+
+
+def test_list_marks_my_organisations(client, world):
+    client.force_login(world.users["membre"])
+    page = text(client.get(reverse("directory:list")))
+    assert "Mon organisation" in page
+
+
+def test_list_runs_a_constant_number_of_queries(client, world, django_assert_max_num_queries):
+    client.force_login(world.users["membre"])
+    url = reverse("directory:list")
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for i in range(20):
+        Organisation.objects.create(
+            name=f"Association {i}", kind="association", territory=world.territories["lille"]
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_detail_is_public_and_members_are_not(client, world):
+    asso = world.organisations["asso_arm"]
+    page = text(client.get(asso.get_absolute_url()))
+    assert "Centre social du Bizet" in page and "Centre social / EVS" in page
+    assert "@example.org" not in page and "Voir les membres" not in page
+    members_url = reverse("directory:members", args=[asso.pk])
+    response = client.get(members_url)
+    assert response.status_code == 302 and response["Location"].startswith("/compte/connexion/")
+
+
+def test_members_visible_to_the_organisation_and_its_coordinators(client, world):
+    asso = world.organisations["asso_arm"]
+    url = reverse("directory:members", args=[asso.pk])
+    for role in ("porteur", "membre", "coordinateur", "administrateur"):
+        client.force_login(world.users[role])
+        response = client.get(url)
+        assert response.status_code == 200, role
+        page = text(response)
+        assert "porteur@example.org" in page and "membre@example.org" in page
+        assert ("Inviter une personne" in page) == (role in ("coordinateur", "administrateur"))
+    for role in ("sans_role", "coordinateur_lille"):
+        client.force_login(world.users[role])
+        response = client.get(url)
+        assert response.status_code == 403, role
+        assert "Accès refusé" in text(response)
+        assert "porteur@example.org" not in text(response)
+
+
+def test_members_page_runs_a_constant_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    asso = world.organisations["asso_arm"]
+    url = reverse("directory:members", args=[asso.pk])
+    client.force_login(world.users["coordinateur"])
+    with django_assert_max_num_queries(25) as few:
+        client.get(url)
+    for i in range(15):
+        user = make_user(f"personne{i}@example.org")
+        Membership.objects.create(user=user, organisation=asso, role="membre")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_unknown_or_deleted_organisation_is_404(client, world):
+    asso = world.organisations["asso_arm"]
+    asso.soft_delete()
+    client.force_login(world.users["administrateur"])
+    assert client.get(reverse("directory:detail", args=[asso.pk])).status_code == 404
+    assert client.get(reverse("directory:members", args=[asso.pk])).status_code == 404
+    assert client.get(reverse("directory:detail", args=[999999])).status_code == 404
+
+
+def test_organisation_scope_territory(world):
+    assert world.organisations["pv_arm"].scope_territory() == world.territories["armentieres"]
+    assert world.organisations["no_territory"].scope_territory() is None
