@@ -1,4 +1,6 @@
+import shapely
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from cdvs.core.models import SoftDeletable
@@ -75,9 +77,27 @@ class Territory(SoftDeletable):
         ]
         indexes = [models.Index(fields=["kind", "name"])]
 
+    # for cdvs.accounts.permissions: a territory is in its own scope
+    scope_territory_path = "pk"
+
     def __str__(self):
         return self.name
+
+    def scope_territory(self):
+        return self
+
+    def get_absolute_url(self):
+        return reverse("territories:detail", args=[self.kind, self.code])
 
     @property
     def has_perimeter(self) -> bool:
         return bool(self.geometry)
+
+    @property
+    def outline(self):
+        """The perimeter as a shapely geometry (None when it is not loaded)."""
+        return shapely.from_geojson(self.geometry) if self.geometry else None
+
+    @property
+    def is_priority_area(self) -> bool:
+        return self.kind in (Kind.QPV, Kind.PAC)

@@ -1,14 +1,221 @@
-from django.shortcuts import get_object_or_404, render
+"""Public pages of the territories, and the coordinators' perimeter pages."""
 
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+
+from cdvs.accounts.permissions import can, require
+
+from . import geo
+from .forms import PerimeterDrawForm, PerimeterUploadForm
 from .models import Kind, Territory
+from .services import feature_collection, set_perimeter
+
+KIND_PLURALS = {
+    Kind.EPCI: "Intercommunalité",
+    Kind.COMMUNE: "Communes",
+    Kind.QPV: "Quartiers prioritaires de la politique de la ville (QPV)",
+    Kind.PAC: "Périmètres d'attention complémentaire (PAC)",
+}
+TILE_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
+
+
+def _map_data(layers, *, draw=False):
+    return {
+        "tileUrl": settings.TILE_URL,
+        "attribution": TILE_ATTRIBUTION,
+        "layers": layers,
+        "draw": draw,
+    }
+
+
+def _layer(name, kind, territories, emphasis=False):
+    return {
+        "name": name,
+        "kind": kind,
+        "emphasis": emphasis,
+        "data": feature_collection(territories),
+    }
 
 
 def index(request):
-    territories = Territory.objects.select_related("parent").order_by("kind", "name")
-    groups = [(label, [t for t in territories if t.kind == kind]) for kind, label in Kind.choices]
-    return render(request, "territories/index.html", {"groups": groups})
+    territories = list(Territory.objects.order_by("kind", "name"))
+    groups = []
+    layers = []
+    for kind, label in Kind.choices:
+        items = [t for t in territories if t.kind == kind]
+        missing = sum(not t.has_perimeter for t in items)
+        groups.append({"kind": kind, "label": KIND_PLURALS[kind], "items": items, "missing": missing})
+        if any(t.has_perimeter for t in items):
+            layers.append(_layer(label, kind, items))
+    return render(
+        request,
+        "territories/index.html",
+        {"groups": groups, "map_data": _map_data(layers), "has_map": bool(layers)},
+    )
+
+
+def _brief_queryset():
+    return Territory.objects.order_by("kind", "name")
+
+
+def _territory(kind, code):
+    return get_object_or_404(
+        Territory.objects.select_related("parent").prefetch_related(
+            Prefetch("communes", queryset=_brief_queryset()),
+            Prefetch("children", queryset=_brief_queryset()),
+            Prefetch("priority_areas", queryset=_brief_queryset()),
+        ),
+        kind=kind,
+        code=code,
+    )
+
+
+def _facts(territory):
+    """The text alternative to the map."""
+    outline = territory.outline
+    if outline is None:
+        return None
+    parts = geo.shapely_parts(outline)
+    return {
+        "area": geo.format_number(geo.area_hectares(outline), 1),
+        "parts": len(parts),
+        "holes": sum(len(p.interiors) for p in parts),
+        "vertices": geo.vertex_count(outline),
+        "bbox": [geo.format_number(v, 5) for v in outline.bounds],
+        "centroid": [geo.format_number(outline.centroid.y, 5), geo.format_number(outline.centroid.x, 5)],
+    }
 
 
 def detail(request, kind, code):
-    territory = get_object_or_404(Territory, kind=kind, code=code)
-    return render(request, "territories/detail.html", {"territory": territory})
+    territory = _territory(kind, code)
+    communes = list(territory.communes.all())
+    children = list(territory.children.all())
+    priority_areas = list(territory.priority_areas.all())
+    related_qpv = sorted(
+        {t.pk: t for t in children + priority_areas if t.kind == Kind.QPV}.values(),
+        key=lambda t: t.name,
+    )
+    related_pac = sorted(
+        {t.pk: t for t in children + priority_areas if t.kind == Kind.PAC}.values(),
+        key=lambda t: t.name,
+    )
+    child_communes = [t for t in children if t.kind == Kind.COMMUNE]
+    layers = []
+    context_layer = child_communes or communes
+    if context_layer:
+        layers.append(_layer("Communes", Kind.COMMUNE, context_layer))
+    if related_qpv:
+        layers.append(_layer("QPV", Kind.QPV, related_qpv))
+    if related_pac:
+        layers.append(_layer("PAC", Kind.PAC, related_pac))
+    layers.append(_layer(territory.name, territory.kind, [territory], emphasis=True))
+    has_map = any(layer["data"]["features"] for layer in layers)
+    return render(
+        request,
+        "territories/detail.html",
+        {
+            "territory": territory,
+            "communes": communes,
+            "child_communes": child_communes,
+            "related_qpv": related_qpv,
+            "related_pac": related_pac,
+            "facts": _facts(territory),
+            "map_data": _map_data(layers),
+            "has_map": has_map,
+            "can_edit": can(request.user, "territory.edit_perimeter", territory),
+            "can_history": can(request.user, "territory.history", territory),
+        },
+    )
+
+
+def perimeter(request, kind, code):
+    """Upload a GeoJSON file or draw the perimeter on the map (coordinators)."""
+    territory = _territory(kind, code)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    require(request.user, "territory.edit_perimeter", territory)
+    upload_form = PerimeterUploadForm(prefix="depot")
+    draw_form = PerimeterDrawForm(prefix="trace")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "upload":
+            upload_form = PerimeterUploadForm(request.POST, request.FILES, prefix="depot")
+            form, source = upload_form, "upload"
+        else:
+            draw_form = PerimeterDrawForm(request.POST, prefix="trace")
+            form, source = draw_form, "draw"
+        if form.is_valid():
+            data = form.cleaned_data["file" if source == "upload" else "geometry"]
+            set_perimeter(territory, data, request.user, source)
+            messages.success(request, f"Le périmètre de « {territory.name} » est enregistré.")
+            return redirect(territory)
+    layers = []
+    if territory.parent and territory.parent.has_perimeter:
+        layers.append(_layer(territory.parent.name, territory.parent.kind, [territory.parent]))
+    layers.append(_layer(territory.name, territory.kind, [territory], emphasis=True))
+    return render(
+        request,
+        "territories/perimeter.html",
+        {
+            "territory": territory,
+            "upload_form": upload_form,
+            "draw_form": draw_form,
+            "map_data": _map_data(layers, draw=True),
+        },
+    )
+
+
+def history(request, kind, code):
+    """Every change of the territory: who, when, and the perimeter before and after."""
+    territory = _territory(kind, code)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    require(request.user, "territory.history", territory)
+    records = list(territory.history.select_related("history_user").order_by("history_date", "history_id"))
+    rows = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            changes = [c.field for c in delta.changes]
+        rows.append(
+            {
+                "record": record,
+                "changes": [Territory._meta.get_field(f).verbose_name for f in changes if f != "updated_at"],
+                "before": _perimeter_summary(previous.geometry if previous else ""),
+                "after": _perimeter_summary(record.geometry),
+                "perimeter_changed": previous is None or previous.geometry != record.geometry,
+            }
+        )
+        previous = record
+    rows.reverse()
+    return render(request, "territories/history.html", {"territory": territory, "rows": rows})
+
+
+def _perimeter_summary(text):
+    if not text:
+        return "aucun périmètre"
+    geom = geo.from_text(text)
+    return (
+        f"{geo.format_number(geo.area_hectares(geom), 1)} ha, "
+        f"{geo.format_number(geo.vertex_count(geom), 0)} sommets"
+    )
+
+
+def perimeter_geojson(request, kind, code):
+    """The perimeter as a GeoJSON file to download."""
+    from django.http import Http404, HttpResponse
+
+    territory = _territory(kind, code)
+    if not territory.has_perimeter:
+        raise Http404("Périmètre non chargé")
+    body = json.dumps(feature_collection([territory]), ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{territory.kind}-{territory.code}.geojson"'
+    return response
