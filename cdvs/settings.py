@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cdvs.territories",
     "cdvs.directory",
     "cdvs.contract",
+    "cdvs.meetings",
     "cdvs.api",
 ]
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("organisations/", include("cdvs.directory.urls")),
     path("contrat/", include("cdvs.contract.urls")),
     path("contrat/gestion/", include("cdvs.contract.coordination_urls")),
+    path("agenda/", include("cdvs.meetings.urls")),
+    path("agenda/gestion/", include("cdvs.meetings.coordination_urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -105,6 +105,14 @@ RULES = {
     # personal data: who belongs to an organisation, with their email
     "accounts.view_members": Rule(CARRIER, ORGANISATION),
     "partners.view": Rule(CARRIER),
+    # meetings: who sees a meeting follows its visibility; these rules say who acts
+    "meetings.view": Rule(ANONYMOUS),
+    "meetings.manage": Rule(COORDINATOR, TERRITORY),
+    "meetings.propose_item": Rule(CARRIER),
+    "meetings.view_attendance": Rule(CARRIER),
+    "meetings.view_confidential": Rule(COORDINATOR, TERRITORY),
+    "meetings.private_feed": Rule(CARRIER),
+    "meetings.export": Rule(COORDINATOR, TERRITORY),
     "admin.site": Rule(ADMIN),
 }
 

@@ -13,7 +13,9 @@ api = NinjaAPI(
 
 # Each app owns its endpoints; they are mounted here, in one place.
 from cdvs.contract.api import router as contract_router  # noqa: E402
+from cdvs.meetings.api import router as meetings_router  # noqa: E402
 from cdvs.territories.api import router as territories_router  # noqa: E402
 
 api.add_router("/territoires", territories_router, tags=["Territoires"])
 api.add_router("/contrat", contract_router, tags=["Contrat"])
+api.add_router("/agenda", meetings_router, tags=["Agenda"])

@@ -26,7 +26,7 @@ AREAS = [
     Area(
         "agenda",
         "Agenda",
-        None,
+        "meetings:index",
         "Les instances de coordination, leurs ordres du jour et comptes-rendus.",
     ),
     Area("documents", "Documents", None, "Comptes-rendus, actualités et appels à projets."),

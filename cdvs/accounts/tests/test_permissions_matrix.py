@@ -47,6 +47,9 @@ COORDINATION = expect(LOGIN, 403, 403, 403, 200, 200, 200)
 # an object in Armentières: only its coordinator and the administrator
 ARMENTIERES_COORDINATION = expect(LOGIN, 403, 403, 403, 200, 403, 200)
 ADMIN_ONLY = expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200)
+# content visible to partners: anonymous visitors are asked to log in
+PARTNERS_CONTENT = expect(LOGIN, 403, 200, 200, 200, 200, 200)
+ARMENTIERES_POST = expect(LOGIN, 403, 403, 403, 302, 403, 302)
 NOT_A_GET = expect(405, 405, 405, 405, 405, 405, 405)
 
 
@@ -89,6 +92,33 @@ class Objects:
             objective=self.objective, kind="piste", text="Piste supprimée"
         )
         self.deleted_lead.soft_delete()
+        # meetings: a partners' instance in Armentières, one of its meetings in a
+        # month, an agenda item, a next step, a meeting in the trash, a public instance
+        from datetime import date, timedelta
+
+        from cdvs.meetings.models import AgendaItem, CalendarFeedToken, Meeting, MeetingSeries
+
+        soon = date.today() + timedelta(days=30)
+        self.series = MeetingSeries.objects.create(
+            name="Point d'actu", commune=t["armentieres"], period="mois", months=[1],
+            period_start=date(2025, 1, 1), period_end=date(2030, 12, 31),
+        )  # fmt: skip
+        self.public_series = MeetingSeries.objects.create(
+            name="Conseil de quartier", commune=t["armentieres"], visibility="public",
+            period="annee", period_start=date(2025, 1, 1), period_end=date(2030, 12, 31),
+        )  # fmt: skip
+        self.meeting = Meeting.objects.create(
+            series=self.series, title="Point d'actu", day=soon, window_start=soon,
+            window_end=soon, sort_date=soon,
+        )  # fmt: skip
+        self.deleted_meeting = Meeting.objects.create(
+            series=self.series, title="Réunion supprimée", day=soon, window_start=soon,
+            window_end=soon, sort_date=soon,
+        )  # fmt: skip
+        self.deleted_meeting.soft_delete()
+        self.item = AgendaItem.objects.create(meeting=self.meeting, title="Tour de table")
+        self.step = self.meeting.next_steps.create(what="Relancer les partenaires")
+        self.feed_token = CalendarFeedToken.objects.create(user=world.users["membre"])
 
 
 @dataclass
@@ -167,6 +197,69 @@ PAGES = {
     "api:contract": Page(PUBLIC),
     "api:tree": Page(PUBLIC),
     "api:enjeu": Page(PUBLIC, lambda o: {"number": o.enjeu.number}),
+    # meetings: what one sees follows the meeting's visibility (here: partners)
+    "meetings:index": Page(PUBLIC),
+    "meetings:current_month": Page(PUBLIC),
+    "meetings:month": Page(PUBLIC, lambda o: {"year": 2025, "month": 3}),
+    "meetings:series_list": Page(PUBLIC),
+    "meetings:series": Page(PARTNERS_CONTENT, lambda o: {"pk": o.series.pk}),
+    "meetings:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "meetings:mine": Page(PERSON),
+    "meetings:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.meeting.pk}),
+    "meetings:propose": Page(PARTNERS_CONTENT, lambda o: {"pk": o.meeting.pk}),
+    "meetings:next_steps": Page(PUBLIC),
+    "meetings:create_token": Page(expect(LOGIN, 403, 302, 302, 302, 302, 302), method="post"),
+    # only its owner (the member) may revoke a token
+    "meetings:revoke_token": Page(
+        expect(LOGIN, 404, 404, 302, 404, 404, 404), lambda o: {"pk": o.feed_token.pk}, "post"
+    ),
+    "meetings:public_feed": Page(PUBLIC),
+    "meetings:public_series_feed": Page(PUBLIC, lambda o: {"pk": o.public_series.pk}),
+    # private feeds: the token in the address is the credential (the member's here)
+    "meetings:private_feed": Page(PUBLIC, lambda o: {"token": o.feed_token.token}),
+    "meetings:private_mine_feed": Page(PUBLIC, lambda o: {"token": o.feed_token.token}),
+    "meetings:private_series_feed": Page(
+        PUBLIC, lambda o: {"token": o.feed_token.token, "pk": o.series.pk}
+    ),
+    "meetings:private_organisation_feed": Page(
+        PUBLIC,
+        lambda o: {"token": o.feed_token.token, "pk": o.world.organisations["asso_arm"].pk},
+    ),
+    "meetings:export": Page(COORDINATION, lambda o: {"table": "reunions", "fmt": "csv"}),
+    "meetings_admin:create": Page(COORDINATION),
+    "meetings_admin:trash": Page(COORDINATION),
+    "meetings_admin:edit_series": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.series.pk}),
+    **{
+        f"meetings_admin:{name}": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.meeting.pk})
+        for name in (
+            "edit",
+            "cancel",
+            "delete",
+            "agenda",
+            "attendance",
+            "minutes",
+            "add_next_step",
+            "invitations",
+        )
+    },  # fmt: skip
+    **{
+        f"meetings_admin:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.meeting.pk}, "post")
+        for name in ("reinstate", "apply_template", "publish_minutes")
+    },
+    "meetings_admin:restore": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_meeting.pk}, "post"
+    ),
+    "meetings_admin:edit_item": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.item.pk}),
+    **{
+        f"meetings_admin:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.item.pk}, "post")
+        for name in ("delete_item", "decide_item", "raise_item")
+    },
+    "meetings_admin:edit_next_step": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.step.pk}),
+    "api:meeting_series": Page(PUBLIC),
+    "api:meetings": Page(PUBLIC),
+    "api:next_steps": Page(PUBLIC),
+    # a partners' meeting: not found for those who may not see it
+    "api:meeting": Page(expect(404, 404, 200, 200, 200, 200, 200), lambda o: {"pk": o.meeting.pk}),
     # Django admin: administrators only; others are sent to the admin login page
     "admin:login": Page(expect(200, 200, 200, 200, 200, 200, 302)),
     "admin:logout": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 405)),
@@ -291,6 +384,11 @@ PERMISSIONS = {
         "coordinateur": [Y, Y, N, Y],
         "coordinateur_lille": [Y, N, Y, Y],
         "administrateur": [Y, Y, Y, Y],
+    },
+    "meetings.view": {role: [Y, Y, Y, Y] for role in ROLES},
+    **{
+        perm: {role: [role not in ("anonyme", "sans_role")] * 4 for role in ROLES}
+        for perm in ("meetings.propose_item", "meetings.view_attendance", "meetings.private_feed")
     },
     "admin.site": {role: [role == "administrateur"] * 4 for role in ROLES},
 }

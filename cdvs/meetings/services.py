@@ -1,0 +1,539 @@
+"""Every write on meetings goes through these functions, each in one transaction, with
+the author recorded in the history. Emails are queued in the same transaction: a
+write that fails sends nothing."""
+
+import re
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from cdvs.accounts.models import Membership
+
+from . import ics
+from .models import (
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    ItemStatus,
+    Mailing,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    NextStep,
+)
+
+ICS_FIELDS = ("day", "start", "end", "place", "status", "title")
+
+
+class MeetingError(Exception):
+    """A write refused for a reason the user must read (in French)."""
+
+
+def _save(obj, user, reason, **kwargs):
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.save(**kwargs)
+    return obj
+
+
+# ------------------------------------------------------------------- meetings
+
+
+@transaction.atomic
+def update_meeting(meeting: Meeting, changes: dict, user, notify: bool = False) -> Meeting:
+    """Set date, hours, place… from a validated form; SEQUENCE + 1 when a calendar must
+    update; the meeting then stays where a coordinator put it."""
+    before = {name: getattr(meeting, name) for name in ICS_FIELDS}
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    if meeting.start is not None:
+        meeting.day = timezone.localtime(meeting.start).date()
+    elif meeting.day is None and before["day"] is not None:
+        raise MeetingError("Une réunion datée ne peut pas redevenir « à planifier ».")
+    meeting.edited_by_hand = True
+    if any(getattr(meeting, n) != before[n] for n in ICS_FIELDS):
+        meeting.sequence += 1
+    _save(meeting, user, "Modification de la réunion")
+    if notify and meeting.invited_at is not None:
+        _mail_attendees(meeting, Mailing.Kind.UPDATE, user)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(meeting: Meeting, reason: str, user, notify: bool = True) -> Meeting:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("Cette réunion est déjà annulée.")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason
+    meeting.sequence += 1
+    _save(meeting, user, "Annulation")
+    if notify and meeting.invited_at is not None:
+        _mail_attendees(meeting, Mailing.Kind.CANCELLATION, user)
+    return meeting
+
+
+@transaction.atomic
+def reinstate_meeting(meeting: Meeting, user) -> Meeting:
+    if meeting.status != MeetingStatus.CANCELLED:
+        raise MeetingError("Cette réunion n'est pas annulée.")
+    meeting.status = MeetingStatus.PLANNED
+    meeting.cancel_reason = ""
+    meeting.sequence += 1
+    return _save(meeting, user, "Annulation levée")
+
+
+@transaction.atomic
+def create_meeting(form, user) -> Meeting:
+    meeting = form.save(commit=False)
+    meeting.edited_by_hand = True
+    if meeting.series_id:
+        meeting.format = meeting.format or meeting.series.format
+        meeting.visibility = meeting.series.visibility
+        meeting.organiser = meeting.organiser or meeting.series.organiser
+    meeting.window_start = meeting.window_end = meeting.day
+    return _save(meeting, user, "Création")
+
+
+@transaction.atomic
+def soft_delete(meeting: Meeting, user):
+    meeting._history_user = user
+    meeting._change_reason = "Suppression (corbeille)"
+    meeting.soft_delete(user)
+
+
+@transaction.atomic
+def restore(meeting: Meeting, user):
+    meeting._history_user = user
+    meeting._change_reason = "Restauration depuis la corbeille"
+    meeting.restore()
+
+
+@transaction.atomic
+def update_series(form, user):
+    """Save the rule of an instance and regenerate its meetings (same transaction)."""
+    from .generation import generate
+
+    series = _save(form.save(commit=False), user, "Règle de l'instance modifiée")
+    form.save_m2m()
+    return generate(series)
+
+
+# --------------------------------------------------------------------- agenda
+
+
+def _next_position(meeting, temps=None):
+    top = AgendaItem.objects.filter(meeting=meeting, temps=temps).aggregate(m=Max("position"))
+    return (top["m"] or 0) + 1
+
+
+@transaction.atomic
+def add_item(meeting: Meeting, form, user) -> AgendaItem:
+    item = form.save(commit=False)
+    item.meeting = meeting
+    item.status = ItemStatus.ACCEPTED
+    item.position = _next_position(meeting, item.temps)
+    return _save(item, user, "Ajout à l'ordre du jour")
+
+
+@transaction.atomic
+def update_item(form, user) -> AgendaItem:
+    return _save(form.save(commit=False), user, "Modification de l'ordre du jour")
+
+
+@transaction.atomic
+def delete_item(item: AgendaItem, user):
+    item._history_user = user
+    item._change_reason = "Retiré de l'ordre du jour"
+    item.delete()
+
+
+@transaction.atomic
+def propose_item(meeting: Meeting, form, user) -> AgendaItem:
+    if meeting.status != MeetingStatus.PLANNED or _is_past(meeting):
+        raise MeetingError("On ne peut plus proposer de point pour cette réunion.")
+    item = form.save(commit=False)
+    item.meeting = meeting
+    item.status = ItemStatus.PROPOSED
+    item.proposed_by = user
+    item.proposed_by_organisation_id = (
+        Membership.objects.filter(user=user)
+        .order_by("pk")
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    item.position = _next_position(meeting, item.temps)
+    return _save(item, user, "Proposition d'un partenaire")
+
+
+@transaction.atomic
+def decide_item(item: AgendaItem, status: str, user) -> AgendaItem:
+    if status not in (ItemStatus.ACCEPTED, ItemStatus.REJECTED):
+        raise MeetingError("Décision inconnue.")
+    item.status = status
+    return _save(item, user, "Décision sur une proposition")
+
+
+def next_meeting_of(series, after) -> Meeting | None:
+    """The next meeting of `series` not cancelled, on or after the date `after`."""
+    return (
+        Meeting.objects.filter(series=series)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(Q(day__gte=after) | Q(day__isnull=True, window_end__gte=after))
+        .chronological()
+        .first()
+    )
+
+
+@transaction.atomic
+def raise_item(item: AgendaItem, user) -> AgendaItem:
+    """Queue a remontée (conseil de quartier, GPO) for the next meeting of the instance
+    it feeds — the point d'actu; confidential items never leave."""
+    meeting = item.meeting
+    series = meeting.series
+    if series is None or series.feeds_into_id is None:
+        raise MeetingError("Cette instance ne fait remonter ses points vers aucune autre.")
+    if item.confidential:
+        raise MeetingError(
+            "Ce point est confidentiel : il ne peut pas remonter aux acteurs des QPV."
+        )
+    if AgendaItem.objects.filter(source_item=item).exists():
+        raise MeetingError("Ce point a déjà été remonté.")
+    after = max(meeting.sort_date, timezone.localdate())
+    target = next_meeting_of(series.feeds_into, after)
+    if target is None:
+        raise MeetingError(
+            f"Aucune réunion « {series.feeds_into.label} » n'est prévue après celle-ci."
+        )
+    raised = AgendaItem(
+        meeting=target,
+        title=item.title,
+        description=item.description,
+        presenter=item.presenter,
+        enjeu=item.enjeu,
+        temps=1 if target.series and target.series.agenda_template else None,
+        status=ItemStatus.PROPOSED,
+        proposed_by=user,
+        source_item=item,
+        source_meeting=meeting,
+        position=_next_position(target),
+    )
+    return _save(raised, user, f"Remontée de « {series.label} »")
+
+
+def apply_template(meeting: Meeting, user) -> int:
+    """Add the three temps of the instance to an empty agenda (temps 3 on its enjeu)."""
+    if meeting.series is None or not meeting.series.agenda_template:
+        return 0
+    if meeting.agenda_items.exists():
+        raise MeetingError("L'ordre du jour n'est pas vide : la trame n'a pas été ajoutée.")
+    with transaction.atomic():
+        for n, part in enumerate(meeting.series.agenda_template, start=1):
+            title = part["title"]
+            if part.get("temps") == 3 and meeting.enjeu_id:
+                title = f"{title} : enjeu {meeting.enjeu.number}"
+            _save(
+                AgendaItem(
+                    meeting=meeting,
+                    temps=part.get("temps"),
+                    title=title,
+                    description=part.get("description", ""),
+                    enjeu=meeting.enjeu if part.get("temps") == 3 else None,
+                    position=n,
+                ),
+                user,
+                "Trame de l'instance",
+            )
+    return len(meeting.series.agenda_template)
+
+
+# ----------------------------------------------------------------- attendance
+
+
+@transaction.atomic
+def add_attendee(meeting: Meeting, form, user) -> Attendance:
+    attendance = form.save(commit=False)
+    attendance.meeting = meeting
+    return _save(attendance, user, "Ajout à la liste de présence")
+
+
+@transaction.atomic
+def record_attendance(formset, user):
+    for form in formset.forms:
+        if form.has_changed():
+            _save(form.save(commit=False), user, "Présence enregistrée")
+
+
+# -------------------------------------------------------------------- minutes
+
+
+@transaction.atomic
+def save_minutes(meeting: Meeting, form, user) -> Minutes:
+    minutes = form.save(commit=False)
+    minutes.meeting = meeting
+    return _save(minutes, user, "Compte-rendu enregistré")
+
+
+@transaction.atomic
+def publish_minutes(meeting: Meeting, user, notify: bool = True) -> Minutes:
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None or not (minutes.body.strip() or minutes.decisions.strip()):
+        raise MeetingError("Le compte-rendu est vide : rien à publier.")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("Cette réunion a été annulée : son compte-rendu ne peut être publié.")
+    first = minutes.published_at is None
+    minutes.published_at = timezone.now()
+    minutes.published_by = user
+    _save(minutes, user, "Compte-rendu publié")
+    if meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.HELD
+        _save(meeting, user, "Réunion tenue (compte-rendu publié)")
+    if notify and first:
+        recipients = recipients_for(meeting)
+        if recipients:
+            _mail(meeting, Mailing.Kind.MINUTES, recipients, user)
+    return minutes
+
+
+# ----------------------------------------------------------------- next steps
+
+
+@transaction.atomic
+def add_next_step(meeting: Meeting, form, user) -> NextStep:
+    step = form.save(commit=False)
+    step.meeting = meeting
+    return _save(step, user, "Suite à donner ajoutée")
+
+
+@transaction.atomic
+def update_next_step(form, user) -> NextStep:
+    step = form.save(commit=False)
+    if step.is_open:
+        step.closed_at = None
+    elif step.closed_at is None:
+        step.closed_at = timezone.now()
+    return _save(step, user, "Suite à donner mise à jour")
+
+
+def carried_next_steps(meeting: Meeting):
+    """Open next steps of the earlier meetings of the same instance: they come back on
+    the agenda of each next meeting until they are done."""
+    if meeting.series_id is None:
+        return NextStep.objects.none()
+    return (
+        NextStep.objects.open()
+        .filter(meeting__series_id=meeting.series_id, meeting__sort_date__lt=meeting.sort_date)
+        .exclude(meeting=meeting)
+        .select_related("meeting", "who_organisation", "enjeu")
+        .order_by("due_date", "pk")
+    )
+
+
+# ---------------------------------------------------------------- invitations
+
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+def parse_emails(text: str) -> list[str]:
+    """The addresses typed by a coordinator; ValidationError (French) listing the invalid."""
+    found, invalid = [], []
+    for token in _SPLIT.split(text or ""):
+        token = token.strip().strip("<>")
+        if not token:
+            continue
+        try:
+            validate_email(token)
+        except ValidationError:
+            invalid.append(token)
+            continue
+        if token.lower() not in found:
+            found.append(token.lower())
+    if invalid:
+        listed = ", ".join(f"« {t} »" for t in invalid)
+        raise ValidationError(
+            f"Adresse{'s' if len(invalid) > 1 else ''} électronique{'s' if len(invalid) > 1 else ''} "
+            f"non valide{'s' if len(invalid) > 1 else ''} : {listed}. Corrigez-les : aucune "
+            "invitation n'a été envoyée."
+        )
+    return found
+
+
+def participant_emails(meeting: Meeting) -> list[str]:
+    """Members of the participating organisations (instance, organiser, attendance)."""
+    org_ids = set(
+        meeting.attendances.exclude(organisation=None).values_list("organisation_id", flat=True)
+    )
+    if meeting.series_id:
+        org_ids |= set(meeting.series.participants.values_list("pk", flat=True))
+        if meeting.series.organiser_id:
+            org_ids.add(meeting.series.organiser_id)
+    if meeting.organiser_id:
+        org_ids.add(meeting.organiser_id)
+    return list(
+        Membership.objects.filter(
+            organisation_id__in=org_ids,
+            organisation__deleted_at__isnull=True,
+            user__is_active=True,
+        )
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
+def recipients_for(meeting: Meeting, extra: list[str] = ()) -> list[str]:
+    emails = [e.lower() for e in participant_emails(meeting)]
+    emails += [
+        e.lower() for e in meeting.attendances.exclude(email="").values_list("email", flat=True)
+    ]
+    emails += [
+        e.lower()
+        for e in meeting.attendances.exclude(user=None).values_list("user__email", flat=True)
+    ]
+    emails += list(extra)
+    return sorted(set(emails))
+
+
+@transaction.atomic
+def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> list[str]:
+    """Invite everyone concerned: one email each, with the agenda and the ICS."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("Cette réunion est annulée : aucune invitation n'a été envoyée.")
+    if meeting.day is None:
+        raise MeetingError(
+            "La date de cette réunion n'est pas encore fixée : fixez-la avant d'envoyer les "
+            "invitations. Aucune invitation n'a été envoyée."
+        )
+    recipients = recipients_for(meeting, extra_emails)
+    if not recipients:
+        raise MeetingError(
+            "Aucun destinataire : ajoutez des organisations participantes à l'instance ou "
+            "saisissez des adresses. Aucune invitation n'a été envoyée."
+        )
+    known = {
+        e.lower() for e in meeting.attendances.exclude(email="").values_list("email", flat=True)
+    } | {
+        e.lower()
+        for e in meeting.attendances.exclude(user=None).values_list("user__email", flat=True)
+    }
+    from cdvs.accounts.models import User
+
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=recipients)}
+    memberships = dict(
+        Membership.objects.filter(user__in=users.values())
+        .order_by("-pk")
+        .values_list("user_id", "organisation_id")
+    )
+    for email in recipients:
+        if email in known:
+            continue
+        person = users.get(email)
+        _save(
+            Attendance(
+                meeting=meeting,
+                user=person,
+                organisation_id=memberships.get(person.pk) if person else None,
+                email=email,
+                status=AttendanceStatus.INVITED,
+            ),
+            user,
+            "Invitation",
+        )
+    kind = Mailing.Kind.INVITATION if meeting.invited_at is None else Mailing.Kind.UPDATE
+    meeting.invited_at = timezone.now()
+    _save(meeting, user, "Invitations envoyées")
+    _mail(meeting, kind, recipients, user)
+    return recipients
+
+
+def _mail_attendees(meeting, kind, user):
+    recipients = recipients_for(meeting)
+    if recipients:
+        _mail(meeting, kind, recipients, user)
+
+
+TEMPLATES = {
+    Mailing.Kind.INVITATION: "meetings/emails/invitation",
+    Mailing.Kind.UPDATE: "meetings/emails/update",
+    Mailing.Kind.CANCELLATION: "meetings/emails/cancellation",
+    Mailing.Kind.REMINDER: "meetings/emails/reminder",
+    Mailing.Kind.MINUTES: "meetings/emails/minutes",
+}
+
+
+def email_context(meeting: Meeting) -> dict:
+    return {
+        "meeting": meeting,
+        "items": list(
+            meeting.agenda_items.retained()
+            .shareable()
+            .select_related("enjeu")
+            .order_by("temps", "position", "pk")
+        ),
+        "carried": list(carried_next_steps(meeting)),
+        "minutes": Minutes.objects.filter(meeting=meeting, published_at__isnull=False).first(),
+        "next_steps": list(meeting.next_steps.select_related("who_organisation")),
+        "url": ics.meeting_url(meeting),
+    }
+
+
+def _mail(meeting: Meeting, kind: str, recipients: list[str], user=None):
+    from cdvs.accounts.tasks import queue_email
+
+    context = email_context(meeting)
+    template = TEMPLATES[kind]
+    for email in recipients:
+        attachments = None
+        if kind != Mailing.Kind.MINUTES:
+            attachments = [
+                (
+                    "reunion.ics",
+                    ics.invitation(meeting, email),
+                    "text/calendar; method="
+                    + ("CANCEL" if kind == Mailing.Kind.CANCELLATION else "REQUEST"),
+                )
+            ]
+        queue_email([email], template, context, attachments=attachments)
+    Mailing.objects.create(
+        meeting=meeting, kind=kind, recipients=recipients, sent_by=user, sequence=meeting.sequence
+    )
+
+
+def _is_past(meeting: Meeting) -> bool:
+    today = timezone.localdate()
+    return (meeting.day or meeting.window_end) < today
+
+
+def due_reminders(days_ahead: int = 2):
+    today = timezone.localdate()
+    return Meeting.objects.filter(
+        status=MeetingStatus.PLANNED,
+        invited_at__isnull=False,
+        reminded_at__isnull=True,
+        day__gte=today,
+        day__lte=today + timedelta(days=days_ahead),
+    )
+
+
+def send_reminders(days_ahead: int = 2) -> int:
+    """Remind the invited of the meetings of the next `days_ahead` days (once)."""
+    sent = 0
+    for meeting in due_reminders(days_ahead).select_related("series"):
+        with transaction.atomic():
+            recipients = sorted(
+                {
+                    (a.email or (a.user.email if a.user_id else "")).lower()
+                    for a in meeting.attendances.select_related("user").exclude(
+                        status__in=[AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT]
+                    )
+                }
+                - {""}
+            )
+            if recipients:
+                _mail(meeting, Mailing.Kind.REMINDER, recipients)
+            meeting.reminded_at = timezone.now()
+            meeting.save(update_fields=["reminded_at"])
+            sent += 1
+    return sent

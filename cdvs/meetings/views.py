@@ -1,0 +1,438 @@
+"""Calendar pages anyone can read (what they see follows each meeting's visibility),
+the partners' pages (mes réunions, propositions, private feeds) and the feeds."""
+
+import calendar
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cdvs.accounts.permissions import can, can_view, require
+from cdvs.directory.models import Organisation
+
+from . import ics, services
+from .forms import ProposalForm
+from .models import (
+    MONTHS,
+    WEEKDAYS,
+    AgendaItem,
+    CalendarFeedToken,
+    ItemStatus,
+    Meeting,
+    MeetingSeries,
+    Minutes,
+    NextStep,
+)
+
+PAGE_SIZE = 50
+
+
+def _meetings(user):
+    return (
+        Meeting.objects.visible_to(user)
+        .select_related("series", "enjeu")
+        .annotate(n_items=Count("agenda_items", filter=Q(agenda_items__status=ItemStatus.ACCEPTED)))
+    )
+
+
+def _filters(request, queryset):
+    """?instance=<pk>&organisation=<pk>: the same filters on every calendar page."""
+    chosen = {}
+    series_id = request.GET.get("instance", "")
+    if series_id.isdigit():
+        queryset = queryset.filter(series_id=int(series_id))
+        chosen["instance"] = int(series_id)
+    org_id = request.GET.get("organisation", "")
+    if org_id.isdigit():
+        queryset = queryset.for_organisation(int(org_id))
+        chosen["organisation"] = int(org_id)
+    return queryset, chosen
+
+
+def _filter_context(request, chosen):
+    series = list(
+        MeetingSeries.objects.filter(visibility__in=_levels(request.user)).only(
+            "pk", "name", "short_name"
+        )
+    )
+    return {
+        "all_series": series,
+        "chosen": chosen,
+        "query": "&".join(f"{k}={v}" for k, v in chosen.items()),
+    }
+
+
+def _levels(user):
+    from cdvs.accounts.permissions import visible_levels
+
+    return visible_levels(user)
+
+
+def index(request):
+    """List view: the coming meetings (dated and à planifier), in order."""
+    today = timezone.localdate()
+    queryset, chosen = _filters(request, _meetings(request.user).upcoming(today))
+    past = request.GET.get("passees") == "1"
+    if past:
+        queryset, chosen = _filters(
+            request,
+            _meetings(request.user).filter(
+                Q(day__lt=today) | Q(day__isnull=True, window_end__lt=today)
+            ),
+        )
+        queryset = queryset.order_by("-sort_date", "-start", "-pk")
+    else:
+        queryset = queryset.chronological()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "meetings/index.html",
+        {
+            "page": page,
+            "past": past,
+            "today": today,
+            "title": "Réunions passées" if past else "Prochaines réunions",
+            **_filter_context(request, chosen),
+        },
+    )
+
+
+def month(request, year, month):
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise Http404("Mois inconnu")
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    queryset, chosen = _filters(request, _meetings(request.user).between(first, last))
+    dated, to_set = {}, []
+    for meeting in queryset.chronological():
+        if meeting.day is None:
+            to_set.append(meeting)
+        else:
+            dated.setdefault(meeting.day, []).append(meeting)
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [{"day": d, "in_month": d.month == month, "meetings": dated.get(d, [])} for d in week]
+        )
+    previous = first - timedelta(days=1)
+    following = last + timedelta(days=1)
+    return render(
+        request,
+        "meetings/month.html",
+        {
+            "weeks": weeks,
+            "to_set": to_set,
+            "month_label": f"{MONTHS[month - 1]} {year}",
+            "weekdays": WEEKDAYS,
+            "previous": previous,
+            "previous_label": f"{MONTHS[previous.month - 1]} {previous.year}",
+            "following": following,
+            "following_label": f"{MONTHS[following.month - 1]} {following.year}",
+            "today": timezone.localdate(),
+            "count": sum(len(v) for v in dated.values()),
+            **_filter_context(request, chosen),
+        },
+    )
+
+
+def current_month(request):
+    today = timezone.localdate()
+    return month(request, today.year, today.month)
+
+
+def series_list(request):
+    series = (
+        MeetingSeries.objects.filter(visibility__in=_levels(request.user))
+        .select_related("commune", "organiser")
+        .annotate(n_meetings=Count("meetings", filter=Q(meetings__deleted_at__isnull=True)))
+    )
+    return render(request, "meetings/series_list.html", {"series_list": series})
+
+
+def series_detail(request, pk):  # wrapped by login_if_needed below
+    series = get_object_or_404(
+        MeetingSeries.objects.select_related("commune", "organiser", "feeds_into", "section"), pk=pk
+    )
+    _require_visible(request, series.visibility)
+    upcoming = _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
+    return render(
+        request,
+        "meetings/series_detail.html",
+        {
+            "series": series,
+            "upcoming": upcoming,
+            "participants": series.participants.all(),
+            "seed_fields": list(series.seed_fields.items()),
+            "can_manage": can(request.user, "meetings.manage", series),
+            "public_feed": series.visibility == "public",
+        },
+    )
+
+
+def organisation(request, pk):
+    org = get_object_or_404(Organisation, pk=pk)
+    queryset = _meetings(request.user).for_organisation(org.pk).upcoming().chronological()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "meetings/organisation.html", {"organisation": org, "page": page})
+
+
+@login_required
+def mine(request):
+    queryset = _meetings(request.user).for_user(request.user).upcoming().chronological()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    tokens = CalendarFeedToken.objects.active().filter(user=request.user)
+    return render(
+        request,
+        "meetings/mine.html",
+        {"page": page, "tokens": tokens, "can_feed": can(request.user, "meetings.private_feed")},
+    )
+
+
+def _require_visible(request, visibility):
+    if can_view(request.user, visibility):
+        return
+    if not request.user.is_authenticated:
+        raise _LoginRequired()
+    raise PermissionDenied("Cette réunion n'est pas visible avec votre rôle.")
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+def _visible_meeting(request, pk, queryset=None):
+    meeting = get_object_or_404(
+        (queryset if queryset is not None else Meeting.objects).select_related(
+            "series__commune", "series__feeds_into", "enjeu", "organiser"
+        ),
+        pk=pk,
+    )
+    _require_visible(request, meeting.visibility)
+    return meeting
+
+
+def login_if_needed(view):
+    """Anonymous visitors are sent to the login page when a meeting is not public."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@login_if_needed
+def detail(request, pk):
+    meeting = _visible_meeting(request, pk)
+    user = request.user
+    manage = can(user, "meetings.manage", meeting)
+    confidential = can(user, "meetings.view_confidential", meeting)
+    items = AgendaItem.objects.filter(meeting=meeting).select_related(
+        "enjeu", "proposed_by_organisation", "source_meeting"
+    )
+    if not manage:
+        items = items.filter(
+            Q(status=ItemStatus.ACCEPTED)
+            | (Q(proposed_by=user) if user.is_authenticated else Q(pk__in=[]))
+        )
+    if not confidential:
+        items = items.filter(confidential=False)
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes and not minutes.is_published and not manage:
+        minutes = None
+    show_attendance = can(user, "meetings.view_attendance", meeting)
+    attendances = (
+        meeting.attendances.select_related("organisation", "user") if show_attendance else []
+    )
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "meeting": meeting,
+            "items": list(items.order_by("temps", "position", "pk")),
+            "carried": list(services.carried_next_steps(meeting)),
+            "minutes": minutes,
+            "next_steps": list(
+                meeting.next_steps.select_related("who_organisation", "enjeu").order_by(
+                    "due_date", "pk"
+                )
+            ),
+            "attendances": attendances,
+            "show_attendance": show_attendance,
+            "show_emails": manage,
+            "can_manage": manage,
+            "can_propose": can(user, "meetings.propose_item", meeting)
+            and meeting.status == "planifiee"
+            and (meeting.day or meeting.window_end) >= timezone.localdate(),
+            "today": timezone.localdate(),
+            "raisable": bool(meeting.series and meeting.series.feeds_into_id),
+        },
+    )
+
+
+@login_required
+@login_if_needed
+def propose(request, pk):
+    meeting = _visible_meeting(request, pk)
+    require(request.user, "meetings.propose_item", meeting)
+    form = ProposalForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.propose_item(meeting, form, request.user)
+        except services.MeetingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                "Merci : votre proposition a été transmise au service qui anime l'instance.",
+            )
+            return redirect("meetings:detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/form.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "title": "Proposer un point à l'ordre du jour",
+            "back": reverse("meetings:detail", args=[meeting.pk]),
+        },
+    )
+
+
+def next_steps(request):
+    """Dashboard of the next steps of the meetings one may see; late ones first."""
+    today = timezone.localdate()
+    status = request.GET.get("statut", "ouvertes")
+    queryset = NextStep.objects.filter(
+        meeting__deleted_at__isnull=True, meeting__visibility__in=_levels(request.user)
+    ).select_related("meeting__series", "who_organisation", "enjeu")
+    if status == "ouvertes":
+        queryset = queryset.open()
+    series_id = request.GET.get("instance", "")
+    if series_id.isdigit():
+        queryset = queryset.filter(meeting__series_id=int(series_id))
+    steps = list(queryset.order_by("due_date", "pk")[:500])
+    late = [s for s in steps if s.is_late(today)]
+    others = [s for s in steps if not s.is_late(today)]
+    return render(
+        request,
+        "meetings/next_steps.html",
+        {
+            "late": late,
+            "others": others,
+            "status": status,
+            "today": today,
+            **_filter_context(request, {"instance": int(series_id)} if series_id.isdigit() else {}),
+        },
+    )
+
+
+# ---------------------------------------------------------------------- feeds
+
+
+def _feed_queryset(request, levels, past_days=365, future_days=2 * 365):
+    """Dated meetings of the last year and the next two; `?annee=2027` for one year."""
+    today = timezone.localdate()
+    first, last = today - timedelta(days=past_days), today + timedelta(days=future_days)
+    year = request.GET.get("annee", "")
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        first, last = date(int(year), 1, 1), date(int(year), 12, 31)
+    return (
+        Meeting.objects.filter(visibility__in=levels, day__gte=first, day__lte=last)
+        .select_related("organiser", "series")
+        .prefetch_related(
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.retained()
+                .shareable()
+                .order_by("temps", "position", "pk"),
+                to_attr="shareable_items",
+            )
+        )
+        .order_by("day", "start", "pk")
+    )
+
+
+def _ics_response(content: bytes, filename: str):
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def public_feed(request, pk=None):
+    """Public meetings only (e.g. the conseils de quartier), for anyone."""
+    queryset = _feed_queryset(request, ["public"])
+    name = "Réunions publiques du contrat de ville"
+    if pk is not None:
+        series = get_object_or_404(MeetingSeries, pk=pk, visibility="public")
+        queryset = queryset.filter(series=series)
+        name = series.label
+    return _ics_response(ics.feed(queryset, name), "reunions-publiques.ics")
+
+
+def _token_user(token):
+    feed_token = (
+        CalendarFeedToken.objects.active().select_related("user").filter(token=token).first()
+    )
+    if feed_token is None or not can(feed_token.user, "meetings.private_feed"):
+        raise Http404("Adresse d'abonnement inconnue ou révoquée")
+    CalendarFeedToken.objects.filter(pk=feed_token.pk).update(last_used_at=timezone.now())
+    return feed_token.user
+
+
+def private_feed(request, token, scope="tout", pk=None):
+    user = _token_user(token)
+    queryset = _feed_queryset(request, _levels(user))
+    name = "Réunions du contrat de ville"
+    if scope == "instance":
+        series = get_object_or_404(MeetingSeries, pk=pk, visibility__in=_levels(user))
+        queryset = queryset.filter(series=series)
+        name = series.label
+    elif scope == "organisation":
+        org = get_object_or_404(Organisation, pk=pk)
+        queryset = queryset.for_organisation(org.pk)
+        name = f"Réunions — {org}"
+    elif scope == "mes-reunions":
+        queryset = queryset.for_user(user)
+        name = "Mes réunions du contrat de ville"
+    return _ics_response(ics.feed(queryset, name), "reunions.ics")
+
+
+@login_required
+@require_POST
+def create_token(request):
+    require(request.user, "meetings.private_feed")
+    CalendarFeedToken.objects.create(user=request.user)
+    messages.success(
+        request,
+        "Votre adresse d'abonnement privée est prête. Ne la partagez pas : elle donne accès "
+        "à vos réunions.",
+    )
+    return redirect("meetings:mine")
+
+
+@login_required
+@require_POST
+def revoke_token(request, pk):
+    token = get_object_or_404(CalendarFeedToken, pk=pk, user=request.user, revoked_at=None)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    messages.success(request, "Adresse d'abonnement révoquée : elle ne fonctionne plus.")
+    return redirect("meetings:mine")
+
+
+series_detail = login_if_needed(series_detail)
