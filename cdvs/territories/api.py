@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -108,7 +108,7 @@ class LocateIn(BaseModel):
             if not isinstance(point, dict) or "lat" not in point or "lon" not in point:
                 raise PydanticCustomError(
                     "point_invalide",
-                    f"Point n° {number} : un objet {{\"lat\": …, \"lon\": …}} est attendu.",
+                    f'Point n° {number} : un objet {{"lat": …, "lon": …}} est attendu.',
                 )
             cleaned.append(
                 {
@@ -160,12 +160,13 @@ def _brief(t) -> dict | None:
 
 
 def _out(t: Territory) -> dict:
+    loaded = getattr(t, "perimeter_loaded", None)  # annotated on lists (geometry deferred)
     return {
         **_brief(t),
         "kind_label": t.get_kind_display(),
         "parent": _brief(t.parent),
         "population": t.population,
-        "has_perimeter": t.has_perimeter,
+        "has_perimeter": t.has_perimeter if loaded is None else bool(loaded),
         "geometry_source": t.geometry_source,
         "bbox": t.bbox,
         "url": t.get_absolute_url(),
@@ -183,7 +184,11 @@ def list_territories(
 ):
     """Les territoires (sans leur périmètre), éventuellement d'un seul type."""
     _check_kind(kind)
-    rows = Territory.objects.select_related("parent").defer("geometry", "parent__geometry")
+    rows = (
+        Territory.objects.select_related("parent")
+        .defer("geometry", "parent__geometry")
+        .annotate(perimeter_loaded=ExpressionWrapper(~Q(geometry=""), output_field=BooleanField()))
+    )
     if kind:
         rows = rows.of_kind(kind)
     return [_out(t) for t in rows.order_by("kind", "name")]

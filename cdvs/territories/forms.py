@@ -28,7 +28,9 @@ class PerimeterUploadForm(forms.Form):
 class PerimeterDrawForm(forms.Form):
     geometry = forms.CharField(
         widget=forms.HiddenInput(attrs={"id": "draw-field"}),
-        error_messages={"required": "Tracez d'abord le périmètre sur la carte (trois points au moins)."},
+        error_messages={
+            "required": "Tracez d'abord le périmètre sur la carte (trois points au moins)."
+        },
     )
 
     def clean_geometry(self):

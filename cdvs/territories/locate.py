@@ -195,11 +195,12 @@ class PerimeterIndex:
         return _unique((cy * row + cx) * n_geoms + seg_g[idx])
 
     def _set_entries(self, inside_ptrs, inside_items, cand_ptrs, cand_items):
-        self.inside_ptr = np.cumsum(np.concatenate(inside_ptrs))
+        self.inside_ptr = np.cumsum(np.concatenate(inside_ptrs)).astype(np.int32)
         self.inside_items = (
             np.concatenate(inside_items).astype(np.int32) if inside_items else np.zeros(0, np.int32)
         )
-        self.cand_ptr = np.cumsum(np.concatenate(cand_ptrs))
+        self.cand_ptr = np.cumsum(np.concatenate(cand_ptrs)).astype(np.int32)
+        self.has_candidates = np.diff(self.cand_ptr) > 0
         self.cand_items = (
             np.concatenate(cand_items).astype(np.int32) if cand_items else np.zeros(0, np.int32)
         )
@@ -218,31 +219,44 @@ class PerimeterIndex:
         x = np.ascontiguousarray(x, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
         n = len(x)
-        node = np.zeros(n, np.int64)
-        if self.nx and n:
-            c0 = self.cell_sizes[0]
-            ix = np.floor((x - self.x0) / c0)
-            iy = np.floor((y - self.y0) / c0)
-            ok = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
-            if ok.all():
-                node = self.levels[0][(iy * self.nx + ix).astype(np.int64)].astype(np.int64)
-            else:
-                node[ok] = self.levels[0][(iy[ok] * self.nx + ix[ok]).astype(np.int64)]
-            s = self.split
-            for level in range(1, len(self.levels)):
-                active = np.flatnonzero(node < 0)
-                if active.size == 0:
-                    break
-                block = -node[active] - 1
-                size = self.cell_sizes[level]
-                cx = np.floor((x[active] - self.block_x0[level - 1][block]) / size)
-                cy = np.floor((y[active] - self.block_y0[level - 1][block]) / size)
-                cx = cx.clip(0, s - 1).astype(np.int64)
-                cy = cy.clip(0, s - 1).astype(np.int64)
-                node[active] = self.levels[level][block * (s * s) + cy * s + cx]
+        if not (self.nx and n):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        inv = 1.0 / self.cell_sizes[0]
+        u = x - self.x0
+        u *= inv
+        v = y - self.y0
+        v *= inv
+        ok = (u >= 0) & (u < self.nx) & (v >= 0) & (v < self.ny)
+        if ok.all():
+            cell = v.astype(np.int64)
+            cell *= self.nx
+            cell += u.astype(np.int64)
+            node = self.levels[0][cell]
+        else:
+            node = np.zeros(n, np.int32)
+            node[ok] = self.levels[0][v[ok].astype(np.int64) * self.nx + u[ok].astype(np.int64)]
+        del u, v, ok
+        s = self.split
+        for level in range(1, len(self.levels)):
+            active = np.flatnonzero(node < 0)
+            if active.size == 0:
+                break
+            block = -1 - node[active]
+            inv = 1.0 / self.cell_sizes[level]
+            cx = ((x[active] - self.block_x0[level - 1][block]) * inv).astype(np.int32)
+            cy = ((y[active] - self.block_y0[level - 1][block]) * inv).astype(np.int32)
+            np.clip(cx, 0, s - 1, out=cx)
+            np.clip(cy, 0, s - 1, out=cy)
+            block *= s * s
+            cy *= s
+            block += cy
+            block += cx
+            node[active] = self.levels[level][block]
         points_in, geoms_in = _expand(node, self.inside_ptr, self.inside_items)
-        points_c, geoms_c = _expand(node, self.cand_ptr, self.cand_items)
+        near = np.flatnonzero(self.has_candidates[node])
+        points_c, geoms_c = _expand(node[near], self.cand_ptr, self.cand_items)
         if points_c.size:
+            points_c = near[points_c]
             hit = shapely.intersects_xy(self.geoms[geoms_c], x[points_c], y[points_c])
             points_c, geoms_c = points_c[hit], geoms_c[hit]
             return np.concatenate([points_in, points_c]), np.concatenate([geoms_in, geoms_c])
@@ -293,14 +307,24 @@ def _csr_counts(cells, items, final_cells):
 
 
 def _expand(node, ptr, items):
+    """(point, item) pairs of the CSR lists `ptr`/`items` of each point's entry. Most
+    entries hold zero or one item: one pass per rank, no repeat/cumsum over all points."""
     start = ptr[node]
     counts = ptr[node + 1] - start
-    total = int(counts.sum())
-    if total == 0:
+    points, found = [], []
+    rank = 0
+    while True:
+        has = np.flatnonzero(counts > rank)
+        if has.size == 0:
+            break
+        points.append(has)
+        found.append(items[start[has] + rank])
+        rank += 1
+    if not points:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    points = np.repeat(np.arange(len(node)), counts)
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return points, items[np.repeat(start, counts) + offsets].astype(np.int64)
+    if len(points) == 1:
+        return points[0], found[0].astype(np.int64)
+    return np.concatenate(points), np.concatenate(found).astype(np.int64)
 
 
 # -- the application's side: territories from the database ----------------------

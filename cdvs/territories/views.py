@@ -49,7 +49,9 @@ def index(request):
     for kind, label in Kind.choices:
         items = [t for t in territories if t.kind == kind]
         missing = sum(not t.has_perimeter for t in items)
-        groups.append({"kind": kind, "label": KIND_PLURALS[kind], "items": items, "missing": missing})
+        groups.append(
+            {"kind": kind, "label": KIND_PLURALS[kind], "items": items, "missing": missing}
+        )
         if any(t.has_perimeter for t in items):
             layers.append(_layer(label, kind, items))
     return render(
@@ -87,7 +89,10 @@ def _facts(territory):
         "holes": sum(len(p.interiors) for p in parts),
         "vertices": geo.vertex_count(outline),
         "bbox": [geo.format_number(v, 5) for v in outline.bounds],
-        "centroid": [geo.format_number(outline.centroid.y, 5), geo.format_number(outline.centroid.x, 5)],
+        "centroid": [
+            geo.format_number(outline.centroid.y, 5),
+            geo.format_number(outline.centroid.x, 5),
+        ],
     }
 
 
@@ -96,13 +101,19 @@ def detail(request, kind, code):
     communes = list(territory.communes.all())
     children = list(territory.children.all())
     priority_areas = list(territory.priority_areas.all())
+    related = children + priority_areas
+    if territory.kind == Kind.EPCI:
+        # every QPV and PAC of its communes
+        related = list(
+            _brief_queryset()
+            .filter(kind__in=[Kind.QPV, Kind.PAC], communes__parent=territory)
+            .distinct()
+        )
     related_qpv = sorted(
-        {t.pk: t for t in children + priority_areas if t.kind == Kind.QPV}.values(),
-        key=lambda t: t.name,
+        {t.pk: t for t in related if t.kind == Kind.QPV}.values(), key=lambda t: t.name
     )
     related_pac = sorted(
-        {t.pk: t for t in children + priority_areas if t.kind == Kind.PAC}.values(),
-        key=lambda t: t.name,
+        {t.pk: t for t in related if t.kind == Kind.PAC}.values(), key=lambda t: t.name
     )
     child_communes = [t for t in children if t.kind == Kind.COMMUNE]
     layers = []
@@ -176,7 +187,9 @@ def history(request, kind, code):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     require(request.user, "territory.history", territory)
-    records = list(territory.history.select_related("history_user").order_by("history_date", "history_id"))
+    records = list(
+        territory.history.select_related("history_user").order_by("history_date", "history_id")
+    )
     rows = []
     previous = None
     for record in records:
@@ -187,7 +200,9 @@ def history(request, kind, code):
         rows.append(
             {
                 "record": record,
-                "changes": [Territory._meta.get_field(f).verbose_name for f in changes if f != "updated_at"],
+                "changes": [
+                    Territory._meta.get_field(f).verbose_name for f in changes if f != "updated_at"
+                ],
                 "before": _perimeter_summary(previous.geometry if previous else ""),
                 "after": _perimeter_summary(record.geometry),
                 "perimeter_changed": previous is None or previous.geometry != record.geometry,
@@ -217,5 +232,7 @@ def perimeter_geojson(request, kind, code):
         raise Http404("Périmètre non chargé")
     body = json.dumps(feature_collection([territory]), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
-    response["Content-Disposition"] = f'attachment; filename="{territory.kind}-{territory.code}.geojson"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{territory.kind}-{territory.code}.geojson"'
+    )
     return response

@@ -103,5 +103,7 @@ def users(mel):
         "admin": _user("admin@test.invalid", is_superuser=True, is_staff=True),
         "member": _member("membre@test.invalid", armentieres, Role.MEMBER),
         "coord_lille": _member("coord-lille@test.invalid", lille, Role.COORDINATOR),
-        "coord_armentieres": _member("coord-armentieres@test.invalid", armentieres, Role.COORDINATOR),
+        "coord_armentieres": _member(
+            "coord-armentieres@test.invalid", armentieres, Role.COORDINATOR
+        ),
     }

@@ -59,7 +59,8 @@ def test_lambert93_file_is_reprojected(mel, tmp_path, with_crs_member):
     to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     wgs = shapely.geometry.shape(square(lon, lat))
     l93 = shapely.transform(
-        wgs, lambda xy: shapely.get_coordinates(shapely.points(*to_l93.transform(xy[:, 0], xy[:, 1])))
+        wgs,
+        lambda xy: shapely.get_coordinates(shapely.points(*to_l93.transform(xy[:, 0], xy[:, 1]))),
     )
     assert l93.bounds[0] > 600_000 and l93.bounds[1] > 7_000_000
     doc = collection(
@@ -79,7 +80,9 @@ def test_lambert93_file_is_reprojected(mel, tmp_path, with_crs_member):
         ("{pas du json", "pas du JSON valable"),
         (json.dumps({"type": "Feature"}), "FeatureCollection"),
         (
-            json.dumps(collection([feature(QPV_ARMENTIERES, square(2.88, 50.69))], crs="EPSG:3857")),
+            json.dumps(
+                collection([feature(QPV_ARMENTIERES, square(2.88, 50.69))], crs="EPSG:3857")
+            ),
             "Système de coordonnées non reconnu",
         ),
         (
@@ -108,9 +111,13 @@ def test_one_invalid_geometry_rejects_the_whole_file(mel, tmp_path):
     lat, lon = POINT_ARMENTIERES
     bowtie = {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + 0.01, lat + 0.01], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + 0.01, lat + 0.01], [lon + 0.01, lat], [lon, lat + 0.01], [lon, lat]]
+        ],
     }
-    doc = collection([feature(QPV_ARMENTIERES, square(lon, lat)), feature(QPV_ARMENTIERES_2, bowtie)])
+    doc = collection(
+        [feature(QPV_ARMENTIERES, square(lon, lat)), feature(QPV_ARMENTIERES_2, bowtie)]
+    )
     with pytest.raises(CommandError, match="se recoupe") as info:
         run(str(write(tmp_path / "invalide.geojson", doc)))
     assert QPV_ARMENTIERES_2 in str(info.value)

@@ -44,9 +44,7 @@ def test_qpv_spanning_several_communes():
     single = Territory.objects.get(kind=Kind.QPV, code=QPV_ARMENTIERES)
     assert single.parent.code == ARMENTIERES
     assert list(single.communes.values_list("code", flat=True)) == [ARMENTIERES]
-    spanning = [
-        q.code for q in Territory.objects.of_kind(Kind.QPV) if q.communes.count() > 1
-    ]
+    spanning = [q.code for q in Territory.objects.of_kind(Kind.QPV) if q.communes.count() > 1]
     assert sorted(spanning) == ["QN05969M", "QN05972M", "QN05978M", "QN05980M", "QN05988M"]
     assert not Territory.objects.of_kind(Kind.QPV).with_perimeter().exists()
 
