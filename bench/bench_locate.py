@@ -167,7 +167,7 @@ def run() -> list[dict]:
     agree = len(ours ^ sj_pairs)
     inside = len(np.unique(pts)) / len(lon)
     detail = (
-        f"{len(polygons)} périmètres générés ({fr_number(np.mean([len(p.exterior.coords) for p in polygons]), 0)} "
+        f"{fr_number(len(polygons), 0)} périmètres générés ({fr_number(np.mean([len(p.exterior.coords) for p in polygons]), 0)} "
         f"sommets en moyenne), {fr_number(len(lon), 0)} points dont "
         f"{fr_number(100 * inside, 1)} % dans un périmètre ; index : {index.stats()['niveaux']} niveaux, "
         f"construit en {fr_number(build, 1)} s ; écarts avec sjoin : {agree} couple(s) "
@@ -176,7 +176,7 @@ def run() -> list[dict]:
     results.append(
         {
             "name": "locate() — échelle nationale (1 600 périmètres générés)",
-            "value": round(rate),
+            "value": float(round(rate)),
             "unit": "points/s",
             "target": "≥ 1 000 000 points/s et ≥ geopandas sjoin",
             "ok": rate >= TARGET_RATE and rate >= sj_rate,
@@ -186,7 +186,7 @@ def run() -> list[dict]:
     results.append(
         {
             "name": "geopandas sjoin (within), mêmes points et formes",
-            "value": round(sj_rate),
+            "value": float(round(sj_rate)),
             "unit": "points/s",
             "target": "référence (locate() doit faire au moins autant)",
             "ok": True,
@@ -196,7 +196,7 @@ def run() -> list[dict]:
     results.append(
         {
             "name": "Construction de l'index national",
-            "value": round(build, 2),
+            "value": float(round(build, 2)),
             "unit": "s",
             "target": "< 60 s",
             "ok": build < 60,
@@ -216,7 +216,7 @@ def run() -> list[dict]:
     results.append(
         {
             "name": f"locate() — MEL : 95 communes et 26 QPV ({label})",
-            "value": round(m_rate),
+            "value": float(round(m_rate)),
             "unit": "points/s",
             "target": "≥ 1 000 000 points/s",
             "ok": m_rate >= TARGET_RATE,
