@@ -9,6 +9,7 @@ import datetime
 import importlib
 import json
 import math
+import signal
 import subprocess
 import sys
 import time
@@ -117,7 +118,13 @@ def git_commit() -> str | None:
         return None
 
 
+def _interrupt(signum, frame):
+    # SIGTERM ends the run like Ctrl-C, so every bench stops what it started
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     names = available()
     wanted = [a.removeprefix("bench_").removesuffix(".py") for a in argv]
     unknown = [w for w in wanted if w not in names]
