@@ -81,6 +81,7 @@ class InvitationForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label="Organisation",
         queryset=Organisation.objects.none(),
+        empty_label="Choisissez une organisation",
         error_messages={
             "invalid_choice": (
                 "Cette organisation n'existe pas ou n'est pas dans votre périmètre de coordination."
@@ -89,7 +90,12 @@ class InvitationForm(forms.Form):
     )
     role = forms.ChoiceField(
         label="Rôle",
-        choices=Role.choices,
+        choices=[(r.value, r.label) for r in (Role.MEMBER, Role.CARRIER, Role.COORDINATOR)],
+        initial=Role.MEMBER,
+        help_text=(
+            f"Membre d'un partenaire ou porteur de projet pour les acteurs{NBSP}; "
+            "coordinateur ou coordinatrice pour le service Politique de la Ville."
+        ),
         error_messages={"invalid_choice": f"Rôle inconnu{NBSP}: choisissez-en un dans la liste."},
     )
 

@@ -264,3 +264,20 @@ def test_invitation_form_preselects_the_organisation(client, world, coordinator)
     page = text(client.get(f"{INVITATIONS}?organisation={org.pk}"))
     assert f'<option value="{org.pk}" selected>' in page
     assert "Association lilloise" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitation_email_goes_through_the_database_queue(client, settings):
+    from django.core import mail
+    from django.core.management import call_command
+
+    from cdvs.accounts.testing import World
+
+    world = World.build()
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    client.force_login(world.users["coordinateur"])
+    assert invite(client, world).status_code == 302
+    assert mail.outbox == []  # queued, not sent by the web request
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    (message,) = mail.outbox
+    assert link_in(message) == f"/compte/invitation/{Invitation.objects.get().token}/"

@@ -133,3 +133,10 @@ def test_password_reset_rejects_bad_input(client, db, email):
     assert response.status_code == 200
     body = response.content.decode()
     assert "adresse" in body and "errorlist" in body
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, world):
+    for i in range(5):
+        login(client, "membre@example.org", "mauvais", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    response = login(client, "membre@example.org", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == 429
