@@ -61,16 +61,18 @@ def new_page(browser, *, width=1280, height=900, cookies=()):
     context = browser.new_context(
         viewport={"width": width, "height": height}, locale="fr-FR", service_workers="block"
     )
-    context.route("**/*", _local_only)
+    blocked = set()
+    context.route("**/*", lambda route: _local_only(route, blocked))
     if cookies:
         context.add_cookies(list(cookies))
     page = context.new_page()
+    page.blocked_hosts = blocked  # outside hosts the page tried to reach (aborted)
     page.console_messages_seen = []
     page.on(
         "console",
         lambda msg: (
-            page.console_messages_seen.append(f"{msg.type}: {msg.text}")
-            if msg.type in {"error", "warning"}
+            page.console_messages_seen.append(f"{page.url} — {msg.type} : {msg.text}")
+            if msg.type in {"error", "warning"} and "ERR_BLOCKED_BY_CLIENT" not in msg.text
             else None
         ),
     )
@@ -81,11 +83,12 @@ def new_page(browser, *, width=1280, height=900, cookies=()):
     return page
 
 
-def _local_only(route):
+def _local_only(route, blocked: set):
     host = urlsplit(route.request.url).hostname
     if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
         route.continue_()
     else:
+        blocked.add(host)
         route.abort("blockedbyclient")
 
 
@@ -94,7 +97,10 @@ def run_axe(page) -> dict:
     through the DevTools protocol, so the site's Content-Security-Policy stays on."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    options = {
+        "runOnly": {"type": "tag", "values": AXE_TAGS},
+        "resultTypes": ["violations", "incomplete"],
+    }
     return page.evaluate("options => window.axe.run(document, options)", options)
 
 
@@ -125,6 +131,25 @@ def describe(violations: list[dict], limit: int = 5) -> str:
     return "\n".join(lines)
 
 
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  const wide = [...document.body.querySelectorAll('*')].filter(
+    el => el.getBoundingClientRect().right > width + 1 && el.parentElement
+      && el.parentElement.getBoundingClientRect().right <= width + 1);
+  return wide.slice(0, 5).map(el => {
+    const cls = el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+    return `${el.tagName.toLowerCase()}${cls} (${Math.round(el.getBoundingClientRect().right)} px)`;
+  });
+}"""
+
+
+def horizontal_overflow(page) -> str:
+    """The outermost elements wider than the viewport (empty when the page reflows)."""
+    return ", ".join(page.evaluate(OVERFLOW_JS))
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS_DIR / f"{name}.png"
@@ -135,5 +160,6 @@ def screenshot(page, name: str) -> Path:
 def save_report(name: str, results: dict) -> Path:
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS_DIR / f"{name}.axe.json"
-    path.write_text(json.dumps(results["violations"], ensure_ascii=False, indent=2))
+    report = {k: results[k] for k in ("url", "violations", "incomplete")}
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
     return path

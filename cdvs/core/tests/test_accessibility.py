@@ -9,6 +9,8 @@ The browser starts only after the test's database work: Playwright's sync API ru
 event loop, under which Django's ORM refuses to run.
 """
 
+import io
+
 import pytest
 from django.core.management import call_command, get_commands
 from django.urls import reverse
@@ -17,6 +19,7 @@ from .browser import (
     blocking,
     chromium,
     describe,
+    horizontal_overflow,
     new_page,
     requires_chromium,
     run_axe,
@@ -39,7 +42,7 @@ def load_reference_data():
     commands = get_commands()
     if all(name in commands for name in LOADERS):
         for name in LOADERS:
-            call_command(name, verbosity=0)
+            call_command(name, verbosity=0, stdout=io.StringIO())
         return
     epci = Territory.objects.create(kind=Kind.EPCI, code="200093201", name="MEL")
     commune = Territory.objects.create(
@@ -63,13 +66,16 @@ def _territory(kind):
 
 
 def public_pages() -> dict[str, str]:
-    """name -> path of the main public pages; detail pages come from the loaded data."""
+    """name -> path of the main public pages: the fixed ones, every area of the main
+    navigation that is built, one announced area; detail pages from the loaded data."""
     from cdvs.contract.models import Enjeu
+
+    from ..navigation import AREAS
 
     commune = _territory("commune")
     qpv = _territory("qpv")
     enjeu = Enjeu.objects.order_by("contract_id", "number").first()
-    return {
+    pages = {
         "accueil": reverse("core:home"),
         "contrat": reverse("contract:index"),
         "enjeu": reverse("contract:enjeu", args=[enjeu.pk]),
@@ -79,6 +85,10 @@ def public_pages() -> dict[str, str]:
         "connexion": reverse("accounts:login"),
         "accessibilite": reverse("core:accessibility"),
     }
+    for area in AREAS:
+        if area.url not in pages.values() and (area.url_name or "a-venir" not in pages):
+            pages[area.slug if area.url_name else "a-venir"] = area.url
+    return pages
 
 
 def coordinator_cookie(client, live_server) -> dict:
@@ -101,12 +111,18 @@ def coordinator_cookie(client, live_server) -> dict:
     )
     Membership.objects.create(user=user, organisation=org, role=Role.COORDINATOR)
     client.force_login(user, backend=MODEL_BACKEND)
-    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+    return {
+        "name": "sessionid",
+        "value": client.cookies["sessionid"].value,
+        "url": live_server.url,
+        "organisation": org.pk,
+    }
 
 
 def audit(live_server, pages: dict[str, str], cookies=()) -> list[str]:
     """Opens each page, runs axe, takes the screenshots; returns the failures."""
     failures = []
+    cookies = [{k: c[k] for k in ("name", "value", "url")} for c in cookies]
     with chromium() as browser:
         desktop = new_page(browser, cookies=cookies)
         mobile = new_page(browser, width=375, height=800, cookies=cookies)
@@ -120,10 +136,17 @@ def audit(live_server, pages: dict[str, str], cookies=()) -> list[str]:
             save_report(name, results)
             mobile.goto(live_server.url + path, wait_until="load")
             screenshot(mobile, f"{name}-mobile")
+            overflow = horizontal_overflow(mobile)
+            if overflow:
+                # WCAG 1.4.10 (reflow): reported for the page owners, not asserted yet
+                print(f"\nDébordement horizontal à 375 px, {name} ({path}) : {overflow}")
 
             violations = results["violations"]
             if violations:
                 print(f"\naxe-core, {name} ({path}) :\n{describe(violations)}")
+            review = sorted({v["id"] for v in results["incomplete"]})
+            if review:
+                print(f"\naxe-core, {name} ({path}), à vérifier à la main : {', '.join(review)}")
             serious = blocking(violations)
             if serious:
                 failures.append(
@@ -131,8 +154,11 @@ def audit(live_server, pages: dict[str, str], cookies=()) -> list[str]:
                     + describe(serious)
                 )
         console = desktop.console_messages_seen + mobile.console_messages_seen
+        blocked = desktop.blocked_hosts | mobile.blocked_hosts
     if console:
         print("\nConsole du navigateur :\n" + "\n".join(console))
+    if blocked:
+        print(f"\nRequêtes vers l'extérieur bloquées : {', '.join(sorted(blocked))}")
     return failures
 
 
@@ -149,7 +175,11 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
         "coordination-accueil": reverse("core:home"),
         "coordination-compte": reverse("accounts:account"),
         "coordination-contrat": reverse("contract:index"),
+        "coordination-invitations": reverse("accounts:invitations"),
     }
+    org = cookie["organisation"]
+    pages["coordination-organisation"] = reverse("directory:detail", args=[org])
+    pages["coordination-membres"] = reverse("directory:members", args=[org])
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)
 
