@@ -1,8 +1,20 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cdvs.core.models import Seeded, SoftDeletable
+from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
+
+from . import vocabulary as voc
+from .validators import normalise_phone, validate_phone, validate_rna, validate_siret
+
+DAYS_PER_MONTH = 30.44
+FREQUENCIES = [(3, "Tous les 3 mois"), (6, "Tous les 6 mois"), (12, "Tous les ans")]
 
 
 class OrganisationKind(models.TextChoices):
@@ -18,8 +30,68 @@ class OrganisationKind(models.TextChoices):
     OTHER = "autre", "Autre"
 
 
+def _tags(prefix: str, codes) -> str:
+    return "".join(f"|{prefix}:{c}" for c in codes or [])
+
+
+class OrganisationQuerySet(LiveQuerySet):
+    def search(self, query: str):
+        """Every word of `query` starts a word of the fiche (accents, case and plurals
+        folded on both sides: "ecole" finds "École", "jeunes" finds "jeune")."""
+        qs = self
+        for term in voc.search_terms(query):
+            qs = qs.filter(search_text__contains=" " + term)
+        return qs
+
+    def with_thematique(self, code):
+        return self.filter(tags__contains=f"|t:{code}|")
+
+    def with_public(self, code):
+        return self.filter(tags__contains=f"|p:{code}|")
+
+    def for_age(self, age: int):
+        return self.filter(
+            Q(age_min__isnull=True) | Q(age_min__lte=age),
+            Q(age_max__isnull=True) | Q(age_max__gte=age),
+        )
+
+    def serving(self, territory):
+        """Organisations serving `territory` (directly, or a wider territory holding it)."""
+        ids = {territory.pk}
+        parent = territory.parent_id
+        if parent:
+            ids.add(parent)
+        ids |= (
+            set(territory.communes.values_list("pk", flat=True))
+            if territory.kind == "qpv"
+            else set()
+        )
+        return self.filter(Q(territories__in=ids) | Q(territory__in=ids)).distinct()
+
+    def stale(self, now=None):
+        """Fiches not confirmed within their update frequency (or never confirmed)."""
+        now = now or timezone.now()
+        due = Q(last_confirmed_at__isnull=True)
+        for months, _ in FREQUENCIES:
+            due |= Q(
+                update_frequency_months=months,
+                last_confirmed_at__lt=now - timedelta(days=months * DAYS_PER_MONTH),
+            )
+        return self.filter(due)
+
+    def orphaned(self):
+        """Fiches that nobody can keep up to date: no member account."""
+        from cdvs.accounts.models import Membership
+
+        return self.filter(~Exists(Membership.objects.filter(organisation=OuterRef("pk"))))
+
+
+class OrganisationManager(LiveManager.from_queryset(OrganisationQuerySet)):
+    pass
+
+
 class Organisation(Seeded, SoftDeletable):
-    """A partner of the contract; its full fiche grows in the directory."""
+    """A partner of the contract and its fiche compétences et coordonnées."""
 
     name = models.CharField("nom", max_length=255)
     kind = models.CharField("type", max_length=40, choices=OrganisationKind.choices)
@@ -33,10 +105,59 @@ class Organisation(Seeded, SoftDeletable):
         help_text="Pour un service Politique de la Ville : la commune ou l'EPCI qu'il coordonne.",
     )
     description = models.TextField("description", blank=True)
+    address = models.CharField("adresse", max_length=255, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune", max_length=120, blank=True)
+    lat = models.FloatField(
+        "latitude",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(41.0), MaxValueValidator(51.5)],
+    )
+    lon = models.FloatField(
+        "longitude",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-5.5), MaxValueValidator(10.0)],
+    )
+    website = models.URLField("site internet", blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    rna = models.CharField("numéro RNA", max_length=10, blank=True, validators=[validate_rna])
+    territories = models.ManyToManyField(
+        "territories.Territory",
+        verbose_name="territoires d'intervention",
+        blank=True,
+        related_name="served_by",
+    )
+    enjeux = models.ManyToManyField(
+        "contract.Enjeu", verbose_name="enjeux du contrat", blank=True, related_name="organisations"
+    )
+    publics = models.JSONField("publics", default=list, blank=True)
+    age_min = models.PositiveSmallIntegerField(
+        "âge minimum", null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    age_max = models.PositiveSmallIntegerField(
+        "âge maximum", null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    thematiques = models.JSONField("thématiques", default=list, blank=True)
+    languages = models.JSONField("langues parlées", default=list, blank=True)
+    accessibility = models.JSONField("accessibilité", default=list, blank=True)
+    accessibility_note = models.CharField(
+        "précisions sur l'accessibilité", max_length=255, blank=True
+    )
+    update_frequency_months = models.PositiveSmallIntegerField(
+        "fréquence de mise à jour", choices=FREQUENCIES, default=6
+    )
+    last_confirmed_at = models.DateTimeField("confirmée à jour le", null=True, blank=True)
+    # maintained on save: normalised text for the search, codes for the filters
+    search_text = models.TextField(editable=False, default="")
+    tags = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text", "tags"])
+
+    objects = OrganisationManager()
 
     # where `cdvs.accounts.permissions` finds the organisation's place, for a queryset
     scope_territory_path = "territory"
@@ -52,9 +173,225 @@ class Organisation(Seeded, SoftDeletable):
     def get_absolute_url(self):
         return reverse("directory:detail", args=[self.pk])
 
+    def clean(self):
+        errors = {}
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            errors["age_max"] = "L'âge maximum doit être supérieur ou égal à l'âge minimum."
+        if (self.lat is None) != (self.lon is None):
+            errors["lon"] = "Indiquez la latitude et la longitude, ou aucune des deux."
+        for field, labels, what in (
+            ("publics", voc.PUBLIC_LABELS, "public"),
+            ("thematiques", voc.THEMATIQUE_LABELS, "thématique"),
+            ("languages", voc.LANGUAGE_LABELS, "langue"),
+            ("accessibility", voc.ACCESSIBILITY_LABELS, "accessibilité"),
+        ):
+            unknown = [c for c in getattr(self, field) or [] if c not in labels]
+            if unknown:
+                errors[field] = f"Valeur inconnue ({what}) : {', '.join(map(str, unknown))}."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.siret = self.siret.replace(" ", "")
+        self.rna = self.rna.strip().upper()
+        self.refresh_index(save=False)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"search_text", "tags"}
+        super().save(*args, **kwargs)
+
+    def refresh_index(self, save=True, enjeu_titles=None):
+        """Recompute `search_text` and `tags` (after the enjeux changed: save=True)."""
+        if enjeu_titles is None:
+            enjeu_titles = list(self.enjeux.values_list("number", "title")) if self.pk else []
+        parts = [
+            self.name,
+            self.get_kind_display(),
+            self.description,
+            self.address,
+            self.city,
+            *(voc.THEMATIQUE_LABELS.get(c, "") for c in self.thematiques or []),
+            *(voc.PUBLIC_LABELS.get(c, "") for c in self.publics or []),
+            *(f"enjeu {n} {t}" for n, t in enjeu_titles),
+        ]
+        self.search_text = voc.normalise(" ".join(p for p in parts if p))
+        self.tags = (
+            _tags("t", self.thematiques) + _tags("p", self.publics) + _tags("l", self.languages)
+        ) + "|"
+        if save:
+            type(self).all_objects.filter(pk=self.pk).update(
+                search_text=self.search_text, tags=self.tags
+            )
+
+    @property
+    def thematique_labels(self):
+        return [voc.THEMATIQUE_LABELS.get(c, c) for c in self.thematiques or []]
+
+    @property
+    def public_labels(self):
+        return [voc.PUBLIC_LABELS.get(c, c) for c in self.publics or []]
+
+    @property
+    def language_labels(self):
+        return [voc.LANGUAGE_LABELS.get(c, c) for c in self.languages or []]
+
+    @property
+    def accessibility_labels(self):
+        return [voc.ACCESSIBILITY_LABELS.get(c, c) for c in self.accessibility or []]
+
+    @property
+    def age_range(self) -> str:
+        if self.age_min is None and self.age_max is None:
+            return "Tous âges"
+        if self.age_max is None:
+            return f"À partir de {self.age_min} ans"
+        if self.age_min is None or self.age_min == 0:
+            return f"Jusqu'à {self.age_max} ans"
+        return f"De {self.age_min} à {self.age_max} ans"
+
+    @property
+    def confirmed_at(self):
+        return self.last_confirmed_at or self.updated_at
+
+    def months_since_update(self, now=None) -> int:
+        now = now or timezone.now()
+        if self.confirmed_at is None:
+            return 0
+        return max(0, int((now - self.confirmed_at).days // DAYS_PER_MONTH))
+
+    def is_stale(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.last_confirmed_at is None:
+            return True
+        limit = timedelta(days=self.update_frequency_months * DAYS_PER_MONTH)
+        return now - self.last_confirmed_at > limit
+
+    def freshness_label(self, now=None) -> str:
+        if self.last_confirmed_at is None:
+            return "Jamais confirmée à jour"
+        months = self.months_since_update(now)
+        if months == 0:
+            return "Mise à jour il y a moins d'un mois"
+        return f"Mise à jour il y a {months} mois"
+
     def scope_territory(self):
         """The territory whose coordinators are responsible for this organisation."""
         return self.territory
 
     def scope_organisation(self):
         return self
+
+
+class Classification(models.TextChoices):
+    QPV = "qpv", "En quartier prioritaire (QPV)"
+    PAC = "pac", "En périmètre d'attention complémentaire (PAC)"
+    OUTSIDE = "hors", "Hors périmètre"
+    UNKNOWN = "", "Non localisé"
+
+
+class Place(SoftDeletable):
+    """Where an organisation receives people; classified QPV / PAC / hors périmètre
+    with the territories' `locate()` when its coordinates are saved."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField("nom du lieu", max_length=255)
+    address = models.CharField("adresse", max_length=255, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune", max_length=120, blank=True)
+    lat = models.FloatField(
+        "latitude",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(41.0), MaxValueValidator(51.5)],
+    )
+    lon = models.FloatField(
+        "longitude",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-5.5), MaxValueValidator(10.0)],
+    )
+    classification = models.CharField(
+        "localisation", max_length=4, choices=Classification.choices, blank=True, editable=False
+    )
+    territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="QPV ou PAC",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="directory_places",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "lieu d'accueil"
+        verbose_name_plural = "lieux d'accueil"
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+    def scope_territory(self):
+        return self.organisation.territory
+
+    def scope_organisation(self):
+        return self.organisation
+
+    def classify(self):
+        """Set `classification` and `territory` from the coordinates (QPV first)."""
+        if self.lat is None or self.lon is None:
+            self.classification, self.territory = Classification.UNKNOWN, None
+            return
+        from cdvs.territories.locate import locate
+        from cdvs.territories.models import Territory
+
+        location = locate([(self.lat, self.lon)])[0]
+        ref = (location.qpv or location.pac or [None])[0]
+        if ref is None:
+            self.classification, self.territory = Classification.OUTSIDE, None
+        else:
+            self.classification = Classification.QPV if location.qpv else Classification.PAC
+            self.territory = Territory.objects.filter(pk=ref.id).first()
+
+    def save(self, *args, **kwargs):
+        self.classify()
+        super().save(*args, **kwargs)
+
+
+class Contact(SoftDeletable):
+    """A person to reach in an organisation: personal data, never public."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField("nom", max_length=200)
+    role = models.CharField("fonction", max_length=200, blank=True)
+    email = models.EmailField("adresse électronique", blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True, validators=[validate_phone])
+    consent_at = models.DateTimeField(
+        "consentement recueilli le",
+        help_text="Date à laquelle la personne a accepté d'apparaître dans l'annuaire des partenaires.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+    def scope_territory(self):
+        return self.organisation.territory
+
+    def scope_organisation(self):
+        return self.organisation
+
+    def save(self, *args, **kwargs):
+        if self.phone:
+            self.phone = normalise_phone(self.phone) or self.phone
+        super().save(*args, **kwargs)
