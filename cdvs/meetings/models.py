@@ -212,17 +212,16 @@ class MeetingQuerySet(LiveQuerySet):
         return self.filter(day__isnull=True)
 
     def between(self, first: date, last: date):
-        """Meetings on a day in [first, last], or to schedule in a window touching it."""
-        return self.filter(
-            Q(day__gte=first, day__lte=last)
-            | Q(day__isnull=True, window_start__lte=last, window_end__gte=first)
-        )
+        """Meetings on a day in [first, last], or to schedule in a window touching it
+        (a dated meeting's window is its day)."""
+        return self.filter(window_start__lte=last, window_end__gte=first)
 
     def upcoming(self, today: date | None = None):
         today = today or timezone.localdate()
-        return self.filter(Q(day__gte=today) | Q(day__isnull=True, window_end__gte=today)).exclude(
-            status=MeetingStatus.CANCELLED
-        )
+        return self.filter(window_end__gte=today).exclude(status=MeetingStatus.CANCELLED)
+
+    def past(self, today: date | None = None):
+        return self.filter(window_end__lt=today or timezone.localdate())
 
     def for_organisation(self, organisation_id):
         return self.filter(
@@ -352,7 +351,12 @@ class Meeting(SoftDeletable):
                 name="meeting_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["day"]), models.Index(fields=["window_start"])]
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["window_start"]),
+            models.Index(fields=["window_end"]),
+            models.Index(fields=["sort_date", "start", "id"], name="meeting_chronological"),
+        ]
 
     def __str__(self):
         return f"{self.title} — {self.when_text()}"
@@ -410,13 +414,8 @@ class Meeting(SoftDeletable):
         return text
 
     def place_text(self) -> str:
-        if self.place:
-            return self.place
-        if self.format == Format.VIDEO:
-            return "En visio"
-        if self.series_id and self.series.rotating_place:
-            return "Lieu à préciser (lieu tournant entre les structures des QPV)"
-        return "Lieu à préciser"
+        rotating = bool(self.series_id and self.series.rotating_place)
+        return describe_place(self.place, self.format, rotating)
 
     def has_content(self) -> bool:
         """True when regenerating the series must leave this meeting where it is."""
@@ -429,6 +428,16 @@ class Meeting(SoftDeletable):
             or Minutes.objects.filter(meeting=self).exists()
             or self.next_steps.exists()
         )
+
+
+def describe_place(place: str, format: str, rotating: bool) -> str:
+    if place:
+        return place
+    if format == Format.VIDEO:
+        return "En visio"
+    if rotating:
+        return "Lieu à préciser (lieu tournant entre les structures des QPV)"
+    return "Lieu à préciser"
 
 
 def _day_number(n: int) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from cdvs.accounts.models import Membership
@@ -179,13 +179,7 @@ def decide_item(item: AgendaItem, status: str, user) -> AgendaItem:
 
 def next_meeting_of(series, after) -> Meeting | None:
     """The next meeting of `series` not cancelled, on or after the date `after`."""
-    return (
-        Meeting.objects.filter(series=series)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .filter(Q(day__gte=after) | Q(day__isnull=True, window_end__gte=after))
-        .chronological()
-        .first()
-    )
+    return Meeting.objects.filter(series=series).upcoming(after).chronological().first()
 
 
 @transaction.atomic

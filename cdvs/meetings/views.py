@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from . import ics, services
 from .forms import ProposalForm
 from .models import (
     MONTHS,
+    PARIS,
     WEEKDAYS,
     AgendaItem,
     CalendarFeedToken,
@@ -37,11 +38,31 @@ PAGE_SIZE = 50
 
 
 def _meetings(user):
-    return (
-        Meeting.objects.visible_to(user)
-        .select_related("series", "enjeu")
-        .annotate(n_items=Count("agenda_items", filter=Q(agenda_items__status=ItemStatus.ACCEPTED)))
+    return Meeting.objects.visible_to(user).select_related("series", "enjeu")
+
+
+def _with_item_counts(meetings):
+    """Set `n_items` (retained agenda items) on a page of meetings, in one query."""
+    meetings = list(meetings)
+    counts = dict(
+        AgendaItem.objects.filter(
+            meeting_id__in=[m.pk for m in meetings], status=ItemStatus.ACCEPTED
+        )
+        .values("meeting_id")
+        .annotate(n=Count("pk"))
+        .values_list("meeting_id", "n")
     )
+    url = reverse("meetings:detail", args=[0]).removesuffix("0/")
+    for m in meetings:
+        m.n_items = counts.get(m.pk, 0)
+        m.url = f"{url}{m.pk}/"
+    return meetings
+
+
+def _page(request, queryset):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_item_counts(page.object_list)
+    return page
 
 
 def _filters(request, queryset):
@@ -92,7 +113,7 @@ def index(request):
         queryset = queryset.order_by("-sort_date", "-start", "-pk")
     else:
         queryset = queryset.chronological()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, queryset)
     return render(
         request,
         "meetings/index.html",
@@ -111,13 +132,27 @@ def month(request, year, month):
         raise Http404("Mois inconnu")
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
-    queryset, chosen = _filters(request, _meetings(request.user).between(first, last))
+    queryset, chosen = _filters(
+        request, Meeting.objects.visible_to(request.user).between(first, last)
+    )
+    # a month may hold hundreds of meetings: plain rows (no model instance), the URL
+    # built from one reverse(), no date formatting in the template
+    url = reverse("meetings:detail", args=[0]).removesuffix("0/")
     dated, to_set = {}, []
-    for meeting in queryset.chronological():
-        if meeting.day is None:
-            to_set.append(meeting)
+    rows = queryset.chronological().values("pk", "title", "day", "start", "status", "window_label")
+    for row in rows:
+        start = row["start"]
+        entry = {
+            "url": f"{url}{row['pk']}/",
+            "title": row["title"],
+            "cancelled": row["status"] == "annulee",
+            "time": f"{start.astimezone(PARIS):%H:%M}" if start else "",
+            "window_label": row["window_label"],
+        }
+        if row["day"] is None:
+            to_set.append(entry)
         else:
-            dated.setdefault(meeting.day, []).append(meeting)
+            dated.setdefault(row["day"], []).append(entry)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         weeks.append(
@@ -163,7 +198,9 @@ def series_detail(request, pk):  # wrapped by login_if_needed below
         MeetingSeries.objects.select_related("commune", "organiser", "feeds_into", "section"), pk=pk
     )
     _require_visible(request, series.visibility)
-    upcoming = _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
+    upcoming = _with_item_counts(
+        _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
+    )
     return render(
         request,
         "meetings/series_detail.html",
@@ -181,14 +218,14 @@ def series_detail(request, pk):  # wrapped by login_if_needed below
 def organisation(request, pk):
     org = get_object_or_404(Organisation, pk=pk)
     queryset = _meetings(request.user).for_organisation(org.pk).upcoming().chronological()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, queryset)
     return render(request, "meetings/organisation.html", {"organisation": org, "page": page})
 
 
 @login_required
 def mine(request):
     queryset = _meetings(request.user).for_user(request.user).upcoming().chronological()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, queryset)
     tokens = CalendarFeedToken.objects.active().filter(user=request.user)
     return render(
         request,
@@ -350,19 +387,8 @@ def _feed_queryset(request, levels, past_days=365, future_days=2 * 365):
     year = request.GET.get("annee", "")
     if year.isdigit() and 2000 <= int(year) <= 2100:
         first, last = date(int(year), 1, 1), date(int(year), 12, 31)
-    return (
-        Meeting.objects.filter(visibility__in=levels, day__gte=first, day__lte=last)
-        .select_related("organiser", "series")
-        .prefetch_related(
-            Prefetch(
-                "agenda_items",
-                queryset=AgendaItem.objects.retained()
-                .shareable()
-                .order_by("temps", "position", "pk"),
-                to_attr="shareable_items",
-            )
-        )
-        .order_by("day", "start", "pk")
+    return Meeting.objects.filter(visibility__in=levels, day__gte=first, day__lte=last).order_by(
+        "day", "start", "pk"
     )
 
 

@@ -10,7 +10,7 @@ import vobject
 from django.urls import reverse
 
 from cdvs.meetings import ics, services
-from cdvs.meetings.models import AgendaItem, CalendarFeedToken
+from cdvs.meetings.models import AgendaItem, CalendarFeedToken, Meeting
 
 pytestmark = pytest.mark.usefixtures("frozen")
 PARIS = ZoneInfo("Europe/Paris")
@@ -172,3 +172,23 @@ def test_time_is_europe_paris_even_for_a_utc_start(agenda):
     event = _events(_both(ics.feed([point], "Test"))[0])[point.uid]
     assert event.decoded("DTSTART") == datetime(2025, 3, 3, 14, 0, tzinfo=PARIS)
     assert event.decoded("DTSTART").time() == time(14, 0)
+
+
+def test_long_accented_lines_are_folded_without_breaking_characters(agenda, client):
+    point = agenda.meeting(agenda.point, "2025-03")
+    point.title = "Réunion « élargie » ; thème : égalité, santé, éducation — " * 4
+    point.place = "Centre social Salengro, 2 rue de l'Église ; salle « Les Ajoncs »"
+    point.save()
+    content = ics.feed(Meeting.objects.filter(pk=point.pk), "Agenda")
+    assert all(len(line.encode()) <= 75 for line in content.decode().split("\r\n"))
+    cal, other = _both(content)
+    event = _events(cal)[point.uid]
+    assert str(event["SUMMARY"]) == point.title.strip() or str(event["SUMMARY"]) == point.title
+    assert other.vevent.location.value == point.place
+
+
+def test_one_year_feed(client, agenda):
+    token = _token(agenda.world)
+    url = reverse("meetings:private_feed", args=[token]) + "?annee=2025"
+    cal, _ = _both(client.get(url).content)
+    assert len(list(cal.walk("VEVENT"))) == 6  # the point d'actu, in odd months
