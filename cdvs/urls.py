@@ -6,6 +6,7 @@ urlpatterns = [
     path("compte/", include("cdvs.accounts.urls")),
     path("territoires/", include("cdvs.territories.urls")),
     path("organisations/", include("cdvs.directory.urls")),
+    path("organisations/gestion/", include("cdvs.directory.coordination_urls")),
     path("contrat/", include("cdvs.contract.urls")),
     path("contrat/gestion/", include("cdvs.contract.coordination_urls")),
     path("agenda/", include("cdvs.meetings.urls")),

@@ -100,6 +100,12 @@ RULES = {
     "territory.edit_perimeter": Rule(COORDINATOR, TERRITORY),
     "territory.history": Rule(COORDINATOR, TERRITORY),
     "directory.view": Rule(ANONYMOUS),
+    # contacts of the directory: personal data, for logged-in partners only
+    "directory.view_contacts": Rule(CARRIER),
+    # an organisation's own people (and its coordinators) keep its fiche up to date
+    "directory.edit": Rule(CARRIER, ORGANISATION),
+    # stale and orphaned fiches
+    "directory.coordinate": Rule(COORDINATOR, TERRITORY),
     # invite into an organisation, list / revoke / resend its pending invitations
     "accounts.invite": Rule(COORDINATOR, TERRITORY),
     # personal data: who belongs to an organisation, with their email

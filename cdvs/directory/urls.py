@@ -6,6 +6,11 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.organisation_list, name="list"),
+    path("qui-peut-aider/", views.who_can_help, name="help"),
+    path("export.<str:fmt>", views.export, name="export"),
     path("<int:pk>/", views.organisation_detail, name="detail"),
+    path("<int:pk>/modifier/", views.organisation_edit, name="edit"),
+    path("<int:pk>/a-jour/", views.organisation_confirm, name="confirm"),
+    path("<int:pk>/contacts/ajouter/", views.contact_add, name="contact_add"),
     path("<int:pk>/membres/", views.organisation_members, name="members"),
 ]

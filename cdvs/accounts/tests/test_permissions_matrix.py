@@ -141,7 +141,7 @@ class Page:
 PAGES = {
     # core
     "core:home": Page(PUBLIC),
-    "core:upcoming": Page(PUBLIC, lambda o: {"area": "annuaire"}),
+    "core:upcoming": Page(PUBLIC, lambda o: {"area": "documents"}),
     "core:accessibility": Page(PUBLIC),
     "core:health": Page(PUBLIC),
     # accounts
@@ -174,6 +174,25 @@ PAGES = {
     # directory: public fiche, members for the organisation and its coordinators
     "directory:list": Page(PUBLIC),
     "directory:detail": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "directory:help": Page(PUBLIC, query="need=emploi&age=20"),
+    "directory:export": Page(PUBLIC, lambda o: {"fmt": "csv"}),
+    # the organisation's people and its coordinators edit the fiche
+    "directory:edit": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+    ),
+    "directory:contact_add": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+    ),
+    "directory:confirm": Page(
+        expect(LOGIN, 403, 302, 302, 302, 403, 302),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+        "post",
+    ),
+    "directory_admin:stale": Page(COORDINATION),
+    "api:organisations": Page(PUBLIC),
+    "api:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
     "directory:members": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200),
         lambda o: {"pk": o.world.organisations["asso_arm"].pk},
@@ -403,7 +422,17 @@ def test_page_status_per_role(client, objects, name, role):
 # scope) are written out in EXPLICIT.
 OBJECTS = ["page", "asso_arm", "asso_lille", "no_territory"]
 Y, N = True, False
+_OWN_ORGANISATION = {
+    "anonyme": [N, N, N, N],
+    "sans_role": [N, N, N, N],
+    "porteur": [Y, Y, N, N],
+    "membre": [Y, Y, N, N],
+    "coordinateur": [Y, Y, N, Y],
+    "coordinateur_lille": [Y, N, Y, Y],
+    "administrateur": [Y, Y, Y, Y],
+}
 EXPLICIT = {
+    "directory.edit": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],
