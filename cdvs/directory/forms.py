@@ -23,6 +23,9 @@ class OrganisationForm(forms.ModelForm):
     languages = _multi("Langues parlées", voc.LANGUAGES)
     accessibility = _multi("Accessibilité", voc.ACCESSIBILITY)
     website = forms.URLField(label="Site internet", required=False, assume_scheme="https")
+    # spaces and dots are accepted and removed: the model checks the 14 digits and the key
+    siret = forms.CharField(label="SIRET", required=False, max_length=20)
+    rna = forms.CharField(label="Numéro RNA", required=False, max_length=12)
 
     class Meta:
         model = Organisation
