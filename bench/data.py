@@ -4,7 +4,7 @@
 builds, once, a database at the scale the product must hold:
 
 - the schema (`migrate`) and the real reference data through the product's loaders
-  (`load_territories`, `load_contract`), each skipped with a note while it does not
+  (`load_territories`, `load_contract`, `load_directory`), each skipped with a note while it does not
   exist yet;
 - 50 000 organisations whose names start with « [banc d'essai] » and whose key starts
   with `bench-org-`, spread over the loaded communes and QPV;
@@ -29,7 +29,7 @@ from bench import configure
 ORGANISATIONS = 50_000
 USERS = 5_000
 BATCH = 1_000
-LOADERS = ["load_territories", "load_contract"]
+LOADERS = ["load_territories", "load_contract", "load_directory"]
 ORG_PREFIX = "[banc d'essai]"
 ORG_KEY = "bench-org-"
 USER_DOMAIN = "banc.cdvs.invalid"
