@@ -22,7 +22,12 @@ class Area:
 AREAS = [
     Area("contrat", "Contrat", "contract:index", "Les enjeux, ambitions et objectifs du contrat."),
     Area("territoires", "Territoires", "territories:index", "La métropole, ses communes, ses QPV."),
-    Area("annuaire", "Annuaire", "directory:list", "Les fiches compétences et coordonnées des acteurs."),
+    Area(
+        "annuaire",
+        "Annuaire",
+        "directory:list",
+        "Les fiches compétences et coordonnées des acteurs.",
+    ),
     Area(
         "agenda",
         "Agenda",
