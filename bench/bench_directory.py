@@ -1,0 +1,202 @@
+"""Directory: search, filters and « qui peut aider ? » with 50 000 organisations.
+
+Runs in a child process on its own SQLite database under var/bench-directory (built
+once: territories, contract, the seeded organisations of Armentières, then generated
+organisations up to BENCH_ORGANISATIONS, each with places, fixed seed), so neither the
+development database nor the shared bench database is touched. Pages are measured
+in-process with Django's test client, anonymously (the public's pages).
+
+Environment: BENCH_ORGANISATIONS (50000), BENCH_PLACES_PER_ORG (3),
+BENCH_DIRECTORY_REQUESTS (per page, 200).
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from bench import BASE_DIR, fr_number, percentile
+
+VAR_DIR = BASE_DIR / "var" / "bench-directory"
+ORGANISATIONS = int(os.environ.get("BENCH_ORGANISATIONS", "50000"))
+PLACES_PER_ORG = int(os.environ.get("BENCH_PLACES_PER_ORG", "3"))
+REQUESTS = int(os.environ.get("BENCH_DIRECTORY_REQUESTS", "200"))
+BENCH_KEY = "bench-org-"
+SEED = 20240603
+WORDS = [
+    "solidarité", "jeunesse", "écoles", "familles", "emploi", "insertion", "santé",
+    "logement", "quartier", "culture", "sport", "numérique", "parentalité", "seniors",
+    "femmes", "réussite", "éducative", "alimentation", "mobilité", "citoyenneté",
+]  # fmt: skip
+
+
+def run() -> list[dict]:
+    env = dict(os.environ, CDVS_VAR_DIR=str(VAR_DIR), CDVS_DEBUG="0", CDVS_ENV="development")
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_directory"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    for line in done.stderr.splitlines():
+        print(line)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------- child process
+
+
+def _log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def _setup():
+    from django.core.management import call_command
+
+    from cdvs.contract.models import LocalSection
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not LocalSection.objects.exists():
+        devnull = open(os.devnull, "w")  # noqa: SIM115
+        call_command("load_territories", verbosity=0, stdout=devnull)
+        call_command("load_contract", verbosity=0, stdout=devnull)
+        call_command("load_directory", verbosity=0, stdout=devnull)
+
+
+def _generate(target: int) -> int:
+    from django.db import transaction
+
+    from cdvs.directory import vocabulary as voc
+    from cdvs.directory.models import Organisation, OrganisationKind, Place
+
+    existing = Organisation.objects.filter(key__startswith=BENCH_KEY).count()
+    if existing >= target:
+        return Organisation.objects.count()
+    rng = random.Random(SEED + existing)
+    kinds = OrganisationKind.values
+    themes = [c for c, _ in voc.THEMATIQUES]
+    publics = [c for c, _ in voc.PUBLICS]
+    started = time.perf_counter()
+    for start in range(existing, target, 5000):
+        orgs = []
+        for i in range(start, min(start + 5000, target)):
+            age_min = rng.choice([None, 0, 3, 6, 11, 16, 18, 25, 60])
+            org = Organisation(
+                key=f"{BENCH_KEY}{i}",
+                name=f"[banc] {rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {i}",
+                kind=rng.choice(kinds),
+                description=" ".join(rng.choice(WORDS) for _ in range(12)),
+                city="Lille",
+                lat=50.55 + rng.random() * 0.2,
+                lon=2.85 + rng.random() * 0.35,
+                thematiques=rng.sample(themes, rng.randint(1, 3)),
+                publics=rng.sample(publics, rng.randint(1, 2)),
+                age_min=age_min,
+                age_max=None if age_min is None else age_min + rng.choice([5, 10, 30, 60]),
+            )
+            org.refresh_index(save=False, enjeu_titles=[])
+            orgs.append(org)
+        with transaction.atomic():
+            Organisation.objects.bulk_create(orgs, batch_size=1000)
+            created = Organisation.objects.filter(key__in=[o.key for o in orgs]).values_list(
+                "pk", "lat", "lon"
+            )
+            Place.objects.bulk_create(
+                [
+                    Place(
+                        organisation_id=pk,
+                        name=f"Lieu {n}",
+                        lat=lat + rng.uniform(-0.01, 0.01),
+                        lon=lon + rng.uniform(-0.01, 0.01),
+                    )
+                    for pk, lat, lon in created
+                    for n in range(PLACES_PER_ORG)
+                ],
+                batch_size=2000,
+            )
+    _log(f"  {target - existing} organisations générées en {time.perf_counter() - started:.0f} s")
+    return Organisation.objects.count()
+
+
+def _timed(client, urls, requests):
+    times = []
+    for url in urls:
+        for _ in range(2):
+            client.get(url)  # warm-up
+    for i in range(requests):
+        url = urls[i % len(urls)]
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def child() -> list[dict]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    from django.test import Client
+    from django.urls import reverse
+
+    from cdvs.directory.models import Place
+    from cdvs.territories.models import Territory
+
+    _setup()
+    total = _generate(ORGANISATIONS)
+    places = Place.objects.count()
+    _log(f"  {total} organisations, {places} lieux dans la base")
+    qpv = Territory.objects.filter(kind="qpv").order_by("code").first()
+    lst, help_url = reverse("directory:list"), reverse("directory:help")
+    pages = {
+        "Recherche libre (« ecoles », « jeunes familles », « sante »)": [
+            f"{lst}?q=ecoles",
+            f"{lst}?q=jeunes+familles",
+            f"{lst}?q=sante",
+            f"{lst}?q=solidarite+quartier&page=3",
+        ],
+        "Filtres (thématique, public, âge, type)": [
+            f"{lst}?thematique=famille&age=12",
+            f"{lst}?public=jeunes&kind=association",
+            f"{lst}?thematique=numerique&public=seniors&age=70",
+            f"{lst}?q=emploi&thematique=trouver-un-emploi&age=20",
+        ],
+        "« Qui peut aider ? » (besoin, âge, lieu)": [
+            f"{help_url}?thematique=famille&age=12&lat=50.63&lon=3.06",
+            f"{help_url}?need=logement&age=30&lat=50.69&lon=2.88",
+            f"{help_url}?need=jeunes+emploi&age=19&place={qpv.pk if qpv else ''}",
+            f"{help_url}?thematique=sante&need=seniors&age=75&lat=50.6&lon=3.0",
+        ],
+    }
+    client = Client()
+    rows = []
+    for label, urls in pages.items():
+        times = _timed(client, urls, REQUESTS)
+        p95 = percentile(times, 95)
+        rows.append(
+            {
+                "name": f"Annuaire, {label}, {fr_number(total, 0)} organisations : p95",
+                "value": round(p95, 1),
+                "unit": "ms",
+                "target": "< 150 ms",
+                "ok": p95 < 150,
+                "detail": f"médiane {fr_number(percentile(times, 50))} ms sur {len(times)} "
+                f"requêtes, SQLite, {fr_number(places, 0)} lieux",
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps(child()))
