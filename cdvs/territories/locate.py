@@ -391,7 +391,7 @@ class TerritoryIndex:
         return results
 
 
-def _index_version() -> str:
+def index_version() -> str:
     from django.db.models import Count, Max
 
     from .models import Territory
@@ -427,7 +427,7 @@ def get_index() -> TerritoryIndex:
     cache's, else built from the database (then shared)."""
     from django.core.cache import cache
 
-    version = _index_version()
+    version = index_version()
     local = _process_copy.get("index")
     if local is not None and local.version == version:
         return local

@@ -5,13 +5,15 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cdvs.accounts.permissions import can, require
 
 from . import geo
 from .forms import PerimeterDrawForm, PerimeterUploadForm
+from .locate import index_version
 from .models import Kind, Territory
 from .services import feature_collection, set_perimeter
 
@@ -42,18 +44,37 @@ def _layer(name, kind, territories, emphasis=False):
     }
 
 
+def _index_layers():
+    """The map layers of the index page, rebuilt only when a territory changes (the
+    version comes from the database, so every process agrees)."""
+    version = index_version()
+    key = f"territories:index-layers:{version}"
+    layers = cache.get(key)
+    if layers is None:
+        with_perimeter = list(Territory.objects.with_perimeter().order_by("kind", "name"))
+        layers = [
+            _layer(label, kind, items)
+            for kind, label in Kind.choices
+            if (items := [t for t in with_perimeter if t.kind == kind])
+        ]
+        cache.set(key, layers, 3600)
+    return layers
+
+
 def index(request):
-    territories = list(Territory.objects.order_by("kind", "name"))
+    territories = list(
+        Territory.objects.defer("geometry")
+        .annotate(perimeter_loaded=~Q(geometry=""))
+        .order_by("kind", "name")
+    )
     groups = []
-    layers = []
-    for kind, label in Kind.choices:
+    for kind, _label in Kind.choices:
         items = [t for t in territories if t.kind == kind]
-        missing = sum(not t.has_perimeter for t in items)
+        missing = sum(not t.perimeter_loaded for t in items)
         groups.append(
             {"kind": kind, "label": KIND_PLURALS[kind], "items": items, "missing": missing}
         )
-        if any(t.has_perimeter for t in items):
-            layers.append(_layer(label, kind, items))
+    layers = _index_layers()
     return render(
         request,
         "territories/index.html",
