@@ -1,10 +1,11 @@
 """Read-only API of the strategic frame: enjeux -> ambitions -> objectifs -> pistes."""
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from .models import ActionLead, Ambition, Enjeu, LocalEnjeu, Objective
+from .models import ActionLead, Ambition, Enjeu, LocalEnjeu, Objective, tree_version
 from .views import current_contract
 
 router = Router()
@@ -178,10 +179,13 @@ def contract(request):
     summary="L'arbre complet : enjeux, ambitions, objectifs, pistes",
 )
 def tree(request):
-    c = current_contract()
-    if c is None:
-        return []
-    return [_enjeu(e) for e in _enjeux().filter(contract=c)]
+    key = f"contract:api-tree:{tree_version()}"
+    data = cache.get(key)
+    if data is None:
+        c = current_contract()
+        data = [_enjeu(e) for e in _enjeux().filter(contract=c)] if c else []
+        cache.set(key, data, 3600)
+    return data
 
 
 @router.get("/enjeux/{number}", response=EnjeuOut, summary="Un enjeu et sa déclinaison")

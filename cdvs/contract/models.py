@@ -220,3 +220,31 @@ class GovernanceBody(Seeded, SoftDeletable):
 
     def __str__(self):
         return self.name
+
+
+TREE_MODELS = [
+    Contract,
+    LocalSection,
+    Enjeu,
+    LocalEnjeu,
+    Ambition,
+    Objective,
+    ActionLead,
+    GovernanceBody,
+]
+
+
+def tree_version() -> str:
+    """Changes whenever any element of the strategic frame is written (every write,
+    the loader's included, adds a history row): a cache key every process agrees on."""
+    from django.db import connection
+
+    tables = [m.history.model._meta.db_table for m in TREE_MODELS]
+    selects = ", ".join(
+        f"(SELECT MAX(history_id) FROM {connection.ops.quote_name(t)})"  # noqa: S608 — our tables
+        for t in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}")  # noqa: S608
+        row = cursor.fetchone()
+    return "-".join(str(v or 0) for v in row)

@@ -182,3 +182,20 @@ def test_api_tree(client, loaded):
     assert client.get("/api/contrat/").json()["name"] == "Contrat de test"
     spec = client.get("/api/openapi.json").json()
     assert "/api/contrat/enjeux" in spec["paths"]
+
+
+@pytest.mark.django_db
+def test_api_tree_follows_every_edit(client, people):
+    from cdvs.contract.models import tree_version
+
+    before = tree_version()
+    assert client.get("/api/contrat/enjeux").json()[0]["title"] == "Premier enjeu de test"
+    assert tree_version() == before
+    client.force_login(people["epci_coordinator"])
+    enjeu = Enjeu.objects.get(key="t-e1")
+    client.post(
+        reverse("contract_admin:edit", args=["enjeu", enjeu.pk]),
+        {"title": "Titre revu", "partners": "État", "npru_focus": ""},
+    )
+    assert tree_version() != before
+    assert client.get("/api/contrat/enjeux").json()[0]["title"] == "Titre revu"
