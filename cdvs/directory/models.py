@@ -34,20 +34,33 @@ def _tags(prefix: str, codes) -> str:
     return "".join(f"|{prefix}:{c}" for c in codes or [])
 
 
+def _prefix_range(term: str) -> dict:
+    """Words starting with `term`, as an index range (words are [a-z0-9]: the next
+    string after every word with that prefix is the prefix with its last character
+    incremented). A range works on an ordinary index on every database, where LIKE
+    'term%' would not on SQLite."""
+    return {"word__gte": term, "word__lt": term[:-1] + chr(ord(term[-1]) + 1)}
+
+
 class OrganisationQuerySet(LiveQuerySet):
     def search(self, query: str):
         """Every word of `query` starts a word of the fiche (accents, case and plurals
-        folded on both sides: "ecole" finds "École", "jeunes" finds "jeune")."""
+        folded on both sides: "ecole" finds "École", "jeunes" finds "jeune"). Answered
+        from the word index (`SearchWord`), not by scanning the fiches."""
         qs = self
         for term in voc.search_terms(query):
-            qs = qs.filter(search_text__contains=" " + term)
+            words = SearchWord.objects.filter(**_prefix_range(term))
+            qs = qs.filter(pk__in=words.values("organisation_id"))
         return qs
 
+    def _tagged(self, tag):
+        return self.filter(pk__in=SearchWord.objects.filter(word=tag).values("organisation_id"))
+
     def with_thematique(self, code):
-        return self.filter(tags__contains=f"|t:{code}|")
+        return self._tagged(f"|t:{code}")
 
     def with_public(self, code):
-        return self.filter(tags__contains=f"|p:{code}|")
+        return self._tagged(f"|p:{code}")
 
     def for_age(self, age: int):
         return self.filter(
@@ -199,6 +212,20 @@ class Organisation(Seeded, SoftDeletable):
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"search_text", "tags"}
         super().save(*args, **kwargs)
+        self.sync_words()
+
+    def index_words(self) -> set[str]:
+        """The words of the search index: the words of `search_text`, and the codes of
+        the filters (thématiques, publics, languages) as `|t:code`, `|p:code`, `|l:code`."""
+        words = {w[:40] for w in self.search_text.split()}
+        words |= {t[:40] for t in self.tags.split("|") if t}
+        return {w if ":" not in w else "|" + w for w in words}
+
+    def sync_words(self):
+        SearchWord.objects.filter(organisation_id=self.pk).delete()
+        SearchWord.objects.bulk_create(
+            [SearchWord(organisation_id=self.pk, word=w) for w in sorted(self.index_words())]
+        )
 
     def refresh_index(self, save=True, enjeu_titles=None):
         """Recompute `search_text` and `tags` (after the enjeux changed: save=True)."""
@@ -222,6 +249,7 @@ class Organisation(Seeded, SoftDeletable):
             type(self).all_objects.filter(pk=self.pk).update(
                 search_text=self.search_text, tags=self.tags
             )
+            self.sync_words()
 
     @property
     def thematique_labels(self):
@@ -280,6 +308,22 @@ class Organisation(Seeded, SoftDeletable):
 
     def scope_organisation(self):
         return self
+
+
+class SearchWord(models.Model):
+    """The word index of the directory's search: one row per (organisation, word),
+    maintained on save; a prefix search is an index range on `word`."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    word = models.CharField(max_length=42)
+
+    class Meta:
+        indexes = [models.Index(fields=["word", "organisation"], name="directory_word_idx")]
+
+    def __str__(self):
+        return self.word
 
 
 class Classification(models.TextChoices):

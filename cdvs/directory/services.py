@@ -4,7 +4,6 @@ import math
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import Contact, Organisation, Place
@@ -98,8 +97,12 @@ class Helper:
 
 def who_can_help(*, need: str = "", thematique: str = "", age=None, lat=None, lon=None, limit=50):
     """Organisations that can help with a need at an age, nearest to (lat, lon) first;
-    those without coordinates come last, by name. Distances are computed in Python over
-    the filtered set (its size is bounded by the filters; no spatial index needed)."""
+    those without coordinates come last, by name.
+
+    The filters run in the database; the distances are computed with numpy over the
+    coordinates of the matching organisations and of their places (two narrow
+    queries), then only the `limit` nearest fiches are loaded: a constant number of
+    queries, whatever the number of matches."""
     qs = Organisation.objects.all()
     if thematique:
         qs = qs.with_thematique(thematique)
@@ -107,24 +110,56 @@ def who_can_help(*, need: str = "", thematique: str = "", age=None, lat=None, lo
         qs = qs.search(need)
     if age is not None:
         qs = qs.for_age(age)
-    qs = qs.select_related("territory").prefetch_related(
-        Prefetch(
-            "places", queryset=Place.objects.filter(lat__isnull=False), to_attr="located_places"
-        )
-    )
-    helpers = []
-    for org in qs:
-        best, best_place = None, None
-        if lat is not None and lon is not None:
-            if org.lat is not None and org.lon is not None:
-                best = haversine_km(lat, lon, org.lat, org.lon)
-            for place in org.located_places:
-                d = haversine_km(lat, lon, place.lat, place.lon)
-                if best is None or d < best:
-                    best, best_place = d, place
-        helpers.append(Helper(org, best, best_place))
+    if lat is None or lon is None:
+        chosen = {o.pk: (None, None) for o in qs.only("pk").order_by("name")[:limit]}
+    else:
+        chosen = _nearest(qs, lat, lon, limit)
+    organisations = Organisation.objects.select_related("territory").in_bulk(list(chosen))
+    places = Place.objects.in_bulk([p for _, p in chosen.values() if p])
+    helpers = [
+        Helper(organisations[pk], distance, places.get(place_pk))
+        for pk, (distance, place_pk) in chosen.items()
+        if pk in organisations
+    ]
     helpers.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0, h.organisation.name))
-    return helpers[:limit]
+    return helpers
+
+
+def _haversine_np(lat, lon, lats, lons):
+    import numpy as np
+
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def _nearest(qs, lat, lon, limit) -> dict:
+    """{organisation pk: (distance in km or None, nearest place pk or None)}, the
+    `limit` nearest first; organisations without any coordinates fill up by name."""
+    import numpy as np
+
+    own = list(qs.values_list("pk", "lat", "lon"))
+    located = Place.objects.filter(organisation__in=qs.values("pk"), lat__isnull=False)
+    place_rows = list(located.values_list("organisation_id", "pk", "lat", "lon"))
+    org_ids = np.array([r[0] for r in own if r[1] is not None] + [r[0] for r in place_rows])
+    place_ids = np.array([0] * sum(1 for r in own if r[1] is not None) + [r[1] for r in place_rows])
+    lats = np.array([r[1] for r in own if r[1] is not None] + [r[2] for r in place_rows], float)
+    lons = np.array([r[2] for r in own if r[1] is not None] + [r[3] for r in place_rows], float)
+    chosen: dict = {}
+    if len(org_ids):
+        distances = _haversine_np(lat, lon, lats, lons)
+        for i in np.argsort(distances, kind="stable"):
+            pk = int(org_ids[i])
+            if pk not in chosen:
+                chosen[pk] = (float(distances[i]), int(place_ids[i]) or None)
+                if len(chosen) >= limit:
+                    return chosen
+    if len(chosen) < limit:
+        rest = qs.exclude(pk__in=list(chosen)).order_by("name").values_list("pk", flat=True)
+        for pk in rest[: limit - len(chosen)]:
+            chosen[pk] = (None, None)
+    return chosen
 
 
 def point_of(territory):
