@@ -543,6 +543,20 @@ class AgendaItem(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch_meeting()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch_meeting()
+        return result
+
+    def _touch_meeting(self):
+        # the agenda is in the calendar event's description: its LAST-MODIFIED moves,
+        # and the feeds' fingerprint with it
+        Meeting.all_objects.filter(pk=self.meeting_id).update(updated_at=timezone.now())
+
     def scope_territory(self):
         return self.meeting.scope_territory()
 

@@ -2,14 +2,16 @@
 the partners' pages (mes réunions, propositions, private feeds) and the feeds."""
 
 import calendar
+import hashlib
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -392,6 +394,33 @@ def _feed_queryset(request, levels, past_days=365, future_days=2 * 365):
     )
 
 
+def _feed_response(request, queryset, name: str, filename: str, scope: str):
+    """The feed, with an ETag: calendar clients poll often; an unchanged feed answers
+    304, and its body is kept in the cache (shared between processes with Redis)."""
+    meetings = queryset.order_by().aggregate(
+        n=Count("pk"), last=Max("updated_at"), versions=Sum("sequence")
+    )
+    items = AgendaItem.objects.filter(meeting__in=queryset.order_by().values("pk")).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    raw = "|".join(
+        map(str, [scope, name, request.GET.get("annee", ""), *meetings.values(), *items.values()])
+    )
+    etag = '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        return response
+    key = f"meetings-feed:{etag}"
+    content = cache.get(key)
+    if content is None:
+        content = ics.feed(queryset, name)
+        cache.set(key, content, 3600)
+    response = _ics_response(content, filename)
+    response["ETag"] = etag
+    return response
+
+
 def _ics_response(content: bytes, filename: str):
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -407,7 +436,8 @@ def public_feed(request, pk=None):
         series = get_object_or_404(MeetingSeries, pk=pk, visibility="public")
         queryset = queryset.filter(series=series)
         name = series.label
-    return _ics_response(ics.feed(queryset, name), "reunions-publiques.ics")
+    scope = f"public|{pk}"
+    return _feed_response(request, queryset, name, "reunions-publiques.ics", scope)
 
 
 def _token_user(token):
@@ -435,7 +465,8 @@ def private_feed(request, token, scope="tout", pk=None):
     elif scope == "mes-reunions":
         queryset = queryset.for_user(user)
         name = "Mes réunions du contrat de ville"
-    return _ics_response(ics.feed(queryset, name), "reunions.ics")
+    key = f"{'|'.join(_levels(user))}|{scope}|{pk}|{user.pk if scope == 'mes-reunions' else ''}"
+    return _feed_response(request, queryset, name, "reunions.ics", key)
 
 
 @login_required

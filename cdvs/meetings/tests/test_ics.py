@@ -192,3 +192,16 @@ def test_one_year_feed(client, agenda):
     url = reverse("meetings:private_feed", args=[token]) + "?annee=2025"
     cal, _ = _both(client.get(url).content)
     assert len(list(cal.walk("VEVENT"))) == 6  # the point d'actu, in odd months
+
+
+def test_unchanged_feed_answers_304_and_changes_are_seen(client, agenda):
+    token = _token(agenda.world)
+    url = reverse("meetings:private_feed", args=[token])
+    first = client.get(url)
+    etag = first["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    point = agenda.meeting(agenda.point, "2025-03")
+    AgendaItem.objects.create(meeting=point, title="Nouveau point")
+    second = client.get(url, headers={"If-None-Match": etag})
+    assert second.status_code == 200 and second["ETag"] != etag
+    assert b"Nouveau point" in second.content
