@@ -1,11 +1,20 @@
 """Public pages of the strategic frame: anyone may browse the contract."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import BooleanField, Count, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404, render
 
 from cdvs.accounts.permissions import can
 
-from .models import ActionLead, Ambition, Contract, Enjeu, LocalEnjeu, Objective, Scale
+from .models import (
+    ActionLead,
+    Ambition,
+    Contract,
+    Enjeu,
+    LocalEnjeu,
+    Objective,
+    Scale,
+    tree_version,
+)
 
 
 def current_contract():
@@ -50,8 +59,11 @@ def _objectives_with_leads():
 
 
 def enjeu_detail(request, pk):
+    """The tree of one enjeu. Querysets stay lazy: for readers who edit nothing, the
+    body comes from a fragment cache keyed by the tree's version."""
     enjeu = get_object_or_404(Enjeu.objects.select_related("contract__epci"), pk=pk)
-    mel_ambitions = list(enjeu.ambitions.filter(local_enjeu__isnull=True))
+    editor = can(request.user, "contract.edit")
+    ambitions = enjeu.ambitions.filter(local_enjeu__isnull=True)
     local_versions = (
         LocalEnjeu.objects.filter(enjeu=enjeu, section__deleted_at__isnull=True)
         .select_related("section__commune")
@@ -64,23 +76,26 @@ def enjeu_detail(request, pk):
                 ),
             ),
         )
+        .annotate(can_edit=Value(False, output_field=BooleanField()))
     )
-    local_versions = list(local_versions)
-    for version in local_versions:
-        version.can_edit = can(request.user, "contract.edit", version)
-    siblings = list(enjeu.contract.enjeux.values_list("pk", "number"))
+    if editor:
+        local_versions = list(local_versions)
+        for version in local_versions:
+            version.can_edit = can(request.user, "contract.edit", version)
     return render(
         request,
         "contract/enjeu.html",
         {
             "enjeu": enjeu,
-            "mel_2027": [a for a in mel_ambitions if a.scale == Scale.MEL_2027],
-            "qpv_2030": [a for a in mel_ambitions if a.scale == Scale.QPV_2030],
+            "editor": editor,
+            "tree_version": "" if editor else tree_version(),
+            "mel_2027": ambitions.filter(scale=Scale.MEL_2027),
+            "qpv_2030": ambitions.filter(scale=Scale.QPV_2030),
             "mel_objectives": enjeu.objectives.filter(
                 ambition__isnull=True, local_enjeu__isnull=True
             ),
             "local_versions": local_versions,
-            "siblings": siblings,
-            "can_edit": can(request.user, "contract.edit", enjeu),
+            "siblings": enjeu.contract.enjeux.values_list("pk", "number"),
+            "can_edit": editor and can(request.user, "contract.edit", enjeu),
         },
     )

@@ -8,6 +8,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import json_script
+from django.utils.safestring import mark_safe
 
 from cdvs.accounts.permissions import can, require
 
@@ -27,12 +29,14 @@ TILE_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 
 
 def _map_data(layers, *, draw=False):
-    return {
+    """The map's data as a <script type="application/json"> element."""
+    data = {
         "tileUrl": settings.TILE_URL,
         "attribution": TILE_ATTRIBUTION,
         "layers": layers,
         "draw": draw,
     }
+    return json_script(data, "map-data")
 
 
 def _layer(name, kind, territories, emphasis=False):
@@ -44,21 +48,22 @@ def _layer(name, kind, territories, emphasis=False):
     }
 
 
-def _index_layers():
-    """The map layers of the index page, rebuilt only when a territory changes (the
-    version comes from the database, so every process agrees)."""
+def _index_map():
+    """The index page's map (all perimeters), rebuilt only when a territory changes:
+    the version comes from the database, so every process agrees."""
     version = index_version()
-    key = f"territories:index-layers:{version}"
-    layers = cache.get(key)
-    if layers is None:
+    key = f"territories:index-map:{version}"
+    cached = cache.get(key)
+    if cached is None:
         with_perimeter = list(Territory.objects.with_perimeter().order_by("kind", "name"))
         layers = [
             _layer(label, kind, items)
             for kind, label in Kind.choices
             if (items := [t for t in with_perimeter if t.kind == kind])
         ]
-        cache.set(key, layers, 3600)
-    return layers
+        cached = (str(_map_data(layers)), bool(layers))
+        cache.set(key, cached, 3600)
+    return mark_safe(cached[0]), cached[1]  # noqa: S308 — produced by json_script
 
 
 def index(request):
@@ -74,11 +79,11 @@ def index(request):
         groups.append(
             {"kind": kind, "label": KIND_PLURALS[kind], "items": items, "missing": missing}
         )
-    layers = _index_layers()
+    map_script, has_map = _index_map()
     return render(
         request,
         "territories/index.html",
-        {"groups": groups, "map_data": _map_data(layers), "has_map": bool(layers)},
+        {"groups": groups, "map_script": map_script, "has_map": has_map},
     )
 
 
@@ -157,7 +162,7 @@ def detail(request, kind, code):
             "related_qpv": related_qpv,
             "related_pac": related_pac,
             "facts": _facts(territory),
-            "map_data": _map_data(layers),
+            "map_script": _map_data(layers),
             "has_map": has_map,
             "can_edit": can(request.user, "territory.edit_perimeter", territory),
             "can_history": can(request.user, "territory.history", territory),
@@ -197,7 +202,7 @@ def perimeter(request, kind, code):
             "territory": territory,
             "upload_form": upload_form,
             "draw_form": draw_form,
-            "map_data": _map_data(layers, draw=True),
+            "map_script": _map_data(layers, draw=True),
         },
     )
 
