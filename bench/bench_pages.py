@@ -11,7 +11,7 @@ Pages: every URL name without arguments that answers 200 to an anonymous visitor
 database (a commune, a QPV, an enjeu), and a few pages seen by a logged-in
 coordinator (logged in through the login form, with its CSRF token).
 
-Environment: BENCH_REQUESTS (per page, 2000), BENCH_CONCURRENCY (16),
+Environment: BENCH_REQUESTS (per page, 400), BENCH_CONCURRENCY (4),
 BENCH_P95_MS (the bar, 150), BENCH_PAGE_SECONDS (time budget of one page, 60: a
 page slower than that is stopped early and reported with the count reached).
 """
@@ -34,8 +34,8 @@ from urllib.parse import urlencode
 
 from bench import BASE_DIR, fr_number, percentile
 
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 P95_MS = float(os.environ.get("BENCH_P95_MS", "150"))
 PAGE_SECONDS = float(os.environ.get("BENCH_PAGE_SECONDS", "60"))
 SLOW_SECONDS = 2.0
