@@ -179,6 +179,7 @@ class Organisation(Seeded, SoftDeletable):
     class Meta:
         verbose_name = "organisation"
         ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="directory_org_name_idx")]
 
     def __str__(self):
         return self.name
