@@ -58,7 +58,7 @@ class ActionLeadForm(forms.ModelForm):
 class GovernanceBodyForm(forms.ModelForm):
     class Meta:
         model = GovernanceBody
-        fields = ["name", "description"]
+        fields = ["name", "role", "description"]
 
 
 # URL slug -> (model, form): the kinds of element coordinators edit in the tree.
