@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from cdvs.core.widgets import FastSelect
 from cdvs.directory.models import Organisation
 
 from . import permissions
@@ -82,6 +83,7 @@ class InvitationForm(forms.Form):
         label="Organisation",
         queryset=Organisation.objects.none(),
         empty_label="Choisissez une organisation",
+        widget=FastSelect,
         error_messages={
             "invalid_choice": (
                 "Cette organisation n'existe pas ou n'est pas dans votre périmètre de coordination."
