@@ -179,7 +179,10 @@ class Organisation(Seeded, SoftDeletable):
     class Meta:
         verbose_name = "organisation"
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="directory_org_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="directory_org_name_idx"),
+            models.Index(fields=["lat", "lon"], name="directory_org_latlon_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -374,6 +377,7 @@ class Place(SoftDeletable):
         verbose_name = "lieu d'accueil"
         verbose_name_plural = "lieux d'accueil"
         ordering = ["organisation", "name"]
+        indexes = [models.Index(fields=["lat", "lon"], name="directory_place_latlon_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"

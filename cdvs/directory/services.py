@@ -134,27 +134,50 @@ def _haversine_np(lat, lon, lats, lons):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
+BOX_HALF_SIDES = (0.02, 0.06, 0.2, 0.6)  # degrees of latitude, then everything
+
+
 def _nearest(qs, lat, lon, limit) -> dict:
     """{organisation pk: (distance in km or None, nearest place pk or None)}, the
-    `limit` nearest first; organisations without any coordinates fill up by name."""
+    `limit` nearest first; organisations without any coordinates fill up by name.
+
+    A bounding box around the point prefilters the coordinates (indexed); it widens
+    until the `limit`-th nearest is inside the circle the box contains, so the answer
+    is the same as without a box."""
     import numpy as np
 
-    own = list(qs.values_list("pk", "lat", "lon"))
-    located = Place.objects.filter(organisation__in=qs.values("pk"), lat__isnull=False)
-    place_rows = list(located.values_list("organisation_id", "pk", "lat", "lon"))
-    org_ids = np.array([r[0] for r in own if r[1] is not None] + [r[0] for r in place_rows])
-    place_ids = np.array([0] * sum(1 for r in own if r[1] is not None) + [r[1] for r in place_rows])
-    lats = np.array([r[1] for r in own if r[1] is not None] + [r[2] for r in place_rows], float)
-    lons = np.array([r[2] for r in own if r[1] is not None] + [r[3] for r in place_rows], float)
     chosen: dict = {}
-    if len(org_ids):
-        distances = _haversine_np(lat, lon, lats, lons)
+    for half in (*BOX_HALF_SIDES, None):
+        own = qs.filter(lat__isnull=False)
+        places = Place.objects.filter(organisation__in=qs.values("pk"), lat__isnull=False)
+        if half is not None:
+            box = {
+                "lat__gte": lat - half,
+                "lat__lte": lat + half,
+                "lon__gte": lon - half / max(math.cos(math.radians(lat)), 0.1),
+                "lon__lte": lon + half / max(math.cos(math.radians(lat)), 0.1),
+            }
+            own, places = own.filter(**box), places.filter(**box)
+        rows = [(pk, 0, a, o) for pk, a, o in own.values_list("pk", "lat", "lon")]
+        rows += list(places.values_list("organisation_id", "pk", "lat", "lon"))
+        if not rows:
+            if half is None:
+                break
+            continue
+        array = np.array(rows, dtype=float)
+        distances = _haversine_np(lat, lon, array[:, 2], array[:, 3])
+        chosen = {}
         for i in np.argsort(distances, kind="stable"):
-            pk = int(org_ids[i])
+            pk = int(array[i, 0])
             if pk not in chosen:
-                chosen[pk] = (float(distances[i]), int(place_ids[i]) or None)
+                chosen[pk] = (float(distances[i]), int(array[i, 1]) or None)
                 if len(chosen) >= limit:
-                    return chosen
+                    break
+        inscribed = None if half is None else half * 110.574 * 0.999
+        if half is None or (
+            len(chosen) >= limit and max(d for d, _ in chosen.values()) <= inscribed
+        ):
+            break
     if len(chosen) < limit:
         rest = qs.exclude(pk__in=list(chosen)).order_by("name").values_list("pk", flat=True)
         for pk in rest[: limit - len(chosen)]:
