@@ -2,7 +2,20 @@
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(
+
+class CdvsAPI(NinjaAPI):
+    """The description depends only on the code: built once per process and prefix."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_schema_cache", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return cache[path_prefix]
+
+
+api = CdvsAPI(
     title="API de l'outil partagé du contrat de ville",
     version="1",
     description="Territoires, localisation de points et cadre stratégique du contrat (lecture seule).",

@@ -44,7 +44,9 @@
   function setUp(element) {
     var data = readData(element.getAttribute("data-map-source"));
     if (!data || typeof L === "undefined") { return; }
-    var map = L.map(element, { scrollWheelZoom: false });
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
+    map.attributionControl.setPrefix(false);
     if (data.tileUrl) {
       L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
     }
