@@ -104,8 +104,9 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # only what the option labels need: a coordinator of the EPCI may see thousands
         self.fields["organisation"].queryset = permissions.filter_allowed(
-            user, "accounts.invite", Organisation.objects.select_related("territory")
+            user, "accounts.invite", Organisation.objects.only("id", "name")
         )
 
     def clean_email(self):
