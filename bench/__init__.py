@@ -46,3 +46,34 @@ def fr_number(value: float, decimals: int = 1) -> str:
         return "—"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def run_in_child(module: str, var_dir: Path) -> list[dict]:
+    """Run `python -m module` on its own database folder (SQLite under `var_dir`) and
+    return the figures it prints as JSON on its last line; its log goes to stderr."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CDVS_VAR_DIR=str(var_dir), CDVS_DEBUG="0", CDVS_ENV="development")
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    for line in done.stderr.splitlines():
+        print(line)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def log(text: str) -> None:
+    """Progress of a child bench process (stderr, so stdout keeps only the figures)."""
+    import sys
+
+    print(text, file=sys.stderr, flush=True)

@@ -13,11 +13,9 @@ BENCH_DIRECTORY_REQUESTS (per page, 200).
 import json
 import os
 import random
-import subprocess
-import sys
 import time
 
-from bench import BASE_DIR, fr_number, percentile
+from bench import BASE_DIR, fr_number, log, percentile, run_in_child
 
 VAR_DIR = BASE_DIR / "var" / "bench-directory"
 ORGANISATIONS = int(os.environ.get("BENCH_ORGANISATIONS", "50000"))
@@ -33,28 +31,10 @@ WORDS = [
 
 
 def run() -> list[dict]:
-    env = dict(os.environ, CDVS_VAR_DIR=str(VAR_DIR), CDVS_DEBUG="0", CDVS_ENV="development")
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_directory"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    for line in done.stderr.splitlines():
-        print(line)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_child("bench.bench_directory", VAR_DIR)
 
 
 # ------------------------------------------------------------- child process
-
-
-def _log(text):
-    print(text, file=sys.stderr, flush=True)
 
 
 def _setup():
@@ -121,7 +101,7 @@ def _generate(target: int) -> int:
                 ],
                 batch_size=2000,
             )
-    _log(f"  {target - existing} organisations générées en {time.perf_counter() - started:.0f} s")
+    log(f"  {target - existing} organisations générées en {time.perf_counter() - started:.0f} s")
     return Organisation.objects.count()
 
 
@@ -156,7 +136,7 @@ def child() -> list[dict]:
     _setup()
     total = _generate(ORGANISATIONS)
     places = Place.objects.count()
-    _log(f"  {total} organisations, {places} lieux dans la base")
+    log(f"  {total} organisations, {places} lieux dans la base")
     qpv = Territory.objects.filter(kind="qpv").order_by("code").first()
     lst, help_url = reverse("directory:list"), reverse("directory:help")
     pages = {

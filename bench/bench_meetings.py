@@ -11,11 +11,10 @@ Environment: BENCH_MEETINGS (20000), BENCH_MEETINGS_REQUESTS (per page, 200).
 
 import json
 import os
-import subprocess
 import sys
 import time
 
-from bench import BASE_DIR, fr_number, percentile
+from bench import BASE_DIR, fr_number, log, percentile, run_in_child
 
 VAR_DIR = BASE_DIR / "var" / "bench-meetings"
 MEETINGS = int(os.environ.get("BENCH_MEETINGS", "20000"))
@@ -24,28 +23,10 @@ BENCH_KEY = "bench-serie-"
 
 
 def run() -> list[dict]:
-    env = dict(os.environ, CDVS_VAR_DIR=str(VAR_DIR), CDVS_DEBUG="0", CDVS_ENV="development")
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_meetings"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    for line in done.stderr.splitlines():
-        print(line)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_child("bench.bench_meetings", VAR_DIR)
 
 
 # ------------------------------------------------------------- child process
-
-
-def _log(text):
-    print(text, file=sys.stderr, flush=True)
 
 
 def _setup():
@@ -58,7 +39,7 @@ def _setup():
         started = time.perf_counter()
         call_command("load_territories", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         call_command("load_contract", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        _log(f"  données de référence chargées en {time.perf_counter() - started:.1f} s")
+        log(f"  données de référence chargées en {time.perf_counter() - started:.1f} s")
 
 
 def _bench_series(target: int):
@@ -189,7 +170,7 @@ def child() -> list[dict]:
 
     # 2. calendar pages with 20 000 meetings
     total = _bench_series(MEETINGS)
-    _log(f"  {total} réunions dans la base")
+    log(f"  {total} réunions dans la base")
     org, _ = Organisation.objects.get_or_create(
         key="bench-meetings-spv",
         defaults={

@@ -1,12 +1,10 @@
 """Read-only API of the strategic frame: enjeux -> ambitions -> objectifs -> pistes."""
 
-import json
-
-from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+
+from cdvs.api.cached import cached_json
 
 from .models import ActionLead, Ambition, Enjeu, LocalEnjeu, Objective, tree_version
 from .views import current_contract
@@ -182,18 +180,11 @@ def contract(request):
     summary="L'arbre complet : enjeux, ambitions, objectifs, pistes",
 )
 def tree(request):
-    # The serialised tree is cached per version: validating ~70 kB of output on every
-    # request would cost more than building it once.
-    key = f"contract:api-tree:{tree_version()}"
-    body = cache.get(key)
-    if body is None:
+    def build():
         c = current_contract()
-        data = [_enjeu(e) for e in _enjeux().filter(contract=c)] if c else []
-        body = json.dumps(
-            [EnjeuOut.model_validate(e).model_dump() for e in data], ensure_ascii=False
-        ).encode()
-        cache.set(key, body, 3600)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+        return [_enjeu(e) for e in _enjeux().filter(contract=c)] if c else []
+
+    return cached_json(f"contract:api-tree:{tree_version()}", list[EnjeuOut], build)
 
 
 @router.get("/enjeux/{number}", response=EnjeuOut, summary="Un enjeu et sa déclinaison")

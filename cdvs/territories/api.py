@@ -14,8 +14,10 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, model_validator
 from pydantic_core import PydanticCustomError
 
+from cdvs.api.cached import cached_json
+
 from .geo import format_number
-from .locate import locate
+from .locate import index_version, locate
 from .models import Kind, Territory
 from .services import feature_collection
 
@@ -184,14 +186,21 @@ def list_territories(
 ):
     """Les territoires (sans leur périmètre), éventuellement d'un seul type."""
     _check_kind(kind)
-    rows = (
-        Territory.objects.select_related("parent")
-        .defer("geometry", "parent__geometry")
-        .annotate(perimeter_loaded=ExpressionWrapper(~Q(geometry=""), output_field=BooleanField()))
-    )
-    if kind:
-        rows = rows.of_kind(kind)
-    return [_out(t) for t in rows.order_by("kind", "name")]
+
+    def build():
+        rows = (
+            Territory.objects.select_related("parent")
+            .defer("geometry", "parent__geometry")
+            .annotate(
+                perimeter_loaded=ExpressionWrapper(~Q(geometry=""), output_field=BooleanField())
+            )
+        )
+        if kind:
+            rows = rows.of_kind(kind)
+        return [_out(t) for t in rows.order_by("kind", "name")]
+
+    key = f"territories:api-list:{kind or 'all'}:{index_version()}"
+    return cached_json(key, list[TerritoryOut], build)
 
 
 @router.get(

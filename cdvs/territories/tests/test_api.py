@@ -117,3 +117,16 @@ def test_openapi_documents_the_endpoints(client):
     components = schema["components"]["schemas"]
     assert {"LocateIn", "PointIn", "LocateOut", "TerritoryDetail"} <= set(components)
     assert components["PointIn"]["properties"]["lat"]["description"]
+
+
+@pytest.mark.django_db
+def test_territory_list_follows_changes(client):
+    from cdvs.territories.models import Kind, Territory
+
+    epci = Territory.objects.create(kind=Kind.EPCI, code="999999999", name="EPCI de test")
+    assert [t["name"] for t in client.get("/api/territoires/").json()] == ["EPCI de test"]
+    Territory.objects.create(kind=Kind.COMMUNE, code="99001", name="Commune de test", parent=epci)
+    epci.name = "EPCI de test renommé"
+    epci.save()
+    names = {t["name"] for t in client.get("/api/territoires/").json()}
+    assert names == {"EPCI de test renommé", "Commune de test"}
