@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from cdvs.core.models import SoftDeletable
+from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 
 
 class Kind(models.TextChoices):
@@ -13,7 +13,7 @@ class Kind(models.TextChoices):
     PAC = "pac", "Périmètre d'attention complémentaire"
 
 
-class TerritoryQuerySet(models.QuerySet):
+class TerritoryQuerySet(LiveQuerySet):
     def of_kind(self, kind):
         return self.filter(kind=kind)
 
@@ -24,9 +24,8 @@ class TerritoryQuerySet(models.QuerySet):
         return self.filter(geometry="")
 
 
-class TerritoryManager(models.Manager.from_queryset(TerritoryQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
+class TerritoryManager(LiveManager.from_queryset(TerritoryQuerySet)):
+    """Hides soft-deleted territories, like every SoftDeletable manager."""
 
 
 class Territory(SoftDeletable):
