@@ -6,6 +6,7 @@ DATABASE_URL selects the database (SQLite under var/ by default).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -131,10 +132,13 @@ INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "14"))
 
 # Login rate limiting: 5 failures per (email, IP) lock the pair for 30 minutes.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.5
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("CDVS_LOGIN_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "cdvs.accounts.lockout.username_for_axes"
+# Number of reverse proxies in front of the app (0: REMOTE_ADDR is the client's address)
+CDVS_TRUSTED_PROXIES = int(os.environ.get("CDVS_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "cdvs.accounts.lockout.client_ip_for_axes"
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

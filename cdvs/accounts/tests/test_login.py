@@ -140,3 +140,43 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, world
         login(client, "membre@example.org", "mauvais", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
     response = login(client, "membre@example.org", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert response.status_code == 429
+
+
+def test_lockout_page_tells_the_configured_duration(client, world, settings):
+    from datetime import timedelta
+
+    settings.AXES_COOLOFF_TIME = timedelta(hours=1, minutes=15)
+    for _ in range(5):
+        response = login(client, "membre@example.org", "mauvais")
+    assert response.status_code == 429
+    assert "1\u00a0heure et 15\u00a0minutes" in response.content.decode()
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_it_appended(client, world, settings):
+    settings.CDVS_TRUSTED_PROXIES = 1
+    # the client forges the left part of the header; the proxy appends the real address
+    for i in range(5):
+        login(
+            client,
+            "membre@example.org",
+            "mauvais",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 192.0.2.10",
+            REMOTE_ADDR="10.0.0.1",
+        )
+    locked = login(client, "membre@example.org", HTTP_X_FORWARDED_FOR="192.0.2.10")
+    assert locked.status_code == 429
+    # another real client behind the same proxy is not locked out
+    other = login(client, "membre@example.org", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert other.status_code == 302
+
+
+def test_client_address_without_enough_proxy_hops_falls_back_to_the_socket(rf, settings):
+    from cdvs.accounts.lockout import client_ip_for_axes
+
+    settings.CDVS_TRUSTED_PROXIES = 2
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="192.0.2.10", REMOTE_ADDR="10.0.0.1")
+    assert client_ip_for_axes(request) == "10.0.0.1"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.1.1.1, 192.0.2.10, 10.0.0.2")
+    assert client_ip_for_axes(request) == "192.0.2.10"
+    settings.CDVS_TRUSTED_PROXIES = 0
+    assert client_ip_for_axes(request) == "127.0.0.1"

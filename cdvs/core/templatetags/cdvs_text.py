@@ -16,3 +16,18 @@ def emphasise(text, part):
     return mark_safe(  # noqa: S308 — every piece is escaped
         f"{escape(text[:index])}<strong>{escape(part)}</strong>{escape(text[end:])}"
     )
+
+
+@register.filter
+def duration_fr(value):
+    """A timedelta in French words: « 30 minutes », « 1 heure », « 2 heures et 15 minutes »."""
+    if value is None:
+        return ""
+    minutes = round(value.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours}\u00a0heure{'s' if hours > 1 else ''}")
+    if minutes or not hours:
+        parts.append(f"{minutes}\u00a0minute{'s' if minutes > 1 else ''}")
+    return " et ".join(parts)

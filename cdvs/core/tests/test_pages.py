@@ -42,3 +42,20 @@ def test_security_headers(client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_unknown_page_gets_the_french_404_page(client, settings):
+    settings.DEBUG = False
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page introuvable" in body and 'lang="fr"' in body
+    assert "Retour à l'accueil" in body
+
+
+def test_server_error_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")
+    assert "Une erreur est survenue" in body and 'lang="fr"' in body
