@@ -341,6 +341,8 @@ def coordinator_pages(port, credentials) -> list[Page]:
     names = url_names()
     if "accounts:invitations" in names:
         paths.append(("Invitations", reverse("accounts:invitations")))
+        suggestions = reverse("accounts:invitation_organisations") + "?q=asso"
+        paths.append(("Suggestions d'organisations", suggestions))
     if "directory:members" in names:
         from bench.data import COORDINATOR_ORG_KEY
         from cdvs.directory.models import Organisation

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
 
-from cdvs.core.widgets import FastSelect
+from cdvs.directory.fields import OrganisationChoiceField
 from cdvs.directory.models import Organisation
 
 from . import permissions
@@ -79,11 +80,10 @@ class InvitationForm(forms.Form):
         max_length=254,
         error_messages={"invalid": "Saisissez une adresse électronique valide."},
     )
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label="Organisation",
         queryset=Organisation.objects.none(),
         empty_label="Choisissez une organisation",
-        widget=FastSelect,
         error_messages={
             "invalid_choice": (
                 "Cette organisation n'existe pas ou n'est pas dans votre périmètre de coordination."
@@ -105,9 +105,12 @@ class InvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         # only what the option labels need: a coordinator of the EPCI may see thousands
-        self.fields["organisation"].queryset = permissions.filter_allowed(
+        field = self.fields["organisation"]
+        field.queryset = permissions.filter_allowed(
             user, "accounts.invite", Organisation.objects.only("id", "name")
         )
+        field.suggestions_url = reverse("accounts:invitation_organisations")
+        field.use_picker_if_large()
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

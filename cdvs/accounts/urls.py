@@ -36,6 +36,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitations/", views.invitations, name="invitations"),
+    path(
+        "invitations/organisations/",
+        views.invitation_organisations,
+        name="invitation_organisations",
+    ),
     path("invitations/<int:pk>/annuler/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<int:pk>/renvoyer/", views.invitation_resend, name="invitation_resend"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),

@@ -4,9 +4,13 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
+
+from cdvs.directory.fields import suggestions
+from cdvs.directory.models import Organisation
 
 from . import permissions, services
 from .forms import (
@@ -114,6 +118,14 @@ def invitations(request):
             "valid_days": settings.INVITATION_VALID_DAYS,
         },
     )
+
+
+@login_required
+def invitation_organisations(request):
+    """Suggestions for the organisation field of the invitation form (JSON)."""
+    permissions.require(request.user, "accounts.invite")
+    allowed = permissions.filter_allowed(request.user, "accounts.invite", Organisation.objects)
+    return JsonResponse(suggestions(allowed, request.GET.get("q", "")[:100]), safe=False)
 
 
 def _managed_invitation(request, pk):

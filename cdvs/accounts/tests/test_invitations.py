@@ -281,3 +281,71 @@ def test_invitation_email_goes_through_the_database_queue(client, settings):
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     (message,) = mail.outbox
     assert link_in(message) == f"/compte/invitation/{Invitation.objects.get().token}/"
+
+
+@pytest.fixture
+def long_list(monkeypatch):
+    """As if the coordinator's scope held more organisations than a <select> can show."""
+    monkeypatch.setattr("cdvs.directory.fields.SELECT_LIMIT", 1)
+
+
+def test_a_long_organisation_list_becomes_a_text_field_with_suggestions(
+    client, world, coordinator, long_list
+):
+    org = world.organisations["asso_arm"]
+    label = f"{org.name} — {org.territory.name} [n°\u00a0{org.pk}]"
+    page = text(client.get(f"{INVITATIONS}?organisation={org.pk}"))
+    assert "<select" not in page.split('name="organisation"')[0].rsplit("<p", 1)[-1]
+    assert 'data-suggestions-url="/compte/invitations/organisations/"' in page
+    assert label in page
+    assert "js/organisation-picker.js" in page and "defer" in page
+
+    answer = client.get(reverse("accounts:invitation_organisations"), {"q": "bizet"}).json()
+    assert {"id": org.pk, "label": label} in answer
+    # organisations outside the coordinator's scope are never suggested
+    lille = client.get(reverse("accounts:invitation_organisations"), {"q": "lilloise"}).json()
+    assert lille == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "accepted"),
+    [
+        ("Centre social du Bizet — quartier [n° {pk}]", True),
+        ("centre social du bizet", True),  # the exact name, without JavaScript
+        ("Centre social", False),
+        ("Association lilloise", False),  # outside the scope
+    ],
+)
+def test_the_text_field_accepts_a_suggestion_or_the_exact_name(
+    client, world, coordinator, long_list, typed, accepted
+):
+    org = world.organisations["asso_arm"]
+    response = client.post(
+        INVITATIONS,
+        {
+            "email": "nouvelle@example.org",
+            "organisation": typed.format(pk=org.pk),
+            "role": "membre",
+        },
+    )
+    if accepted:
+        assert response.status_code == 302
+        assert Invitation.objects.get().organisation == org
+    else:
+        assert response.status_code == 200
+        assert "pas dans votre périmètre" in text(response)
+        assert not Invitation.objects.exists()
+
+
+def test_a_name_shared_by_two_organisations_asks_to_pick_a_suggestion(
+    client, world, coordinator, long_list
+):
+    from cdvs.directory.models import Organisation
+
+    org = world.organisations["asso_arm"]
+    Organisation.objects.create(name=org.name, kind=org.kind, territory=org.territory)
+    response = client.post(
+        INVITATIONS, {"email": "n@example.org", "organisation": org.name, "role": "membre"}
+    )
+    assert "Plusieurs organisations portent ce nom" in text(response)
+    assert not Invitation.objects.exists()

@@ -141,7 +141,7 @@ class Page:
 PAGES = {
     # core
     "core:home": Page(PUBLIC),
-    "core:upcoming": Page(PUBLIC, lambda o: {"area": "documents"}),
+    "core:upcoming": Page(PUBLIC, lambda o: {"area": "plan-actions"}),
     "core:accessibility": Page(PUBLIC),
     "core:health": Page(PUBLIC),
     # accounts
@@ -157,6 +157,7 @@ PAGES = {
     ),
     "accounts:password_reset_complete": Page(PUBLIC),
     "accounts:invitations": Page(COORDINATION),
+    "accounts:invitation_organisations": Page(COORDINATION),
     "accounts:invitation_revoke": Page(
         expect(LOGIN, 403, 403, 403, 302, 403, 302), lambda o: {"pk": o.invitation.pk}, "post"
     ),
