@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, require
+from cdvs.core.history import history_page
 
 from . import services
 from .forms import EDITABLE, ActionLeadForm, AmbitionForm, ObjectiveForm
@@ -93,33 +94,7 @@ def restore(request, kind, pk):
 def history(request, kind, pk):
     obj, _ = _editable(kind, pk, deleted=True)
     require(request.user, "contract.history", obj)
-    records = list(
-        obj.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    entries = []
-    previous = None
-    for record in records:
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                if change.field in ("seed_values",):
-                    continue
-                field = obj._meta.get_field(change.field)
-                changes.append({"field": field.verbose_name, "old": change.old, "new": change.new})
-        entries.append({"record": record, "changes": changes})
-        previous = record
-    entries.reverse()
-    return render(
-        request,
-        "contract/coordination/history.html",
-        {
-            "obj": obj,
-            "label": obj._meta.verbose_name,
-            "entries": entries,
-            "back": _back_url(obj),
-        },
-    )
+    return history_page(request, obj, _back_url(obj))
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, filter_allowed, require
+from cdvs.core.history import history_page
 
 from . import services
 from .forms import (
@@ -322,6 +323,16 @@ def minutes(request, pk):
             "step_form": NextStepForm(),
             "next_steps": meeting.next_steps.select_related("who_organisation", "enjeu"),
         },
+    )
+
+
+@login_required
+def history(request, pk):
+    """Every change of the meeting and of its minutes: who, when, before and after."""
+    meeting = _meeting(request, pk, deleted=True)
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    return history_page(
+        request, meeting, _back(meeting), hidden=("sequence",), related=[("Compte-rendu", minutes)]
     )
 
 

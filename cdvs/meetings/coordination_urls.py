@@ -13,6 +13,7 @@ urlpatterns = [
     path("reunions/<int:pk>/retablir/", c.reinstate, name="reinstate"),
     path("reunions/<int:pk>/supprimer/", c.delete, name="delete"),
     path("reunions/<int:pk>/restaurer/", c.restore, name="restore"),
+    path("reunions/<int:pk>/historique/", c.history, name="history"),
     path("reunions/<int:pk>/ordre-du-jour/", c.agenda, name="agenda"),
     path("reunions/<int:pk>/trame/", c.apply_template, name="apply_template"),
     path("reunions/<int:pk>/presences/", c.attendance, name="attendance"),

@@ -273,6 +273,7 @@ PAGES = {
             "minutes",
             "add_next_step",
             "invitations",
+            "history",
         )
     },  # fmt: skip
     **{

@@ -314,3 +314,18 @@ def test_other_commune_coordinator_cannot_manage(client, agenda, login):
     point = agenda.meeting(agenda.point, "2025-03")
     assert client.get(reverse("meetings_admin:edit", args=[point.pk])).status_code == 403
     assert client.get(reverse("meetings_admin:agenda", args=[point.pk])).status_code == 403
+
+
+def test_history_page_shows_the_meeting_and_minutes_changes(client, agenda, login):
+    login("coordinateur")
+    point = agenda.meeting(agenda.point, "2025-01")
+    client.post(reverse("meetings_admin:minutes", args=[point.pk]), {"body": "Première version"})
+    client.post(reverse("meetings_admin:minutes", args=[point.pk]), {"body": "Version corrigée"})
+    response = client.get(reverse("meetings_admin:history", args=[point.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<h2>Compte-rendu</h2>" in body
+    assert "<del>Première version</del>" in body and "<ins>Version corrigée</ins>" in body
+    assert "Camille Coordinatrice" in body
+    login("membre")
+    assert client.get(reverse("meetings_admin:history", args=[point.pk])).status_code == 403
