@@ -246,3 +246,11 @@ if TESTING:
 
     TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = _InvalidTemplateVariable("%s")
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Geocoding: Base Adresse Nationale. The service moves to the Géoplateforme
+# (CDVS_BAN_URL=https://data.geopf.fr/geocodage/ answers the same requests).
+BAN_BASE_URL = os.environ.get("CDVS_BAN_URL", "https://api-adresse.data.gouv.fr/")
+BAN_TIMEOUT = float(os.environ.get("CDVS_BAN_TIMEOUT", "10"))
+BAN_RETRIES = int(os.environ.get("CDVS_BAN_RETRIES", "3"))
+# below this score a geocoded address is flagged « à vérifier » for a human
+BAN_MIN_SCORE = float(os.environ.get("CDVS_BAN_MIN_SCORE", "0.6"))

@@ -106,6 +106,8 @@ RULES = {
     "directory.edit": Rule(CARRIER, ORGANISATION),
     # stale and orphaned fiches
     "directory.coordinate": Rule(COORDINATOR, TERRITORY),
+    # imports of organisations, places, contacts and services (the import's territory)
+    "directory.import": Rule(COORDINATOR, TERRITORY),
     # invite into an organisation, list / revoke / resend its pending invitations
     "accounts.invite": Rule(COORDINATOR, TERRITORY),
     # personal data: who belongs to an organisation, with their email

@@ -1,11 +1,23 @@
-"""Coordination pages of the directory: fiches to refresh, fiches nobody keeps."""
+"""Coordination pages of the directory: fiches to refresh, fiches nobody keeps, and
+imports (upload, column mapping, preview with the errors, progress, result)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from cdvs.accounts import permissions
+from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapped_rows, read_table
 
-from .models import Organisation
+from . import imports
+from .forms import ImportUploadForm, MappingForm
+from .models import DirectoryImport, ImportKind, Organisation
+from .tasks import run_import
+
+PREVIEW_ROWS = 20
+ERRORS_SHOWN = 200
 
 
 @login_required
@@ -22,3 +34,152 @@ def stale(request):
             "orphaned": base.orphaned().order_by("name"),
         },
     )
+
+
+def _record(request, pk) -> DirectoryImport:
+    record = get_object_or_404(
+        DirectoryImport.objects.select_related("created_by", "territory"), pk=pk
+    )
+    permissions.require(request.user, "directory.import", record)
+    return record
+
+
+@login_required
+def import_list(request):
+    """The imports of the coordinator's territories, and the form to start one."""
+    permissions.require(request.user, "directory.import")
+    form = ImportUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        record = DirectoryImport(
+            kind=form.cleaned_data["kind"],
+            file_name=upload.name[:255],
+            territory=form.cleaned_data.get("territory"),
+            created_by=request.user,
+        )
+        try:
+            if record.kind == ImportKind.TABLE:
+                table = read_table(content, upload.name)
+                record.file_format, record.encoding = table.format, table.encoding
+                record.headers = table.headers
+                record.mapping = guess_mapping(table.headers, imports.COLUMNS)
+                record.total_rows = len(table.rows)
+            else:
+                record.file_format = "json"
+                record.total_rows = imports.count_rows(record, content)
+                record.status = ImportStatus.READY
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            upload.seek(0)
+            record.file.save(upload.name, upload, save=False)
+            record.save()
+            if record.kind == ImportKind.TABLE:
+                messages.info(
+                    request, f"Fichier lu ({record.encoding_label()}) : associez ses colonnes."
+                )
+                return redirect("directory_admin:import_mapping", record.pk)
+            return redirect("directory_admin:import_preview", record.pk)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, "Le fichier n'a pas été déposé : corrigez les erreurs signalées.")
+    records = permissions.filter_allowed(
+        request.user, "directory.import", DirectoryImport.objects.select_related("created_by")
+    ).defer("errors", "report", "mapping", "headers")[:50]
+    return render(request, "directory/import_list.html", {"form": form, "records": records})
+
+
+@login_required
+def import_mapping(request, pk):
+    record = _record(request, pk)
+    if record.kind != ImportKind.TABLE or record.status not in (
+        ImportStatus.UPLOADED,
+        ImportStatus.READY,
+    ):
+        return redirect(record)
+    form = MappingForm(
+        request.POST or None,
+        headers=record.headers,
+        columns=imports.COLUMNS,
+        initial_mapping=record.mapping,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            record.mapping = form.mapping()
+            record.status = ImportStatus.READY
+            record.save(update_fields=["mapping", "status"])
+            return redirect("directory_admin:import_preview", record.pk)
+        messages.error(request, "Corrigez l'association des colonnes.")
+    return render(request, "directory/import_mapping.html", {"record": record, "form": form})
+
+
+@login_required
+def import_preview(request, pk):
+    """The first rows as they will be read, and every error of the file; the import is
+    launched only when there is none."""
+    record = _record(request, pk)
+    if record.status != ImportStatus.READY:
+        return redirect(record)
+    plans, errors, rows, columns, file_error = [], [], [], [], ""
+    try:
+        if record.kind == ImportKind.TABLE:
+            table = read_table(record.read_content(), record.file_name)
+            keys = [k for k, i in record.mapping.items() if i is not None]
+            columns = [c for c in imports.COLUMNS if c.key in keys]
+            for line, values in list(mapped_rows(table, record.mapping))[:PREVIEW_ROWS]:
+                rows.append((line, [values.get(c.key, "") for c in columns]))
+            plans, errors = imports.plan_table(table, record.mapping, request.user)
+        else:
+            columns = []
+            plans, errors = imports.plan_data_inclusion(record.read_content(), request.user)
+    except ImportFileError as exc:
+        file_error = str(exc)
+    if request.method == "POST" and not errors and not file_error:
+        with transaction.atomic():
+            record.status = ImportStatus.QUEUED
+            record.save(update_fields=["status"])
+            run_import.enqueue(record.pk)
+        messages.success(request, "Import lancé : il se poursuit même si vous quittez cette page.")
+        return redirect(record)
+    new = sum(1 for p in plans if p.existing is None)
+    return render(
+        request,
+        "directory/import_preview.html",
+        {
+            "record": record,
+            "columns": columns,
+            "rows": rows,
+            "errors": [str(e) for e in errors[:ERRORS_SHOWN]],
+            "error_count": len(errors),
+            "file_error": file_error,
+            "new_count": new,
+            "update_count": len(plans) - new,
+            "places_count": sum(len(p.places) for p in plans),
+            "contacts_count": sum(len(p.contacts) for p in plans),
+            "services_count": sum(len(p.services) for p in plans),
+        },
+    )
+
+
+@login_required
+def import_status(request, pk):
+    record = _record(request, pk)
+    return render(request, "directory/import_status.html", {"record": record})
+
+
+@login_required
+def import_progress(request, pk):
+    record = _record(request, pk)
+    return JsonResponse(record.as_status())
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk):
+    """Drop an import not launched yet (the file is deleted with it)."""
+    record = _record(request, pk)
+    if record.status in (ImportStatus.UPLOADED, ImportStatus.READY):
+        record.file.delete(save=False)
+        record.delete()
+        messages.success(request, "Import abandonné : rien n'a été modifié.")
+    return redirect("directory_admin:imports")

@@ -6,4 +6,10 @@ app_name = "directory_admin"
 
 urlpatterns = [
     path("a-mettre-a-jour/", coordination.stale, name="stale"),
+    path("imports/", coordination.import_list, name="imports"),
+    path("imports/<int:pk>/colonnes/", coordination.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/apercu/", coordination.import_preview, name="import_preview"),
+    path("imports/<int:pk>/", coordination.import_status, name="import_status"),
+    path("imports/<int:pk>/progression.json", coordination.import_progress, name="import_progress"),
+    path("imports/<int:pk>/abandonner/", coordination.import_cancel, name="import_cancel"),
 ]

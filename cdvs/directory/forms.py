@@ -7,7 +7,7 @@ from cdvs.contract.models import Enjeu
 from cdvs.territories.models import Kind, Territory
 
 from . import vocabulary as voc
-from .models import Contact, Organisation, OrganisationKind
+from .models import Contact, ImportKind, Organisation, OrganisationKind, Place
 from .validators import normalise_siret
 
 
@@ -152,3 +152,149 @@ class HelpForm(forms.Form):
         if (data.get("lat") is None) != (data.get("lon") is None):
             raise forms.ValidationError("Indiquez la latitude et la longitude, ou aucune des deux.")
         return data
+
+
+class PlaceForm(forms.ModelForm):
+    """A place: its address (geocoded on request), or coordinates typed or picked on
+    the map. The BAN's answer travels in hidden fields until the place is saved; a
+    point moved by hand afterwards is a human's choice (no score, nothing to check)."""
+
+    lat = forms.FloatField(
+        label="Latitude",
+        required=False,
+        localize=True,
+        help_text="En degrés décimaux, par exemple 50,6886.",
+    )
+    lon = forms.FloatField(
+        label="Longitude",
+        required=False,
+        localize=True,
+        help_text="En degrés décimaux, par exemple 2,8816.",
+    )
+    geocoding_label = forms.CharField(required=False, widget=forms.HiddenInput)
+    geocoding_score = forms.FloatField(required=False, widget=forms.HiddenInput)
+    citycode = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
+    geocoded_point = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Place
+        fields = ["name", "address", "postcode", "city", "lat", "lon", "citycode",
+                  "geocoding_label", "geocoding_score"]  # fmt: skip
+
+    def clean_postcode(self):
+        value = (self.cleaned_data.get("postcode") or "").strip()
+        if value and not re.fullmatch(r"\d{5}", value):
+            raise forms.ValidationError("Le code postal comporte 5 chiffres.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        lat, lon = data.get("lat"), data.get("lon")
+        point = f"{lat:.6f},{lon:.6f}" if lat is not None and lon is not None else ""
+        if data.get("geocoding_score") is None or point != (data.get("geocoded_point") or ""):
+            # typed or picked by a person: no score to trust or doubt
+            data["geocoding_score"] = None
+            data["geocoding_label"] = ""
+            if point != (data.get("geocoded_point") or ""):
+                data["citycode"] = ""
+        return data
+
+    def save(self, commit=True):
+        from cdvs.core.geocoding import min_score
+
+        place = super().save(commit=False)
+        score = self.cleaned_data.get("geocoding_score")
+        place.needs_review = score is not None and score < min_score()
+        if commit:
+            place.save()
+        return place
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type de fichier", choices=ImportKind.choices, widget=forms.RadioSelect,
+        initial=ImportKind.TABLE,
+    )  # fmt: skip
+    file = forms.FileField(
+        label="Fichier",
+        help_text="CSV (UTF-8 ou Windows-1252), ODS ou XLSX ; ou JSON data·inclusion. "
+        "La première ligne d'un tableur donne les noms des colonnes.",
+    )
+    territory = forms.ModelChoiceField(
+        label="Territoire de rattachement des nouvelles fiches",
+        queryset=Territory.objects.none(),
+        required=False,
+        empty_label="Aucun (fiche de tout le contrat)",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cdvs.accounts import permissions
+
+        qs = Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE, Kind.QPV, Kind.PAC])
+        if permissions.role_of(user) != permissions.ADMIN:
+            qs = qs.filter(pk__in=permissions.coordinated_territory_ids(user))
+            self.fields["territory"].required = True
+            self.fields["territory"].empty_label = None
+        self.fields["territory"].queryset = qs.order_by("kind", "name")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 20 Mo : découpez-le.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        upload, kind = data.get("file"), data.get("kind")
+        if upload and kind:
+            ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+            if kind == ImportKind.DATA_INCLUSION and ext != "json":
+                self.add_error("file", "Un fichier data·inclusion est un fichier .json.")
+            if kind == ImportKind.TABLE and ext not in ("csv", "txt", "ods", "xlsx"):
+                self.add_error(
+                    "file",
+                    f"Format non pris en charge (« .{ext} ») : déposez un fichier CSV, ODS "
+                    "ou XLSX.",
+                )
+        return data
+
+
+class MappingForm(forms.Form):
+    """For each column of the directory, the column of the file that feeds it."""
+
+    def __init__(self, *args, headers, columns, initial_mapping, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— Ignorer —")] + [
+            (str(i), h or f"Colonne {i + 1}") for i, h in enumerate(headers)
+        ]
+        self.columns = columns
+        for column in columns:
+            index = initial_mapping.get(column.key)
+            self.fields[column.key] = forms.ChoiceField(
+                label=column.label + (" (obligatoire)" if column.required else ""),
+                choices=choices,
+                required=column.required,
+                initial="" if index is None else str(index),
+                help_text=column.help,
+                error_messages={
+                    "required": f"Associez une colonne du fichier à « {column.label} »."
+                },
+            )
+
+    def clean(self):
+        data = super().clean()
+        used = {}
+        for key, value in data.items():
+            if value in ("", None):
+                continue
+            if value in used:
+                raise forms.ValidationError(
+                    "Une même colonne du fichier ne peut alimenter deux champs "
+                    f"(« {self.fields[used[value]].label} » et « {self.fields[key].label} »)."
+                )
+            used[value] = key
+        return data
+
+    def mapping(self) -> dict:
+        return {k: (int(v) if v not in ("", None) else None) for k, v in self.cleaned_data.items()}

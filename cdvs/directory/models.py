@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cdvs.core.imports import ImportRecord
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
 from . import vocabulary as voc
@@ -346,20 +347,20 @@ class Place(SoftDeletable):
     address = models.CharField("adresse", max_length=255, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("commune", max_length=120, blank=True)
-    lat = models.FloatField(
-        "latitude",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(41.0), MaxValueValidator(51.5)],
-    )
-    lon = models.FloatField(
-        "longitude",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-5.5), MaxValueValidator(10.0)],
-    )
+    # anywhere in France, overseas départements included (checked in clean())
+    lat = models.FloatField("latitude", null=True, blank=True)
+    lon = models.FloatField("longitude", null=True, blank=True)
     classification = models.CharField(
         "localisation", max_length=4, choices=Classification.choices, blank=True, editable=False
+    )
+    # what the Base Adresse Nationale answered when the address was geocoded
+    citycode = models.CharField("code INSEE de la commune", max_length=5, blank=True)
+    geocoding_label = models.CharField("adresse trouvée", max_length=255, blank=True)
+    geocoding_score = models.FloatField("score du géocodage", null=True, blank=True)
+    needs_review = models.BooleanField(
+        "à vérifier",
+        default=False,
+        help_text="Géocodage peu sûr (score trop bas) : une personne doit vérifier le point.",
     )
     territory = models.ForeignKey(
         "territories.Territory",
@@ -387,6 +388,20 @@ class Place(SoftDeletable):
 
     def scope_organisation(self):
         return self.organisation
+
+    def clean(self):
+        from cdvs.core.geocoding import in_france, outside_france_message
+
+        if (self.lat is None) != (self.lon is None):
+            raise ValidationError(
+                {"lon": "Indiquez la latitude et la longitude, ou aucune des deux."}
+            )
+        if self.lat is not None and not in_france(self.lat, self.lon):
+            raise ValidationError({"lat": outside_france_message(self.lat, self.lon)})
+
+    @property
+    def full_address(self) -> str:
+        return " ".join(p for p in (self.address, self.postcode, self.city) if p)
 
     def classify(self):
         """Set `classification` and `territory` from the coordinates (QPV first)."""
@@ -444,3 +459,77 @@ class Contact(SoftDeletable):
         if self.phone:
             self.phone = normalise_phone(self.phone) or self.phone
         super().save(*args, **kwargs)
+
+
+class Service(Seeded, SoftDeletable):
+    """A service an organisation offers (data·inclusion's « service »): what, for whom,
+    where. Thématiques hold data·inclusion codes (categories or sub-thématiques) and
+    our own additions."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.CharField("nom du service", max_length=255)
+    description = models.TextField("description", blank=True)
+    thematiques = models.JSONField("thématiques", default=list, blank=True)
+    publics = models.JSONField("publics", default=list, blank=True)
+    place = models.ForeignKey(
+        Place,
+        verbose_name="lieu",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "service"
+        ordering = ["organisation", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+    def scope_territory(self):
+        return self.organisation.territory
+
+    def scope_organisation(self):
+        return self.organisation
+
+
+class ImportKind(models.TextChoices):
+    TABLE = "tableur", "Tableur (CSV, ODS ou XLSX)"
+    DATA_INCLUSION = "data_inclusion", "Fichier data·inclusion (JSON, schéma v1)"
+
+
+class DirectoryImport(ImportRecord):
+    """An import of organisations, their places, contacts and services (provenance)."""
+
+    kind = models.CharField("type de fichier", max_length=20, choices=ImportKind.choices)
+    territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="territoire de rattachement des nouvelles fiches",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    scope_territory_path = "territory"
+
+    class Meta(ImportRecord.Meta):
+        verbose_name = "import de l'annuaire"
+        verbose_name_plural = "imports de l'annuaire"
+
+    def get_absolute_url(self):
+        return reverse("directory_admin:import_status", args=[self.pk])
+
+    def scope_territory(self):
+        return self.territory
+
+    @property
+    def change_reason(self) -> str:
+        return f"Import du fichier « {self.file_name} » (import n° {self.pk})"

@@ -196,3 +196,186 @@ def point_of(territory):
         return None
     point = geom.representative_point()
     return point.y, point.x
+
+
+# ------------------------------------------------------------------ places and geocoding
+
+
+def place_address(place) -> str:
+    return " ".join(p for p in (place.address, place.postcode, place.city) if p)
+
+
+def apply_geocoding(place: Place, result) -> Place:
+    """Copy a BAN result on a place (not saved): point, found label, score, and the
+    « à vérifier » flag when the score is low."""
+    place.lat, place.lon = result.lat, result.lon
+    place.citycode = result.citycode
+    place.geocoding_label = result.label[:255]
+    place.geocoding_score = result.score
+    place.needs_review = result.needs_review
+    if not place.postcode and result.postcode:
+        place.postcode = result.postcode
+    if not place.city and result.city:
+        place.city = result.city[:120]
+    return place
+
+
+@transaction.atomic
+def save_place(form, organisation, user) -> Place:
+    place = form.save(commit=False)
+    place.organisation = organisation
+    place._history_user = user
+    place._change_reason = "Modification d'un lieu d'accueil" if place.pk else "Ajout d'un lieu"
+    place.save()  # classified QPV / PAC / hors périmètre on save
+    return place
+
+
+def geocode_places(places, *, client=None, user=None, reason="Géocodage des adresses") -> dict:
+    """Geocode many places in one request to the BAN's CSV endpoint and save them (each
+    in its history, classified on save). Places whose address the BAN cannot place
+    are left without coordinates. Returns counts: found, to_review, not_found."""
+    from cdvs.core.geocoding import BanClient, in_france
+
+    places = [p for p in places if place_address(p)]
+    client = client or BanClient()
+    rows = [
+        {"adresse": p.address or p.name, "code_postal": p.postcode, "commune": p.city}
+        for p in places
+    ]
+    results = client.search_csv(rows, ["adresse", "commune"], postcode_column="code_postal")
+    counts = {"found": 0, "to_review": 0, "not_found": 0}
+    with transaction.atomic():
+        for place, result in zip(places, results, strict=True):
+            if result is None or not in_france(result.lat, result.lon):
+                counts["not_found"] += 1
+                continue
+            apply_geocoding(place, result)
+            place._history_user = user
+            place._change_reason = reason
+            place.save()
+            counts["found"] += 1
+            counts["to_review"] += int(place.needs_review)
+    return counts
+
+
+# ------------------------------------------------------------------ exports
+
+
+def places_geojson(organisations) -> dict:
+    """The places of `organisations` as a GeoJSON FeatureCollection (WGS84): public
+    fields only (no contact, nobody's personal data)."""
+    qs = (
+        Place.objects.filter(organisation__in=organisations.values("pk"), lat__isnull=False)
+        .select_related("organisation", "territory")
+        .order_by("organisation__name", "name")
+    )
+    features = []
+    for place in qs:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": {
+                    "nom": place.name,
+                    "organisation": place.organisation.name,
+                    "organisation_type": place.organisation.get_kind_display(),
+                    "fiche": place.organisation.get_absolute_url(),
+                    "adresse": place.address,
+                    "code_postal": place.postcode,
+                    "commune": place.city,
+                    "localisation": place.classification,
+                    "localisation_libelle": place.get_classification_display(),
+                    "territoire": place.territory.name if place.territory else None,
+                    "territoire_code": place.territory.code if place.territory else None,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+DI_SOURCE = "cdvs"
+
+
+def _di_date(org):
+    moment = org.last_confirmed_at or org.updated_at or timezone.now()
+    return min(timezone.localdate(moment), timezone.localdate())
+
+
+def data_inclusion_structures(organisations, base_url: str) -> tuple[list[dict], int]:
+    """The organisations as data·inclusion structures (schema v1), each validated with
+    the package's model; returns (items, number left out because invalid). Never any
+    contact: `telephone` and `courriel` stay empty (they would be a person's)."""
+    from data_inclusion.schema.v1 import Structure
+    from pydantic import ValidationError
+
+    items, skipped = [], 0
+    for org in organisations.order_by("pk"):
+        data = {
+            "source": DI_SOURCE,
+            "id": f"{DI_SOURCE}--{org.pk}",
+            "nom": org.name[:150].rstrip("."),
+            "date_maj": _di_date(org),
+            "lien_source": base_url + org.get_absolute_url(),
+            "description": org.description if len(org.description) >= 5 else None,
+            "siret": org.siret or None,
+            "adresse": org.address or None,
+            "code_postal": org.postcode or None,
+            "commune": org.city or None,
+            "latitude": org.lat,
+            "longitude": org.lon,
+            "site_web": org.website or None,
+        }
+        try:
+            structure = Structure.model_validate(data)
+        except ValidationError:
+            skipped += 1
+            continue
+        items.append(structure.model_dump(mode="json", exclude_none=True))
+    return items, skipped
+
+
+def data_inclusion_services(organisations, base_url: str) -> tuple[list[dict], int]:
+    """The services of the organisations as data·inclusion services (schema v1)."""
+    from data_inclusion.schema.v1 import Public, Thematique
+    from data_inclusion.schema.v1 import Service as DIService
+    from pydantic import ValidationError
+
+    from .models import Service
+
+    thematiques = {t.value for t in Thematique}
+    publics = {p.value for p in Public}
+    qs = (
+        Service.objects.filter(organisation__in=organisations.values("pk"))
+        .select_related("organisation", "place")
+        .order_by("pk")
+    )
+    items, skipped = [], 0
+    for service in qs:
+        org, place = service.organisation, service.place
+        where = place or org
+        description = service.description
+        if len(description) < 5:
+            description = f"{service.name} — proposé par {org.name}"
+        data = {
+            "source": DI_SOURCE,
+            "id": f"{DI_SOURCE}--service-{service.pk}",
+            "structure_id": f"{DI_SOURCE}--{org.pk}",
+            "nom": service.name[:150].rstrip("."),
+            "description": description,
+            "date_maj": min(timezone.localdate(service.updated_at), timezone.localdate()),
+            "lien_source": base_url + org.get_absolute_url(),
+            "thematiques": [t for t in service.thematiques if t in thematiques] or None,
+            "publics": [p for p in service.publics if p in publics] or None,
+            "adresse": where.address or None,
+            "code_postal": where.postcode or None,
+            "commune": where.city or None,
+            "latitude": where.lat,
+            "longitude": where.lon,
+        }
+        try:
+            item = DIService.model_validate(data)
+        except ValidationError:
+            skipped += 1
+            continue
+        items.append(item.model_dump(mode="json", exclude_none=True))
+    return items, skipped

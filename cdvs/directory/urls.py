@@ -14,3 +14,9 @@ urlpatterns = [
     path("<int:pk>/contacts/ajouter/", views.contact_add, name="contact_add"),
     path("<int:pk>/membres/", views.organisation_members, name="members"),
 ]
+urlpatterns += [
+    path("lieux.geojson", views.places_geojson, name="places_geojson"),
+    path("data-inclusion/<str:what>.json", views.data_inclusion, name="data_inclusion"),
+    path("<int:pk>/lieux/ajouter/", views.place_edit, name="place_add"),
+    path("lieux/<int:place_pk>/modifier/", views.place_edit, name="place_edit"),
+]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,7 @@ from cdvs.accounts.models import Invitation
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
 from . import services
-from .forms import ContactForm, FilterForm, HelpForm, OrganisationForm
+from .forms import ContactForm, FilterForm, HelpForm, OrganisationForm, PlaceForm
 from .models import Contact, Organisation, Place
 
 PAGE_SIZE = 50
@@ -50,6 +51,7 @@ def organisation_list(request):
             "query": query.urlencode(),
             "formats": FORMAT_LABELS,
             "filtered": any(v not in (None, "") for v in params.values()),
+            "may_import": permissions.can(request.user, "directory.import"),
         },
     )
 
@@ -226,3 +228,146 @@ def organisation_members(request, pk):
             "invitations": invitations,
         },
     )
+
+
+# ------------------------------------------------------------------ places
+
+
+def _place_map(place):
+    """The place form's map: QPV and PAC outlines and the current point."""
+    from django.conf import settings
+    from django.utils.html import json_script
+
+    from cdvs.territories.models import Kind, Territory
+    from cdvs.territories.services import feature_collection
+
+    outlines = Territory.objects.with_perimeter().filter(kind__in=[Kind.QPV, Kind.PAC])
+    data = {
+        "tileUrl": settings.TILE_URL,
+        "attribution": "© les contributeurs d'OpenStreetMap",
+        "outlines": feature_collection(outlines.order_by("kind", "name")),
+        "point": [place.lat, place.lon] if place.lat is not None else None,
+    }
+    return json_script(data, "place-map-data")
+
+
+def _geocode_into(form, organisation):
+    """« Trouver l'adresse » : ask the BAN, put its answer in a new unbound-like form."""
+    from cdvs.core.geocoding import BanClient, GeocodingError, in_france
+
+    data = form.data.copy()
+    address = " ".join(
+        data.get(k, "").strip() for k in ("address", "postcode", "city") if data.get(k)
+    )
+    try:
+        result = BanClient().search(address, postcode=data.get("postcode", "").strip())
+    except GeocodingError as exc:
+        return data, "error", str(exc)
+    if result is None or not in_france(result.lat, result.lon):
+        return (
+            data,
+            "error",
+            (
+                "Aucune adresse trouvée par la Base Adresse Nationale : précisez l'adresse, ou "
+                "saisissez les coordonnées, ou placez le lieu sur la carte."
+            ),
+        )
+    lat, lon = f"{result.lat:.6f}", f"{result.lon:.6f}"
+    data["lat"], data["lon"] = lat.replace(".", ","), lon.replace(".", ",")
+    data["geocoding_label"] = result.label
+    data["geocoding_score"] = str(result.score)
+    data["citycode"] = result.citycode
+    data["geocoded_point"] = f"{lat},{lon}"
+    if not data.get("postcode"):
+        data["postcode"] = result.postcode
+    if not data.get("city"):
+        data["city"] = result.city
+    if result.needs_review:
+        return (
+            data,
+            "warning",
+            (
+                f"Adresse trouvée avec un score de {result.score_label} seulement : « {result.label} ». "
+                "À vérifier : déplacez le point sur la carte si besoin, puis enregistrez."
+            ),
+        )
+    return (
+        data,
+        "success",
+        (
+            f"Adresse trouvée : « {result.label} » (score {result.score_label}). Vérifiez le point "
+            "sur la carte, puis enregistrez."
+        ),
+    )
+
+
+@login_required
+def place_edit(request, pk=None, place_pk=None):
+    if place_pk is not None:
+        place = get_object_or_404(Place.objects.select_related("organisation"), pk=place_pk)
+        organisation = place.organisation
+    else:
+        organisation = get_object_or_404(Organisation, pk=pk)
+        place = Place(organisation=organisation)
+    permissions.require(request.user, "directory.edit", organisation)
+    form = PlaceForm(request.POST or None, instance=place)
+    if request.method == "POST":
+        if request.POST.get("action") == "geocode":
+            data, level, text = _geocode_into(form, organisation)
+            getattr(messages, level)(request, text)
+            # nothing saved yet: shown as the form's new values, checked when saving
+            form = PlaceForm(initial=data.dict(), instance=place)
+        elif form.is_valid():
+            place = services.save_place(form, organisation, request.user)
+            messages.success(
+                request,
+                f"Lieu enregistré ({place.get_classification_display().lower()}"
+                f"{' : ' + place.territory.name if place.territory else ''}).",
+            )
+            return redirect(organisation)
+        else:
+            messages.error(
+                request, "Le lieu n'a pas été enregistré : corrigez les erreurs signalées."
+            )
+    return render(
+        request,
+        "directory/place_form.html",
+        {
+            "organisation": organisation,
+            "place": place,
+            "form": form,
+            "map_data": _place_map(place),
+        },
+    )
+
+
+# ------------------------------------------------------------------ GeoJSON, data·inclusion
+
+
+def places_geojson(request):
+    """The places of the filtered organisations: public fields only, for everyone."""
+    permissions.require(request.user, "directory.view")
+    _, params = _filters(request)
+    data = services.places_geojson(services.filtered(params))
+    response = JsonResponse(data, content_type="application/geo+json")
+    response["Content-Disposition"] = 'attachment; filename="lieux.geojson"'
+    return response
+
+
+def data_inclusion(request, what):
+    """Structures or services in data·inclusion's schema v1 (validated item by item)."""
+    permissions.require(request.user, "directory.view")
+    if what not in ("structures", "services"):
+        raise Http404("Export data·inclusion : « structures » ou « services ».")
+    _, params = _filters(request)
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    builder = (
+        services.data_inclusion_structures
+        if what == "structures"
+        else services.data_inclusion_services
+    )
+    items, skipped = builder(services.filtered(params), base_url)
+    response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="data-inclusion-{what}.json"'
+    response["X-Items-Skipped"] = str(skipped)
+    return response

@@ -129,6 +129,23 @@ class Objects:
         armentieres.save()
 
 
+def _place(o):
+    from cdvs.directory.models import Place
+
+    return Place.objects.create(organisation=o.world.organisations["asso_arm"], name="Accueil")
+
+
+def _directory_import(o, status):
+    """An import of the directory in Armentières (its file is not needed to render)."""
+    from cdvs.directory.models import DirectoryImport
+
+    return DirectoryImport.objects.create(
+        kind="tableur", file="imports/absent.csv", file_name="organisations.csv",
+        territory=o.world.territories["armentieres"], status=status, headers=["Nom"],
+        mapping={"name": 0}, total_rows=1, created_by=o.world.users["coordinateur"],
+    )  # fmt: skip
+
+
 @dataclass
 class Page:
     expected: dict
@@ -192,6 +209,32 @@ PAGES = {
         "post",
     ),
     "directory_admin:stale": Page(COORDINATION),
+    # directory: places (the organisation's people), exports (public fields), imports
+    "directory:place_add": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+    ),
+    "directory:place_edit": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"place_pk": _place(o).pk}
+    ),
+    "directory:places_geojson": Page(PUBLIC),
+    "directory:data_inclusion": Page(PUBLIC, lambda o: {"what": "structures"}),
+    "directory_admin:imports": Page(COORDINATION),
+    "directory_admin:import_mapping": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "depose").pk}
+    ),
+    "directory_admin:import_preview": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "pret").pk}
+    ),
+    "directory_admin:import_status": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "termine").pk}
+    ),
+    "directory_admin:import_progress": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "en_cours").pk}
+    ),
+    "directory_admin:import_cancel": Page(
+        ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "pret").pk}, "post"
+    ),
     "api:organisations": Page(PUBLIC),
     "api:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
     "directory:members": Page(

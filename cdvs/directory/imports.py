@@ -1,0 +1,845 @@
+"""Imports of the directory: organisations with their places and contacts from a table
+(CSV, ODS, XLSX), and structures and services from data·inclusion files (schema v1).
+
+The generic parts (reading files, mapping columns, duplicates, progress, all or
+nothing) are `cdvs.core.imports`; here: the columns, the checks of a row, the matching
+with existing fiches and the writes.
+
+A row is matched with an existing fiche by its identifier (`key`), else its SIRET,
+else its exact name (and commune when given). Several rows of one organisation add
+several places or contacts. An imported value is kept in `seed_values` (like the
+contract's loader): a later import changes a field only when nobody edited it in the
+application since; otherwise the edit is kept and the import's report says so.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cdvs.accounts import permissions
+from cdvs.core.geocoding import in_france, outside_france_message
+from cdvs.core.imports import (
+    Column,
+    ImportFileError,
+    Outcome,
+    RowError,
+    duplicate_lines,
+    fold,
+    mapped_rows,
+    read_table,
+)
+
+from . import vocabulary as voc
+from .models import (
+    Contact,
+    DirectoryImport,
+    ImportKind,
+    Organisation,
+    OrganisationKind,
+    Place,
+    SearchWord,
+    Service,
+)
+from .validators import normalise_phone, normalise_siret, validate_rna, validate_siret
+
+COLUMNS = [
+    Column("key", "Identifiant", aliases=("id", "cle", "reference", "identifiant unique")),
+    Column(
+        "name",
+        "Nom",
+        required=True,
+        aliases=(
+            "nom de la structure",
+            "nom de l organisation",
+            "raison sociale",
+            "structure",
+            "organisation",
+            "denomination",
+            "name",
+        ),
+    ),  # fmt: skip
+    Column(
+        "kind",
+        "Type",
+        aliases=("type de structure", "nature", "categorie", "kind"),
+        help="Association, Centre social / EVS, Service de la ville…",
+    ),  # fmt: skip
+    Column("description", "Description", aliases=("presentation", "activites", "missions")),
+    Column("address", "Adresse", aliases=("adresse postale", "rue", "voie", "address")),
+    Column("postcode", "Code postal", aliases=("cp", "code_postal", "postcode")),
+    Column("city", "Commune", aliases=("ville", "localite", "city")),
+    Column("lat", "Latitude", aliases=("lat", "y")),
+    Column("lon", "Longitude", aliases=("lon", "lng", "long", "x")),
+    Column("website", "Site internet", aliases=("site web", "site", "url", "website", "site_web")),
+    Column("siret", "SIRET", aliases=("n siret", "numero siret", "siret de la structure")),
+    Column("rna", "Numéro RNA", aliases=("rna", "n rna", "numero rna", "rna de l association")),
+    Column("thematiques", "Thématiques", aliases=("thematique", "domaines", "themes")),
+    Column("publics", "Publics", aliases=("public", "public vise", "publics vises")),
+    Column("age_min", "Âge minimum", aliases=("age min", "age minimum", "age_min")),
+    Column("age_max", "Âge maximum", aliases=("age max", "age maximum", "age_max")),
+    Column(
+        "place_name", "Nom du lieu", aliases=("lieu", "lieu d accueil", "nom du lieu d accueil")
+    ),
+    Column("place_address", "Adresse du lieu", aliases=("adresse lieu",)),
+    Column("place_postcode", "Code postal du lieu", aliases=("cp lieu",)),
+    Column("place_city", "Commune du lieu", aliases=("ville du lieu",)),
+    Column("place_lat", "Latitude du lieu"),
+    Column("place_lon", "Longitude du lieu"),
+    Column("contact_name", "Nom du contact", aliases=("contact", "interlocuteur", "referent")),
+    Column("contact_role", "Fonction du contact", aliases=("fonction", "role")),
+    Column(
+        "contact_email",
+        "Courriel du contact",
+        aliases=("courriel", "email", "e mail", "mail", "adresse electronique"),
+    ),  # fmt: skip
+    Column("contact_phone", "Téléphone du contact", aliases=("telephone", "tel", "portable")),
+    Column(
+        "contact_consent",
+        "Consentement du contact",
+        aliases=("consentement", "accord du contact"),
+        help="« oui » quand la personne a accepté d'apparaître dans l'annuaire.",
+    ),  # fmt: skip
+]
+COLUMN_LABELS = {c.key: c.label for c in COLUMNS}
+ORG_FIELDS = [
+    "key", "name", "kind", "description", "address", "postcode", "city", "lat", "lon",
+    "website", "siret", "rna", "thematiques", "publics", "age_min", "age_max",
+]  # fmt: skip
+UPDATABLE = [f for f in ORG_FIELDS if f != "key"]
+YES = {"oui", "o", "x", "1", "vrai", "yes", "true"}
+SEPARATORS = re.compile(r"[;,|\n]+")
+
+
+def _lookup(choices) -> dict[str, str]:
+    table = {}
+    for code, label in choices:
+        table[fold(code)] = code
+        table[fold(label)] = code
+    return table
+
+
+KINDS = _lookup(OrganisationKind.choices) | {
+    fold("centre social"): OrganisationKind.SOCIAL_CENTRE,
+    fold("EVS"): OrganisationKind.SOCIAL_CENTRE,
+    fold("espace de vie sociale"): OrganisationKind.SOCIAL_CENTRE,
+    fold("école"): OrganisationKind.SCHOOL,
+    fold("collège"): OrganisationKind.SCHOOL,
+    fold("lycée"): OrganisationKind.SCHOOL,
+    fold("mairie"): OrganisationKind.CITY_SERVICE,
+}
+THEMATIQUES = _lookup(voc.THEMATIQUES)
+PUBLICS = _lookup(voc.PUBLICS)
+
+
+@dataclass
+class PlacePlan:
+    line: int
+    name: str
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass
+class ContactPlan:
+    line: int
+    name: str
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class ServicePlan:
+    line: int
+    key: str
+    name: str
+    description: str = ""
+    thematiques: list = field(default_factory=list)
+    publics: list = field(default_factory=list)
+
+
+@dataclass
+class OrgPlan:
+    line: int
+    values: dict
+    existing: Organisation | None = None
+    places: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    services: list = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ checking cells
+
+
+def _number(text: str, label: str) -> float:
+    try:
+        return float(text.replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    except ValueError:
+        raise ValueError(f"« {text} » n'est pas un nombre ({label}).") from None
+
+
+def _coordinates(values, lat_key, lon_key, errors, line):
+    lat_text, lon_text = values.get(lat_key, ""), values.get(lon_key, "")
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        errors.append(RowError(line, COLUMN_LABELS[lon_key if lat_text else lat_key],
+                               "indiquez la latitude et la longitude, ou aucune des deux."))  # fmt: skip
+        return None, None
+    try:
+        lat, lon = _number(lat_text, "latitude"), _number(lon_text, "longitude")
+    except ValueError as exc:
+        errors.append(RowError(line, COLUMN_LABELS[lat_key], str(exc)))
+        return None, None
+    if not in_france(lat, lon):
+        errors.append(RowError(line, COLUMN_LABELS[lat_key], outside_france_message(lat, lon)))
+        return None, None
+    return lat, lon
+
+
+def _codes(text, table, what, errors, line, column):
+    codes = []
+    for part in SEPARATORS.split(text or ""):
+        if not part.strip():
+            continue
+        code = table.get(fold(part))
+        if code is None:
+            errors.append(
+                RowError(line, COLUMN_LABELS[column], f"{what} inconnue : « {part.strip()} ».")
+            )
+        elif code not in codes:
+            codes.append(code)
+    return codes
+
+
+def check_row(line: int, values: dict) -> tuple[dict, list[PlacePlan], list[ContactPlan], list]:
+    """The organisation's values, its place and contact, and the errors of one row."""
+    errors: list[RowError] = []
+    v = {k: (values.get(k) or "").strip() for k in COLUMN_LABELS}
+    org: dict = {}
+    if not v["name"]:
+        errors.append(RowError(line, "Nom", "le nom de l'organisation est obligatoire."))
+    elif len(v["name"]) > 255:
+        errors.append(RowError(line, "Nom", "le nom dépasse 255 caractères."))
+    org["name"] = v["name"]
+    if v["key"]:
+        org["key"] = slugify(v["key"])[:120]
+        if not org["key"]:
+            errors.append(
+                RowError(line, "Identifiant", f"identifiant inutilisable : « {v['key']} ».")
+            )
+    if v["kind"]:
+        kind = KINDS.get(fold(v["kind"]))
+        if kind is None:
+            errors.append(RowError(line, "Type", f"type d'organisation inconnu : « {v['kind']} » "
+                                   "(par exemple : Association, Centre social / EVS, Service de la ville)."))  # fmt: skip
+        org["kind"] = kind
+    for key in ("description", "address", "city"):
+        if v[key]:
+            org[key] = v[key]
+    if v["postcode"]:
+        if not re.fullmatch(r"\d{5}", v["postcode"]):
+            errors.append(
+                RowError(
+                    line,
+                    "Code postal",
+                    f"« {v['postcode']} » : le code postal comporte 5 chiffres.",
+                )
+            )
+        org["postcode"] = v["postcode"]
+    lat, lon = _coordinates(v, "lat", "lon", errors, line)
+    if lat is not None:
+        org["lat"], org["lon"] = lat, lon
+    if v["website"]:
+        url = v["website"] if "://" in v["website"] else "https://" + v["website"]
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+            org["website"] = url
+        except ValidationError:
+            errors.append(
+                RowError(line, "Site internet", f"adresse de site invalide : « {v['website']} ».")
+            )
+    if v["siret"]:
+        siret = normalise_siret(v["siret"])
+        try:
+            validate_siret(siret)
+            org["siret"] = siret
+        except ValidationError as exc:
+            errors.append(RowError(line, "SIRET", f"« {v['siret']} » : {exc.messages[0]}"))
+    if v["rna"]:
+        rna = v["rna"].strip().upper()
+        try:
+            validate_rna(rna)
+            org["rna"] = rna
+        except ValidationError as exc:
+            errors.append(RowError(line, "Numéro RNA", f"« {v['rna']} » : {exc.messages[0]}"))
+    if v["thematiques"]:
+        org["thematiques"] = _codes(
+            v["thematiques"], THEMATIQUES, "thématique", errors, line, "thematiques"
+        )
+    if v["publics"]:
+        org["publics"] = _codes(v["publics"], PUBLICS, "public", errors, line, "publics")
+    for key in ("age_min", "age_max"):
+        if v[key]:
+            if not re.fullmatch(r"\d{1,3}", v[key]) or int(v[key]) > 120:
+                errors.append(
+                    RowError(
+                        line, COLUMN_LABELS[key], f"« {v[key]} » : un âge en années, de 0 à 120."
+                    )
+                )
+            else:
+                org[key] = int(v[key])
+    if (
+        org.get("age_min") is not None
+        and org.get("age_max") is not None
+        and org["age_min"] > org["age_max"]
+    ):
+        errors.append(
+            RowError(
+                line, "Âge maximum", "l'âge maximum doit être supérieur ou égal à l'âge minimum."
+            )
+        )
+
+    places = []
+    if any(
+        v[k]
+        for k in (
+            "place_name",
+            "place_address",
+            "place_postcode",
+            "place_city",
+            "place_lat",
+            "place_lon",
+        )
+    ):
+        plat, plon = _coordinates(v, "place_lat", "place_lon", errors, line)
+        if v["place_postcode"] and not re.fullmatch(r"\d{5}", v["place_postcode"]):
+            errors.append(
+                RowError(
+                    line,
+                    "Code postal du lieu",
+                    f"« {v['place_postcode']} » : le code postal comporte 5 chiffres.",
+                )
+            )
+        places.append(PlacePlan(line, v["place_name"] or v["name"], v["place_address"],
+                                v["place_postcode"], v["place_city"], plat, plon))  # fmt: skip
+    contacts = []
+    if any(v[k] for k in ("contact_name", "contact_role", "contact_email", "contact_phone")):
+        if not v["contact_name"]:
+            errors.append(
+                RowError(
+                    line, "Nom du contact", "le nom de la personne est obligatoire pour un contact."
+                )
+            )
+        email = v["contact_email"]
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(
+                    RowError(
+                        line, "Courriel du contact", f"adresse électronique invalide : « {email} »."
+                    )
+                )
+        phone = ""
+        if v["contact_phone"]:
+            phone = normalise_phone(v["contact_phone"])
+            if not phone:
+                errors.append(RowError(line, "Téléphone du contact", f"« {v['contact_phone']} » : numéro de téléphone invalide "
+                                       "(un numéro français à 10 chiffres, par exemple 03 20 00 00 00)."))  # fmt: skip
+        if fold(v["contact_consent"]) not in YES:
+            errors.append(RowError(line, "Consentement du contact", "le consentement de la personne est obligatoire "
+                                   "(« oui » dans la colonne consentement) : ses coordonnées ne sont importées qu'avec son accord."))  # fmt: skip
+        contacts.append(ContactPlan(line, v["contact_name"], v["contact_role"], email, phone))
+    return org, places, contacts, errors
+
+
+# ------------------------------------------------------------------ whole file
+
+
+def _identity(org: dict) -> tuple:
+    if org.get("key"):
+        return ("key", org["key"])
+    if org.get("siret"):
+        return ("siret", org["siret"])
+    return ("name", fold(org.get("name", "")), fold(org.get("city", "")))
+
+
+def _existing(plans: list[OrgPlan]) -> None:
+    """Find each planned organisation in the database (key, SIRET, then exact name)."""
+    keys = [p.values["key"] for p in plans if p.values.get("key")]
+    sirets = [p.values["siret"] for p in plans if p.values.get("siret")]
+    names = [p.values["name"] for p in plans if p.values.get("name")]
+    by_key, by_siret, by_name = {}, {}, {}
+    for chunk in _chunks(keys):
+        by_key |= {o.key: o for o in Organisation.all_objects.filter(key__in=chunk)}
+    for chunk in _chunks(sirets):
+        for o in Organisation.all_objects.filter(siret__in=chunk):
+            by_siret.setdefault(o.siret, o)
+    for chunk in _chunks(names):
+        for o in Organisation.all_objects.filter(name__in=chunk):
+            by_name.setdefault(fold(o.name), []).append(o)
+    for plan in plans:
+        v = plan.values
+        found = by_key.get(v.get("key")) if v.get("key") else None
+        if found is None and v.get("siret"):
+            found = by_siret.get(v["siret"])
+        if found is None and not v.get("key"):
+            candidates = by_name.get(fold(v.get("name", "")), [])
+            if v.get("city"):
+                candidates = [
+                    o for o in candidates if not o.city or fold(o.city) == fold(v["city"])
+                ]
+            found = candidates[0] if len(candidates) == 1 else None
+        plan.existing = found
+
+
+def _chunks(items, size=500):
+    items = list(dict.fromkeys(items))
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _check_scope(plans, user, errors):
+    """Existing fiches are changed only where the importing person may coordinate."""
+    for plan in plans:
+        org = plan.existing
+        if org is None:
+            continue
+        if org.is_deleted:
+            errors.append(RowError(plan.line, "Nom", f"la fiche « {org.name} » a été supprimée dans "
+                                   "l'application : restaurez-la ou retirez cette ligne."))  # fmt: skip
+        elif not permissions.can(user, "directory.coordinate", org):
+            errors.append(RowError(plan.line, "Nom", f"la fiche « {org.name} » relève d'un autre "
+                                   "territoire : vous ne pouvez pas la modifier par un import."))  # fmt: skip
+
+
+def plan_table(table, mapping, user, progress=None) -> tuple[list[OrgPlan], list[RowError]]:
+    rows = list(mapped_rows(table, mapping))
+    errors: list[RowError] = []
+    missing = [c.label for c in COLUMNS if c.required and mapping.get(c.key) is None]
+    if missing:
+        return [], [RowError(0, "", f"colonne obligatoire non associée : {', '.join(missing)}.")]
+    duplicates = duplicate_lines(rows)
+    plans: dict[tuple, OrgPlan] = {}
+    for i, (line, values) in enumerate(rows, start=1):
+        if line in duplicates:
+            errors.append(
+                RowError(line, "", f"ligne en double (identique à la ligne {duplicates[line]}).")
+            )
+        else:
+            org, places, contacts, row_errors = check_row(line, values)
+            errors += row_errors
+            if not row_errors:
+                identity = _identity(org)
+                plan = plans.get(identity)
+                if plan is None:
+                    plans[identity] = OrgPlan(line, org, places=places, contacts=contacts)
+                else:
+                    for key, value in org.items():
+                        other = plan.values.get(key)
+                        if other not in (None, "", []) and value != other:
+                            errors.append(RowError(line, COLUMN_LABELS[key],
+                                f"« {value} » diffère de la ligne {plan.line} pour la même organisation (« {other} »)."))  # fmt: skip
+                        elif other in (None, "", []):
+                            plan.values[key] = value
+                    plan.places += places
+                    plan.contacts += contacts
+        if progress and i % 500 == 0:
+            progress(i)
+    planned = list(plans.values())
+    _existing(planned)
+    _check_scope(planned, user, errors)
+    if progress:
+        progress(len(rows))
+    errors.sort(key=lambda e: e.line)
+    return planned, errors
+
+
+# ------------------------------------------------------------------ data·inclusion
+
+PYDANTIC_FR = {
+    "missing": "champ obligatoire absent",
+    "string_too_short": "texte trop court",
+    "string_too_long": "texte trop long",
+    "string_pattern_mismatch": "format invalide",
+    "string_type": "un texte est attendu",
+    "url_parsing": "adresse web invalide",
+    "url_scheme": "adresse web invalide",
+    "url_type": "adresse web invalide",
+    "date_from_datetime_parsing": "date invalide (AAAA-MM-JJ)",
+    "date_parsing": "date invalide (AAAA-MM-JJ)",
+    "date_type": "date invalide (AAAA-MM-JJ)",
+    "float_parsing": "un nombre est attendu",
+    "float_type": "un nombre est attendu",
+    "int_parsing": "un nombre entier est attendu",
+    "enum": "valeur inconnue du référentiel data·inclusion",
+    "literal_error": "valeur inconnue du référentiel data·inclusion",
+    "too_short": "liste vide",
+    "set_type": "une liste est attendue",
+    "list_type": "une liste est attendue",
+    "model_type": "un objet JSON est attendu",
+}
+
+
+def pydantic_errors_fr(exc, line: int, what: str) -> list[RowError]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if not isinstance(p, int)) or what
+        message = PYDANTIC_FR.get(err.get("type"))
+        if message is None:
+            text = str(err.get("msg", ""))
+            # the schema's own checks are written in French ("Value error, La date…")
+            text = text.removeprefix("Value error, ")
+            message = text if any(c in text for c in "éèàù") else "valeur invalide"
+            if "email" in text.lower():
+                message = "adresse électronique invalide"
+        out.append(RowError(line, f"{what}, champ « {where} »", message + "."))
+    return out
+
+
+def _di_key(identifier: str) -> str:
+    return ("di-" + slugify(identifier))[:120]
+
+
+def read_data_inclusion(content: bytes) -> tuple[list, list]:
+    """(structures, services) as lists of dicts from a data·inclusion JSON file: a list
+    of structures, a list of services, or {"structures": [...], "services": [...]}."""
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("Le fichier JSON doit être encodé en UTF-8.") from exc
+    except ValueError as exc:
+        raise ImportFileError(
+            f"Fichier JSON mal formé (ligne {getattr(exc, 'lineno', '?')}) : vérifiez le fichier."
+        ) from exc
+    if isinstance(data, dict):
+        structures, services = data.get("structures") or [], data.get("services") or []
+    elif isinstance(data, list):
+        is_service = bool(data) and isinstance(data[0], dict) and "structure_id" in data[0]
+        structures, services = ([], data) if is_service else (data, [])
+    else:
+        structures = services = None
+    if (
+        not isinstance(structures, list)
+        or not isinstance(services, list)
+        or not (structures or services)
+    ):
+        raise ImportFileError(
+            "Ce fichier ne contient ni structures ni services au format data·inclusion."
+        )
+    return structures, services
+
+
+def plan_data_inclusion(content: bytes, user, progress=None):
+    from data_inclusion.schema.v1 import Service as DIService
+    from data_inclusion.schema.v1 import Structure as DIStructure
+    from pydantic import ValidationError as PydanticError
+
+    structures, services = read_data_inclusion(content)
+    errors: list[RowError] = []
+    plans: dict[str, OrgPlan] = {}
+    for n, item in enumerate(structures, start=1):
+        try:
+            s = DIStructure.model_validate(item)
+        except PydanticError as exc:
+            errors += pydantic_errors_fr(exc, n, f"structure n° {n}")
+            continue
+        key = _di_key(s.id)
+        if key in plans:
+            errors.append(RowError(n, f"structure n° {n}", f"identifiant « {s.id} » en double."))
+            continue
+        org = {"key": key, "name": s.nom[:255]}
+        for ours, theirs in (("description", s.description), ("address", s.adresse),
+                             ("postcode", s.code_postal), ("city", s.commune), ("siret", s.siret)):  # fmt: skip
+            if theirs:
+                org[ours] = str(theirs)
+        if s.site_web:
+            org["website"] = str(s.site_web)
+        if s.siret:
+            try:
+                validate_siret(s.siret)
+            except ValidationError as exc:
+                errors.append(RowError(n, f"structure n° {n}, champ « siret »", exc.messages[0]))
+        if s.latitude is not None and s.longitude is not None:
+            if not in_france(s.latitude, s.longitude):
+                errors.append(
+                    RowError(
+                        n, f"structure n° {n}", outside_france_message(s.latitude, s.longitude)
+                    )
+                )
+            else:
+                org["lat"], org["lon"] = s.latitude, s.longitude
+        plans[key] = OrgPlan(n, org)
+    service_keys = set()
+    known = {}
+    wanted = {
+        _di_key(str(item.get("structure_id", ""))) for item in services if isinstance(item, dict)
+    }
+    for chunk in _chunks(wanted - set(plans)):
+        known |= {o.key: o for o in Organisation.objects.filter(key__in=chunk)}
+    for n, item in enumerate(services, start=1):
+        try:
+            s = DIService.model_validate(item)
+        except PydanticError as exc:
+            errors += pydantic_errors_fr(exc, n, f"service n° {n}")
+            continue
+        key, owner = _di_key(s.id), _di_key(s.structure_id)
+        if key in service_keys:
+            errors.append(RowError(n, f"service n° {n}", f"identifiant « {s.id} » en double."))
+            continue
+        service_keys.add(key)
+        plan = plans.get(owner)
+        if plan is None and owner in known:
+            plan = plans[owner] = OrgPlan(n, {"key": owner, "name": known[owner].name})
+        if plan is None:
+            errors.append(RowError(n, f"service n° {n}", f"structure « {s.structure_id} » introuvable "
+                                   "(ni dans le fichier, ni dans l'annuaire)."))  # fmt: skip
+            continue
+        plan.services.append(ServicePlan(
+            n, key, s.nom[:255], s.description,
+            sorted(t.value for t in s.thematiques or []), sorted(p.value for p in s.publics or []),
+        ))  # fmt: skip
+    planned = list(plans.values())
+    _existing(planned)
+    _check_scope(planned, user, errors)
+    if progress:
+        progress(len(structures) + len(services))
+    return planned, errors
+
+
+def plan_import(record: DirectoryImport, progress=None):
+    """Read and check the whole file of an import: (plans, errors)."""
+    content = record.read_content()
+    if record.kind == ImportKind.DATA_INCLUSION:
+        return plan_data_inclusion(content, record.created_by, progress)
+    table = read_table(content, record.file_name)
+    return plan_table(table, record.mapping, record.created_by, progress)
+
+
+def count_rows(record: DirectoryImport, content: bytes) -> int:
+    if record.kind == ImportKind.DATA_INCLUSION:
+        structures, services = read_data_inclusion(content)
+        return len(structures) + len(services)
+    return len(read_table(content, record.file_name).rows)
+
+
+# ------------------------------------------------------------------ writing
+
+MISSING = object()
+
+
+def _empty(value) -> bool:
+    return value in (None, "", [])
+
+
+def _merge(org: Organisation, values: dict, report: list, line: int) -> bool:
+    """Apply the imported values to an existing fiche, never silently overwriting an
+    edit made in the application. Returns whether something changed."""
+    changed = False
+    seed = dict(org.seed_values or {})
+    for name in UPDATABLE:
+        if name not in values:
+            continue
+        new = values[name]
+        current = getattr(org, name)
+        last = seed.get(name, MISSING)
+        if current == new:
+            pass
+        elif _empty(current) or (last is not MISSING and current == last):
+            setattr(org, name, new)
+            changed = True
+        else:
+            shown = ", ".join(map(str, current)) if isinstance(current, list) else current
+            report.append(
+                f"Ligne {line}, {org.name} : « {COLUMN_LABELS[name]} » modifié dans "
+                f"l'application (« {shown} »), conservé ; le fichier proposait « {new} »."
+            )
+        seed[name] = new
+    if seed != org.seed_values:
+        org.seed_values = seed
+        changed = True
+    return changed
+
+
+def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) -> Outcome:
+    """Write the planned organisations, places, contacts and services (call inside a
+    transaction). New fiches are written in bulk, with their history rows."""
+    from simple_history.utils import bulk_create_with_history
+
+    user, reason = record.created_by, record.change_reason
+    outcome = Outcome()
+    now = timezone.now()
+    new_orgs = []
+    for plan in plans:
+        if plan.existing is not None:
+            continue
+        values = {k: v for k, v in plan.values.items() if not _empty(v)}
+        values.setdefault("kind", OrganisationKind.OTHER)
+        org = Organisation(territory=record.territory, last_confirmed_at=now, **values)
+        org.seed_values = {k: v for k, v in values.items() if k != "key"}
+        org.refresh_index(save=False, enjeu_titles=[])
+        plan.existing = org
+        new_orgs.append(org)
+    bulk_create_with_history(new_orgs, Organisation, batch_size=500, default_user=user,
+                             default_change_reason=reason)  # fmt: skip
+    words = [
+        SearchWord(organisation_id=o.pk, word=w) for o in new_orgs for w in sorted(o.index_words())
+    ]
+    SearchWord.objects.bulk_create(words, batch_size=2000)
+    if record.territory_id:
+        through = Organisation.territories.through
+        through.objects.bulk_create(
+            [through(organisation_id=o.pk, territory_id=record.territory_id) for o in new_orgs],
+            batch_size=1000,
+        )
+    outcome.created = len(new_orgs)
+    created_ids = {o.pk for o in new_orgs}
+    for done, plan in enumerate(plans, start=1):
+        org = plan.existing
+        if org.pk not in created_ids:
+            if _merge(org, plan.values, outcome.report, plan.line):
+                org._history_user = user
+                org._change_reason = reason
+                org.save()
+                outcome.updated += 1
+            elif not (plan.places or plan.contacts or plan.services):
+                outcome.unchanged += 1
+        if progress and done % 500 == 0:
+            progress(done)
+    _add_places(plans, record, outcome)
+    _add_contacts(plans, record, outcome, now)
+    _add_services(plans, record, outcome)
+    if progress:
+        progress(record.total_rows)
+    return outcome
+
+
+def _add_places(plans, record, outcome):
+    from simple_history.utils import bulk_create_with_history
+
+    from cdvs.territories.locate import locate
+    from cdvs.territories.models import Territory
+
+    from .models import Classification
+
+    existing = {}
+    ids = [p.existing.pk for p in plans if p.places]
+    for chunk in _chunks(ids):
+        for org_id, name in Place.objects.filter(organisation_id__in=chunk).values_list(
+            "organisation_id", "name"
+        ):
+            existing.setdefault(org_id, set()).add(fold(name))
+    new = []
+    for plan in plans:
+        seen = existing.setdefault(plan.existing.pk, set())
+        for p in plan.places:
+            if fold(p.name) in seen:
+                outcome.report.append(
+                    f"Ligne {p.line}, {plan.existing.name} : le lieu « {p.name} » existe déjà, laissé tel quel."
+                )
+                continue
+            seen.add(fold(p.name))
+            new.append(Place(organisation=plan.existing, name=p.name[:255], address=p.address[:255],
+                             postcode=p.postcode, city=p.city[:120], lat=p.lat, lon=p.lon))  # fmt: skip
+    located = [p for p in new if p.lat is not None]
+    if located:
+        locations = locate([(p.lat, p.lon) for p in located])
+        refs = {}
+        for place, loc in zip(located, locations, strict=True):
+            ref = (loc.qpv or loc.pac or [None])[0]
+            place.classification = (Classification.OUTSIDE if ref is None else
+                                    Classification.QPV if loc.qpv else Classification.PAC)  # fmt: skip
+            if ref is not None:
+                refs[id(place)] = ref.id
+        territories = Territory.objects.in_bulk(set(refs.values()))
+        for place in located:
+            place.territory = territories.get(refs.get(id(place)))
+    bulk_create_with_history(new, Place, batch_size=500, default_user=record.created_by,
+                             default_change_reason=record.change_reason)  # fmt: skip
+    if new:
+        outcome.report.append(f"Lieux d'accueil ajoutés : {len(new)}.")
+
+
+def _add_contacts(plans, record, outcome, now):
+    from simple_history.utils import bulk_create_with_history
+
+    existing = {}
+    ids = [p.existing.pk for p in plans if p.contacts]
+    for chunk in _chunks(ids):
+        for org_id, name in Contact.objects.filter(organisation_id__in=chunk).values_list(
+            "organisation_id", "name"
+        ):
+            existing.setdefault(org_id, set()).add(fold(name))
+    new = []
+    for plan in plans:
+        seen = existing.setdefault(plan.existing.pk, set())
+        for c in plan.contacts:
+            if fold(c.name) in seen:
+                outcome.report.append(
+                    f"Ligne {c.line}, {plan.existing.name} : un contact de ce nom existe déjà, laissé tel quel."
+                )
+                continue
+            seen.add(fold(c.name))
+            new.append(Contact(organisation=plan.existing, name=c.name[:200], role=c.role[:200],
+                               email=c.email, phone=c.phone, consent_at=now))  # fmt: skip
+    bulk_create_with_history(new, Contact, batch_size=500, default_user=record.created_by,
+                             default_change_reason=record.change_reason)  # fmt: skip
+    if new:
+        outcome.report.append(
+            f"Contacts ajoutés (consentement déclaré dans le fichier) : {len(new)}."
+        )
+
+
+def _add_services(plans, record, outcome):
+    from simple_history.utils import bulk_create_with_history
+
+    keys = [s.key for p in plans for s in p.services]
+    existing = {}
+    for chunk in _chunks(keys):
+        existing |= {s.key: s for s in Service.all_objects.filter(key__in=chunk)}
+    new, updated = [], 0
+    for plan in plans:
+        for s in plan.services:
+            values = {
+                "name": s.name,
+                "description": s.description,
+                "thematiques": s.thematiques,
+                "publics": s.publics,
+            }
+            service = existing.get(s.key)
+            if service is None:
+                service = Service(organisation=plan.existing, key=s.key, **values)
+                service.seed_values = values
+                new.append(service)
+                continue
+            changed = False
+            for name, value in values.items():
+                current, last = getattr(service, name), service.seed_values.get(name, MISSING)
+                if current == value:
+                    continue
+                if _empty(current) or current == last:
+                    setattr(service, name, value)
+                    changed = True
+                else:
+                    outcome.report.append(
+                        f"Service « {service.name} » : « {name} » modifié dans l'application, conservé."
+                    )
+            if changed or service.seed_values != values:
+                service.seed_values = values
+                service._history_user = record.created_by
+                service._change_reason = record.change_reason
+                service.save()
+                updated += 1
+    bulk_create_with_history(new, Service, batch_size=500, default_user=record.created_by,
+                             default_change_reason=record.change_reason)  # fmt: skip
+    if new or updated:
+        outcome.report.append(f"Services ajoutés : {len(new)} ; services mis à jour : {updated}.")
