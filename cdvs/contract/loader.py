@@ -47,6 +47,7 @@ class LoadReport:
     unchanged: int = 0
     kept_user_edits: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -61,6 +62,7 @@ class LoadReport:
             out.append("Aucun changement : la base est déjà à jour.")
         out.extend(f"Modifié dans l'application, non écrasé : {m}" for m in self.kept_user_edits)
         out.extend(f"Supprimé dans l'application, laissé supprimé : {m}" for m in self.kept_deleted)
+        out.extend(self.notes)
         return out
 
 

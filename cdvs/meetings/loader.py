@@ -64,6 +64,22 @@ def _read_yaml(path: Path, what: str):
         raise InstancesFileError([f"Le fichier {what} n'est pas un YAML valide."]) from exc
 
 
+def _planned_participants(rule: dict, instance: dict, where: str, errors: list) -> list[str]:
+    """Directory keys of the participants, each checked against the contract's words."""
+    named = _normalise(str((instance.get("fields") or {}).get("Participants", "")))
+    keys = []
+    for entry in rule.get("participants") or []:
+        key, written = entry.get("key"), entry.get("as_written") or ""
+        if not key or _normalise(written) not in named:
+            errors.append(
+                f"{where} : participant « {written or key} » absent de la ligne "
+                "« Participants » du contrat."
+            )
+            continue
+        keys.append(key)
+    return sorted(set(keys))
+
+
 def plan(contract_data: dict, rules: dict) -> list[dict]:
     """Validate and combine texts and rules: one dict per series, or InstancesFileError."""
     errors, planned = [], []
@@ -89,6 +105,7 @@ def plan(contract_data: dict, rules: dict) -> list[dict]:
             for quote in rule.get("evidence") or []:
                 if _normalise(quote) not in text:
                     errors.append(f"{where} : « {quote} » ne figure pas dans le texte du contrat.")
+            participants = _planned_participants(rule, instance, where, errors)
             months = rule.get("months") or []
             if months == "calendar":
                 calendar = instance.get("calendar") or {}
@@ -147,6 +164,7 @@ def plan(contract_data: dict, rules: dict) -> list[dict]:
                     "insee": str(section.get("insee") or ""),
                     "values": values,
                     "organiser_match": rule.get("organiser", ""),
+                    "participants": participants,
                     "feeds_into": f"{section_key}-{rule['feeds_into']}"
                     if rule.get("feeds_into")
                     else "",
@@ -193,6 +211,7 @@ def load(contract_file: Path | str = CONTRACT_FILE, rules_file: Path | str = RUL
         for p in planned:
             section = sections[p["section_key"]]
             by_key[p["key"]] = _upsert(p, section, report.series)
+            _set_participants(by_key[p["key"]], p["participants"], report.series)
         for p in planned:
             series = by_key[p["key"]]
             target = by_key.get(p["feeds_into"])
@@ -249,6 +268,41 @@ def _upsert(p, section, report: LoadReport) -> MeetingSeries:
     else:
         report.unchanged += 1
     return series
+
+
+def _set_participants(series: MeetingSeries, keys: list[str], report: LoadReport) -> None:
+    """The participants the contract names, unless a coordinator changed the list since
+    the last load (their list is then kept, and reported). Organisations the directory
+    does not hold yet are added by a later run, after `load_directory`."""
+    if series.is_deleted:
+        return
+    found = dict(Organisation.objects.filter(key__in=keys).values_list("key", "pk"))
+    missing = [k for k in keys if k not in found]
+    if missing:
+        report.notes.append(
+            f"Instance « {series.key} » : organisations absentes de l'annuaire, à charger "
+            f"avec « manage.py load_directory » : {', '.join(missing)}."
+        )
+    new = sorted(found)
+    seed = dict(series.seed_values)
+    last = seed.get("participants")
+    current = (
+        sorted(k for k in series.participants.values_list("key", flat=True) if k)
+        if last is not None
+        else None
+    )
+    if new == last:
+        return
+    if last is not None and current != last:
+        report.kept_user_edits.append(
+            f"{MeetingSeries._meta.verbose_name} « {series.key} », champ « participants »"
+        )
+        return
+    series.participants.set(found.values())
+    report.updated["Participants d'instance"] += 1
+    seed["participants"] = new
+    MeetingSeries.all_objects.filter(pk=series.pk).update(seed_values=seed)
+    series.seed_values = seed
 
 
 def _organiser(match: str, section):

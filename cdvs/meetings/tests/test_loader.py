@@ -137,3 +137,55 @@ def test_rules_must_quote_the_contract(contract, tmp_path):
 def test_load_before_the_contract_says_what_to_do(world):
     with pytest.raises(InstancesFileError, match="load_contract"):
         load()
+
+
+@pytest.mark.django_db
+def test_participants_named_by_the_contract_come_from_the_directory(contract):
+    from cdvs.directory.loader import load as load_directory
+
+    first = load()  # before the directory: nothing to link, and it says so
+    assert not MeetingSeries.objects.get(key=RA).participants.exists()
+    assert any("load_directory" in line for line in first.series.lines())
+
+    load_directory()
+    load()
+    names = set(MeetingSeries.objects.get(key=RA).participants.values_list("name", flat=True))
+    assert {"CS 4Saisons", "CLLA – EVS", "Habitat du Nord", "CCAS", "Santélyls"} <= names
+    assert "Service Politique de la Ville" in names
+    assert "CAF" not in names  # not on the instance's « Participants » line
+    assert len(names) == 23
+    assert MeetingSeries.objects.get(key=PA).participants.count() == 23
+    assert not MeetingSeries.objects.get(key="armentieres-gpo").participants.exists()
+    assert not load().series.changed  # idempotent
+
+
+@pytest.mark.django_db
+def test_participants_changed_by_a_coordinator_are_kept(contract, tmp_path):
+    from cdvs.directory.loader import load as load_directory
+    from cdvs.directory.models import Organisation
+
+    load_directory()
+    load()
+    series = MeetingSeries.objects.get(key=RA)
+    series.participants.remove(Organisation.objects.get(key="arm-corif"))
+    rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    for name in ("reunion-acteurs-proximite", "point-actu-acteurs-qpv"):
+        rules["armentieres"][name]["participants"].pop()  # the file drops « Logement »
+    path = tmp_path / "regles.yaml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    report = load(rules_file=path)
+    keys = set(series.participants.values_list("key", flat=True))
+    assert "arm-corif" not in keys and "arm-logement" in keys  # the coordinator's list
+    assert any("participants" in line for line in report.series.kept_user_edits)
+    untouched = MeetingSeries.objects.get(key=PA).participants.values_list("key", flat=True)
+    assert "arm-logement" not in set(untouched)  # no edit there: the file wins
+
+
+@pytest.mark.django_db
+def test_a_participant_must_be_named_by_the_contract(contract, tmp_path):
+    rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    rules["armentieres"]["gpo"]["participants"] = [{"key": "arm-caf", "as_written": "CAF"}]
+    path = tmp_path / "regles.yaml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InstancesFileError, match="participant « CAF » absent"):
+        load(rules_file=path)
