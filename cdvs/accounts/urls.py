@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import personal_data, views
 
 app_name = "accounts"
 
@@ -34,6 +34,22 @@ urlpatterns = [
             template_name="accounts/password_reset_complete.html"
         ),
         name="password_reset_complete",
+    ),
+    path("mes-donnees/", personal_data.personal_data, name="personal_data"),
+    path(
+        "mes-donnees/lien/<str:token>/",
+        personal_data.personal_data_link,
+        name="personal_data_link",
+    ),
+    path(
+        "mes-donnees/effacer/<int:pk>/",
+        personal_data.erase_contact,
+        name="personal_data_erase",
+    ),
+    path(
+        "mes-donnees/lien/<str:token>/effacer/<int:pk>/",
+        personal_data.erase_contact,
+        name="personal_data_link_erase",
     ),
     path("invitations/", views.invitations, name="invitations"),
     path(

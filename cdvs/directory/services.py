@@ -379,3 +379,13 @@ def data_inclusion_services(organisations, base_url: str) -> tuple[list[dict], i
             continue
         items.append(item.model_dump(mode="json", exclude_none=True))
     return items, skipped
+
+
+@transaction.atomic
+def erase_contact(contact: Contact) -> None:
+    """Erase a person's contact entry at their request (RGPD, right to erasure): the
+    row and every past version of it, so that nothing of it remains in the history."""
+    pk = contact.pk
+    Contact.all_objects.filter(pk=pk).delete()
+    # after the row: its deletion itself writes a last version, with the data
+    Contact.history.filter(id=pk).delete()

@@ -74,6 +74,17 @@ class Objects:
         self.invitation = Invitation.objects.create(
             email="invitee@example.org", organisation=o["asso_arm"], role="membre"
         )
+        from django.utils import timezone
+
+        from cdvs.accounts.personal_data import _token
+        from cdvs.directory.models import Contact
+
+        self.contact = Contact.objects.create(
+            organisation=o["asso_arm"], name="Dominique Contact",
+            email="dominique@example.org", consent_at=timezone.now(),
+        )  # fmt: skip
+        self.personal_data_token = _token("dominique@example.org")
+        self.other_person_token = _token("quelquun@example.org")
         contract = Contract.objects.create(
             name="Contrat de test", epci=t["mel"], start_year=2024, end_year=2030
         )
@@ -175,6 +186,18 @@ PAGES = {
     "accounts:password_reset_complete": Page(PUBLIC),
     "accounts:invitations": Page(COORDINATION),
     "accounts:invitation_organisations": Page(COORDINATION),
+    # the person's own data: for anyone, by their account or a signed link
+    "accounts:personal_data": Page(PUBLIC),
+    "accounts:personal_data_link": Page(PUBLIC, lambda o: {"token": o.personal_data_token}),
+    # erasing someone else's entry: not found, whoever asks (login first when anonymous)
+    "accounts:personal_data_erase": Page(
+        expect(302, 404, 404, 404, 404, 404, 404), lambda o: {"pk": o.contact.pk}, "post"
+    ),
+    "accounts:personal_data_link_erase": Page(
+        expect(404, 404, 404, 404, 404, 404, 404),
+        lambda o: {"token": o.other_person_token, "pk": o.contact.pk},
+        "post",
+    ),
     "accounts:invitation_revoke": Page(
         expect(LOGIN, 403, 403, 403, 302, 403, 302), lambda o: {"pk": o.invitation.pk}, "post"
     ),

@@ -84,6 +84,7 @@ def public_pages() -> dict[str, str]:
         "qpv": reverse("territories:detail", args=[qpv.kind, qpv.code]),
         "connexion": reverse("accounts:login"),
         "accessibilite": reverse("core:accessibility"),
+        "mes-donnees": reverse("accounts:personal_data"),
     }
     for area in AREAS:
         if area.url not in pages.values() and (area.url_name or "a-venir" not in pages):
