@@ -307,17 +307,17 @@ def duplicate_lines(rows: Iterable[tuple[int, dict]]) -> dict[int, int]:
 
 @dataclass
 class RowError:
+    """An error of one row (``unit`` « Ligne ») or of one item of a file (unit "")."""
+
     line: int
     column: str
     message: str
+    unit: str = "Ligne"
 
     def __str__(self):
-        where = f"Ligne {self.line}" if self.line else "Fichier"
-        return (
-            f"{where}, {self.column} : {self.message}"
-            if self.column
-            else f"{where} : {self.message}"
-        )
+        head = f"{self.unit} {self.line}" if self.unit and self.line else ""
+        where = ", ".join(p for p in (head, self.column) if p) or "Fichier"
+        return f"{where} : {self.message}"
 
 
 # ------------------------------------------------------------------ the record

@@ -502,8 +502,12 @@ def pydantic_errors_fr(exc, line: int, what: str) -> list[RowError]:
             message = text if any(c in text for c in "éèàù") else "valeur invalide"
             if "email" in text.lower():
                 message = "adresse électronique invalide"
-        out.append(RowError(line, f"{what}, champ « {where} »", message + "."))
+        out.append(RowError(line, f"{what}, champ « {where} »", message + ".", unit=""))
     return out
+
+
+def _di_error(n: int, where: str, message: str) -> RowError:
+    return RowError(n, where, message, unit="")
 
 
 def _di_key(identifier: str) -> str:
@@ -551,11 +555,11 @@ def plan_data_inclusion(content: bytes, user, progress=None):
         try:
             s = DIStructure.model_validate(item)
         except PydanticError as exc:
-            errors += pydantic_errors_fr(exc, n, f"structure n° {n}")
+            errors += pydantic_errors_fr(exc, n, f"Structure n° {n}")
             continue
         key = _di_key(s.id)
         if key in plans:
-            errors.append(RowError(n, f"structure n° {n}", f"identifiant « {s.id} » en double."))
+            errors.append(_di_error(n, f"Structure n° {n}", f"identifiant « {s.id} » en double."))
             continue
         org = {"key": key, "name": s.nom[:255]}
         for ours, theirs in (("description", s.description), ("address", s.adresse),
@@ -568,7 +572,7 @@ def plan_data_inclusion(content: bytes, user, progress=None):
             try:
                 validate_siret(s.siret)
             except ValidationError as exc:
-                errors.append(RowError(n, f"structure n° {n}, champ « siret »", exc.messages[0]))
+                errors.append(_di_error(n, f"Structure n° {n}, champ « siret »", exc.messages[0]))
         if s.latitude is not None and s.longitude is not None:
             if not in_france(s.latitude, s.longitude):
                 errors.append(
@@ -590,18 +594,18 @@ def plan_data_inclusion(content: bytes, user, progress=None):
         try:
             s = DIService.model_validate(item)
         except PydanticError as exc:
-            errors += pydantic_errors_fr(exc, n, f"service n° {n}")
+            errors += pydantic_errors_fr(exc, n, f"Service n° {n}")
             continue
         key, owner = _di_key(s.id), _di_key(s.structure_id)
         if key in service_keys:
-            errors.append(RowError(n, f"service n° {n}", f"identifiant « {s.id} » en double."))
+            errors.append(_di_error(n, f"Service n° {n}", f"identifiant « {s.id} » en double."))
             continue
         service_keys.add(key)
         plan = plans.get(owner)
         if plan is None and owner in known:
             plan = plans[owner] = OrgPlan(n, {"key": owner, "name": known[owner].name})
         if plan is None:
-            errors.append(RowError(n, f"service n° {n}", f"structure « {s.structure_id} » introuvable "
+            errors.append(_di_error(n, f"Service n° {n}", f"structure « {s.structure_id} » introuvable "
                                    "(ni dans le fichier, ni dans l'annuaire)."))  # fmt: skip
             continue
         plan.services.append(ServicePlan(

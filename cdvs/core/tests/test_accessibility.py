@@ -181,6 +181,8 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
     org = cookie["organisation"]
     pages["coordination-organisation"] = reverse("directory:detail", args=[org])
     pages["coordination-membres"] = reverse("directory:members", args=[org])
+    pages["coordination-lieu"] = reverse("directory:place_add", args=[org])
+    pages["coordination-imports"] = reverse("directory_admin:imports")
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)
 
