@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cdvs.directory",
     "cdvs.contract",
     "cdvs.meetings",
+    "cdvs.calls",
     "cdvs.api",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("contrat/gestion/", include("cdvs.contract.coordination_urls")),
     path("agenda/", include("cdvs.meetings.urls")),
     path("agenda/gestion/", include("cdvs.meetings.coordination_urls")),
+    path("appels-a-projets/", include("cdvs.calls.urls")),
+    path("appels-a-projets/gestion/", include("cdvs.calls.coordination_urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]

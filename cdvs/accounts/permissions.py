@@ -121,6 +121,15 @@ RULES = {
     "meetings.view_confidential": Rule(COORDINATOR, TERRITORY),
     "meetings.private_feed": Rule(CARRIER),
     "meetings.export": Rule(COORDINATOR, TERRITORY),
+    # calls for projects: who sees a call follows its visibility; coordinators manage
+    # them (those of the call's territory de gestion, any of them for a contract-wide call)
+    "calls.view": Rule(ANONYMOUS),
+    "calls.manage": Rule(COORDINATOR, TERRITORY),
+    "calls.import": Rule(COORDINATOR, TERRITORY),
+    # the search box: everyone; what each reader finds follows `filter_searchable`
+    "search.view": Rule(ANONYMOUS),
+    # coordination entries of the search index: coordinators of their territory
+    "search.view_coordination": Rule(COORDINATOR, TERRITORY),
     "admin.site": Rule(ADMIN),
 }
 
@@ -150,6 +159,13 @@ def _memberships(user) -> dict[int, str]:
         )
         user._cdvs_memberships = cached
     return cached
+
+
+def prime_memberships(user, memberships: dict[int, str]) -> None:
+    """Hand `user` its memberships (organisation id -> role) read in bulk for many
+    people at once (alerts, digests), so that `role_of` and `visible_levels` answer
+    without a query per person."""
+    user._cdvs_memberships = dict(memberships)
 
 
 def role_of(user) -> str:

@@ -68,13 +68,14 @@ def _content(content):
     return content
 
 
-def build_message(to, subject, text, html="", attachments=(), reply_to=None):
+def build_message(to, subject, text, html="", attachments=(), reply_to=None, headers=None):
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=_as_list(to),
         reply_to=_as_list(reply_to) if reply_to else None,
+        headers=dict(headers) if headers else None,
     )
     if html:
         message.attach_alternative(html, "text/html")
@@ -84,9 +85,12 @@ def build_message(to, subject, text, html="", attachments=(), reply_to=None):
 
 
 @task()
-def send_email(to, subject, text, html="", attachments=None, reply_to=None, attempt=1):
-    """Send one email (plain text + optional HTML); JSON-serialisable arguments only."""
-    message = build_message(to, subject, text, html, attachments, reply_to)
+def send_email(
+    to, subject, text, html="", attachments=None, reply_to=None, attempt=1, headers=None
+):
+    """Send one email (plain text + optional HTML); JSON-serialisable arguments only.
+    `headers`: extra headers, e.g. List-Unsubscribe for digests."""
+    message = build_message(to, subject, text, html, attachments, reply_to, headers)
     try:
         message.send()
     except Exception as exc:
@@ -104,6 +108,7 @@ def send_email(to, subject, text, html="", attachments=None, reply_to=None, atte
             attachments=attachments,
             reply_to=reply_to,
             attempt=attempt + 1,
+            headers=headers,
         )
         logger.warning("Envoi du courriel reporté (tentative %s) : %s", attempt, exc)
         raise TemporaryEmailError(f"Tentative {attempt} échouée, nouvel essai programmé") from exc
@@ -124,7 +129,7 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-def queue_email(to, template: str, context: dict, attachments=None, reply_to=None):
+def queue_email(to, template: str, context: dict, attachments=None, reply_to=None, headers=None):
     """Render an email now and hand it to the queue; returns the task result."""
     subject, text, html = render_email(template, context)
     return send_email.enqueue(
@@ -134,4 +139,5 @@ def queue_email(to, template: str, context: dict, attachments=None, reply_to=Non
         html=html,
         attachments=[list(a) for a in attachments or []],
         reply_to=reply_to,
+        headers=dict(headers) if headers else None,
     )

@@ -25,6 +25,7 @@ api = CdvsAPI(
 )
 
 # Each app owns its endpoints; they are mounted here, in one place.
+from cdvs.calls.api import router as calls_router  # noqa: E402
 from cdvs.contract.api import router as contract_router  # noqa: E402
 from cdvs.directory.api import router as directory_router  # noqa: E402
 from cdvs.meetings.api import router as meetings_router  # noqa: E402
@@ -34,3 +35,4 @@ api.add_router("/territoires", territories_router, tags=["Territoires"])
 api.add_router("/contrat", contract_router, tags=["Contrat"])
 api.add_router("/agenda", meetings_router, tags=["Agenda"])
 api.add_router("/annuaire", directory_router, tags=["Annuaire"])
+api.add_router("/appels", calls_router, tags=["Appels à projets"])

@@ -36,6 +36,12 @@ AREAS = [
     ),
     Area("documents", "Documents", None, "Comptes-rendus, actualités et appels à projets."),
     Area(
+        "appels-a-projets",
+        "Appels à projets",
+        "calls:list",
+        "Les appels à projets du droit commun et des crédits spécifiques, leurs échéances.",
+    ),
+    Area(
         "plan-actions", "Plan d'actions", None, "Les actions, leurs financements et leurs comités."
     ),
     Area("evaluation", "Évaluation", None, "Indicateurs, cibles et bilans des actions."),

@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 
 from . import geo
@@ -26,17 +28,29 @@ class PerimeterUploadForm(forms.Form):
 
 
 class PerimeterDrawForm(forms.Form):
-    geometry = forms.CharField(
-        widget=forms.HiddenInput(attrs={"id": "draw-field"}),
+    """The vertices of the perimeter, one « latitude, longitude » per line: typed at the
+    keyboard, pasted, or added by clicking on the map (the script writes the lines)."""
+
+    points = forms.CharField(
+        label="Sommets du périmètre",
+        widget=forms.Textarea(attrs={"id": "draw-points", "rows": 8, "spellcheck": "false"}),
+        help_text=(
+            "Un sommet par ligne, « latitude, longitude » en degrés décimaux (WGS84), par "
+            "exemple « 50.6885, 2.8815 ». Cliquer sur la carte ajoute une ligne. Trois "
+            "sommets au moins ; le polygone se ferme de lui-même."
+        ),
         error_messages={
-            "required": "Tracez d'abord le périmètre sur la carte (trois points au moins)."
+            "required": (
+                "Tracez d'abord le périmètre sur la carte ou saisissez ses sommets "
+                "(trois au moins)."
+            )
         },
     )
 
-    def clean_geometry(self):
-        text = self.cleaned_data["geometry"]
+    def clean_points(self):
         try:
-            self.geometry = geo.perimeter_from_geojson(text)
+            polygon = json.dumps(geo.polygon_from_points(self.cleaned_data["points"]))
+            self.geometry = geo.perimeter_from_geojson(polygon)
         except geo.GeometryError as exc:
             raise forms.ValidationError(str(exc)) from None
-        return text
+        return polygon

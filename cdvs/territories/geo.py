@@ -215,6 +215,42 @@ def perimeter_from_geojson(text: str | bytes) -> BaseGeometry:
     return check_perimeter(merged, "Le périmètre fusionné")
 
 
+_NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
+_POINT_LINE = re.compile(
+    rf"^\s*({_NUMBER})\s*(?:;|\s)\s*({_NUMBER})\s*$|^\s*([-+]?\d+(?:\.\d+)?)\s*,\s*([-+]?\d+(?:\.\d+)?)\s*$"
+)
+
+
+def polygon_from_points(text: str) -> dict:
+    """A GeoJSON polygon from vertices typed one per line as « latitude, longitude »
+    (decimal degrees, WGS84; « 50,6885 ; 2,8815 » with decimal commas is read too).
+    The ring is closed here; GeometryError names the first line that cannot be read."""
+    ring = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _POINT_LINE.match(line)
+        if not match:
+            raise GeometryError(
+                f"Ligne {number} : « {line.strip()[:60]} » n'est pas un sommet « latitude, "
+                "longitude » (par exemple « 50.6885, 2.8815 »)."
+            )
+        lat_text, lon_text = (
+            (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+        )
+        lat, lon = float(lat_text.replace(",", ".")), float(lon_text.replace(",", "."))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise GeometryError(
+                f"Ligne {number} : latitude entre -90 et 90 et longitude entre -180 et 180."
+            )
+        ring.append([lon, lat])
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        ring.pop()
+    if len(ring) < 3:
+        raise GeometryError("Un périmètre a au moins trois sommets.")
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
 def to_geojson_text(geom: BaseGeometry) -> str:
     rounded = shapely.set_precision(geom, 10**-COORDINATE_DECIMALS)
     if rounded.is_empty or not rounded.is_valid:

@@ -187,7 +187,7 @@ def perimeter(request, kind, code):
             draw_form = PerimeterDrawForm(request.POST, prefix="trace")
             form, source = draw_form, "draw"
         if form.is_valid():
-            data = form.cleaned_data["file" if source == "upload" else "geometry"]
+            data = form.cleaned_data["file" if source == "upload" else "points"]
             set_perimeter(territory, data, request.user, source)
             messages.success(request, f"Le périmètre de « {territory.name} » est enregistré.")
             return redirect(territory)

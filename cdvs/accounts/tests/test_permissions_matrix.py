@@ -58,7 +58,36 @@ NOT_A_GET = expect(405, 405, 405, 405, 405, 405, 405)
 class Objects:
     """What the parametrised pages need, built once per test."""
 
+    def _calls(self, world):
+        """Calls for projects: a partners' call managed in Armentières with an attachment
+        (its file is not on disk: readers allowed get a 404, the others never reach
+        it), one in the trash; a member's saved search and their tokens."""
+        from datetime import date
+
+        from cdvs.calls import alerts
+        from cdvs.calls.models import CallAttachment, CallForProjects, SavedSearch
+
+        arm = world.territories["armentieres"]
+        self.call = CallForProjects.objects.create(
+            title="Appel partenaires", funder_name="État", opens_on=date(2025, 1, 1),
+            visibility="partenaires", commune=arm,
+        )  # fmt: skip
+        self.call_attachment = CallAttachment.objects.create(
+            call=self.call, file="appels/absent.pdf", filename="absent.pdf",
+            content_type="application/pdf", size=10,
+        )  # fmt: skip
+        self.deleted_call = CallForProjects.objects.create(
+            title="Appel supprimé", funder_name="État", opens_on=date(2025, 1, 1), commune=arm
+        )
+        self.deleted_call.soft_delete()
+        self.saved_search = SavedSearch.objects.create(user=world.users["membre"], name="Tout")
+        self.search_feed_token = alerts.feed_token(self.saved_search)
+        self.call_unsubscribe_token = alerts.unsubscribe_token(
+            world.users["membre"].pk, self.saved_search.pk
+        )
+
     def __init__(self, world: World):
+        self._calls(world)
         from cdvs.contract.models import (
             ActionLead,
             Ambition,
@@ -296,6 +325,41 @@ PAGES = {
     "api:contract": Page(PUBLIC),
     "api:tree": Page(PUBLIC),
     "api:enjeu": Page(PUBLIC, lambda o: {"number": o.enjeu.number}),
+    # calls for projects: a partners' call managed in Armentières
+    "calls:list": Page(PUBLIC),
+    "calls:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.call.pk}),
+    "calls:attachment": Page(
+        expect(LOGIN, 403, 404, 404, 404, 404, 404),
+        lambda o: {"pk": o.call.pk, "attachment_pk": o.call_attachment.pk},
+    ),
+    "calls:export": Page(PUBLIC, lambda o: {"fmt": "csv"}),
+    "calls:public_feed": Page(PUBLIC),
+    "calls:alerts": Page(PERSON),
+    # an empty form: back to the list with a message
+    "calls:save_search": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"),
+    "calls:organisation_alerts": Page(
+        expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"
+    ),
+    # only its owner (the member) may delete a saved search
+    "calls:delete_search": Page(
+        expect(LOGIN, 404, 404, 302, 404, 404, 404), lambda o: {"pk": o.saved_search.pk}, "post"
+    ),
+    # the signed token in the address is the credential
+    "calls:search_feed": Page(PUBLIC, lambda o: {"token": o.search_feed_token}),
+    "calls:unsubscribe": Page(PUBLIC, lambda o: {"token": o.call_unsubscribe_token}),
+    "calls_admin:create": Page(COORDINATION),
+    "calls_admin:import": Page(COORDINATION),
+    "calls_admin:trash": Page(COORDINATION),
+    **{
+        f"calls_admin:{name}": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.call.pk})
+        for name in ("edit", "delete", "history", "attachments")
+    },
+    "calls_admin:restore": Page(ARMENTIERES_POST, lambda o: {"pk": o.deleted_call.pk}, "post"),
+    "calls_admin:remove_attachment": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.call_attachment.pk}, "post"
+    ),
+    "api:calls": Page(PUBLIC),
+    "api:call": Page(expect(404, 404, 200, 200, 200, 200, 200), lambda o: {"pk": o.call.pk}),
     # meetings: what one sees follows the meeting's visibility (here: partners)
     "meetings:index": Page(PUBLIC),
     "meetings:current_month": Page(PUBLIC),

@@ -177,6 +177,9 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
         "coordination-compte": reverse("accounts:account"),
         "coordination-contrat": reverse("contract:index"),
         "coordination-invitations": reverse("accounts:invitations"),
+        "coordination-perimetre": reverse(
+            "territories:perimeter", args=[_territory("commune").kind, _territory("commune").code]
+        ),
     }
     org = cookie["organisation"]
     pages["coordination-organisation"] = reverse("directory:detail", args=[org])

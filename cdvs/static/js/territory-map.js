@@ -1,8 +1,7 @@
 /* Territory maps (Leaflet). Data comes from a json_script element: no inline script,
    the Content-Security-Policy allows 'self' only. The outlines are drawn even when the
-   tiles cannot be loaded (offline). On the perimeter page, a minimal polygon drawing:
-   click to add a vertex, "Terminer le tracé" closes the polygon and fills the hidden
-   field with a GeoJSON geometry. */
+   tiles cannot be loaded (offline). On the perimeter page, a polygon drawing
+   kept in a textarea of vertices, so that it can be typed as well as clicked. */
 (function () {
   "use strict";
 
@@ -70,63 +69,63 @@
     if (data.draw) { drawing(map); }
   }
 
+  // The vertices live in the textarea, one "latitude, longitude" per line: a click on
+  // the map appends a line, typing redraws the shape. The server reads the same lines.
   function drawing(map) {
-    var field = document.getElementById("draw-field");
+    var field = document.getElementById("draw-points");
     var status = document.getElementById("draw-status");
-    var submit = document.getElementById("draw-submit");
     if (!field) { return; }
-    var points = [];
-    var closed = false;
     var shape = null;
 
     function say(text) { if (status) { status.textContent = text; } }
 
+    function parse() {
+      var points = [];
+      field.value.split("\n").forEach(function (line) {
+        var m = line.match(/^\s*(-?\d+(?:[.,]\d+)?)\s*[;\s]\s*(-?\d+(?:[.,]\d+)?)\s*$/) ||
+          line.match(/^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/);
+        if (m) { points.push([Number(m[1].replace(",", ".")), Number(m[2].replace(",", "."))]); }
+      });
+      return points;
+    }
+
     function redraw() {
       if (shape) { map.removeLayer(shape); shape = null; }
-      if (!points.length) { return; }
-      var style = { color: "#0b4f8a", weight: 3 };
-      shape = (closed ? L.polygon(points, style) : L.polyline(points, style)).addTo(map);
+      var points = parse();
+      if (points.length) {
+        var style = { color: "#0b4f8a", weight: 3 };
+        shape = (points.length >= 3 ? L.polygon(points, style) : L.polyline(points, style)).addTo(map);
+      }
+      if (points.length >= 3) {
+        say(points.length + " sommets : le polygone est fermé, vous pouvez l'enregistrer.");
+      } else {
+        say(points.length ? points.length + " sommet(s) : trois au moins." : "Aucun sommet.");
+      }
     }
 
-    function update() {
-      redraw();
-      if (closed) {
-        var ring = points.map(function (p) { return [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))]; });
-        ring.push(ring[0]);
-        field.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
-        say("Tracé terminé : " + points.length + " sommets. Vous pouvez l'enregistrer.");
-      } else {
-        field.value = "";
-        say(points.length ? points.length + " point(s) placé(s)." : "Aucun point placé.");
-      }
-      if (submit) { submit.disabled = !closed; }
-    }
+    function lines() { return field.value.split("\n").filter(function (l) { return l.trim(); }); }
 
     map.on("click", function (event) {
-      if (closed) { return; }
-      points.push(event.latlng);
-      update();
+      var all = lines();
+      all.push(event.latlng.lat.toFixed(6) + ", " + event.latlng.lng.toFixed(6));
+      field.value = all.join("\n");
+      redraw();
     });
-    var finish = document.getElementById("draw-finish");
+    field.addEventListener("input", redraw);
     var undo = document.getElementById("draw-undo");
     var reset = document.getElementById("draw-reset");
-    if (finish) {
-      finish.addEventListener("click", function () {
-        if (points.length < 3) { say("Placez au moins trois points avant de terminer."); return; }
-        closed = true;
-        update();
-      });
-    }
     if (undo) {
       undo.addEventListener("click", function () {
-        if (closed) { closed = false; } else { points.pop(); }
-        update();
+        var all = lines();
+        all.pop();
+        field.value = all.join("\n");
+        redraw();
       });
     }
     if (reset) {
-      reset.addEventListener("click", function () { points = []; closed = false; update(); });
+      reset.addEventListener("click", function () { field.value = ""; redraw(); });
     }
-    update();
+    redraw();
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -114,8 +114,18 @@ def upload(client, territory, text=GOOD):
     return client.post(perimeter_url(territory), {"action": "upload", "depot-file": file})
 
 
+def as_points(geojson_text: str) -> str:
+    """The vertices of a GeoJSON polygon as typed in the form: « lat, lon » per line."""
+    if not geojson_text:
+        return ""
+    ring = json.loads(geojson_text)["coordinates"][0]
+    return "\n".join(f"{lat}, {lon}" for lon, lat in ring)
+
+
 def draw(client, territory, text=GOOD):
-    return client.post(perimeter_url(territory), {"action": "draw", "trace-geometry": text})
+    return client.post(
+        perimeter_url(territory), {"action": "draw", "trace-points": as_points(text)}
+    )
 
 
 @pytest.mark.django_db
@@ -171,6 +181,43 @@ def test_empty_drawing_is_explained(client, pac, users):
     client.force_login(users["coord_armentieres"])
     response = draw(client, pac, "")
     assert "Tracez d&#x27;abord le périmètre" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("50.69, 2.88\n50.70, 2.88", "au moins trois sommets"),
+        ("50.69, 2.88\nnord-est\n50.70, 2.89", "Ligne 2 : « nord-est »"),
+        ("50.69, 2.88\n95, 2.88\n50.70, 2.89", "Ligne 2 : latitude entre -90 et 90"),
+    ],
+)
+def test_typed_vertices_with_mistakes_are_refused_in_french(client, pac, users, typed, message):
+    client.force_login(users["coord_armentieres"])
+    response = client.post(perimeter_url(pac), {"action": "draw", "trace-points": typed})
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    pac.refresh_from_db()
+    assert not pac.has_perimeter
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("separator", [", ", " ; ", " "])
+def test_vertices_typed_at_the_keyboard_make_the_perimeter(client, pac, users, separator):
+    client.force_login(users["coord_armentieres"])
+    vertices = [(LAT, LON), (LAT, LON + 0.01), (LAT + 0.01, LON + 0.01), (LAT + 0.01, LON)]
+    lines = [f"{lat}{separator}{lon}" for lat, lon in vertices]
+    if separator == " ; ":
+        lines = [line.replace(".", ",") for line in lines]  # French decimal commas
+    response = client.post(
+        perimeter_url(pac), {"action": "draw", "trace-points": "\n".join(lines) + "\n"}
+    )
+    assert response.status_code == 302
+    pac.refresh_from_db()
+    assert pac.has_perimeter and pac.geometry_source == services.SOURCE_DRAWN
+    west, south, east, north = pac.bbox
+    assert (round(west, 4), round(south, 4)) == (round(LON, 4), round(LAT, 4))
+    assert (round(east, 4), round(north, 4)) == (round(LON + 0.01, 4), round(LAT + 0.01, 4))
 
 
 @pytest.mark.django_db

@@ -1,0 +1,109 @@
+"""The filters of the list of calls, shared by the page, its exports, the saved
+searches (alerts and calendars) and the API, so that they all answer the same."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
+
+from cdvs.territories.models import Territory
+
+from .models import CallForProjects, Status
+
+STATUS_VALUES = {"", "tous", "en_cours", *Status.values}
+FILTER_KEYS = ("q", "statut", "enjeu", "territoire", "nature", "financeur", "public")
+
+
+def related_territory_ids(territory_id: int) -> set[int]:
+    """A territory, the wider ones holding it (its commune(s), the EPCI) and the ones
+    inside it (a commune's QPV and PAC, an EPCI's communes): a call for the whole
+    commune concerns its QPV, a call for a QPV concerns the commune. Three small
+    queries whatever the data."""
+    through = Territory.communes.through
+    ids = {territory_id}
+    # inside: children, QPV spanning this commune, and their children (EPCI > commune > QPV)
+    inside = set(Territory.all_objects.filter(parent_id=territory_id).values_list("pk", flat=True))
+    inside |= set(
+        through.objects.filter(to_territory_id=territory_id).values_list(
+            "from_territory_id", flat=True
+        )
+    )
+    inside |= set(Territory.all_objects.filter(parent_id__in=inside).values_list("pk", flat=True))
+    ids |= inside
+    # around: parent chain (at most EPCI > commune > QPV) and the communes a QPV spans
+    parents = dict(Territory.all_objects.exclude(parent=None).values_list("pk", "parent_id"))
+    parent = parents.get(territory_id)
+    while parent is not None and parent not in ids:
+        ids.add(parent)
+        parent = parents.get(parent)
+    for commune in through.objects.filter(from_territory_id=territory_id).values_list(
+        "to_territory_id", flat=True
+    ):
+        ids.add(commune)
+        if parents.get(commune) is not None:
+            ids.add(parents[commune])
+    return ids
+
+
+def clean_filters(data) -> dict:
+    """The known filters of a query string, validated loosely (unknown values dropped)."""
+    out = {}
+    for key in FILTER_KEYS:
+        value = (data.get(key) or "").strip()[:100]
+        if not value:
+            continue
+        if key in ("enjeu", "territoire"):
+            if not value.isdigit():
+                continue
+            value = int(value)
+        if key == "statut" and value not in STATUS_VALUES:
+            continue
+        out[key] = value
+    return out
+
+
+def as_query(filters: dict) -> str:
+    q = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        if filters.get(key) not in (None, ""):
+            q[key] = str(filters[key])
+    return q.urlencode()
+
+
+def apply_filters(queryset, filters: dict, today=None):
+    status = filters.get("statut", "")
+    if status == "":
+        queryset = queryset.active(today)
+    elif status != "tous":
+        queryset = queryset.with_status(status, today)
+    if filters.get("q"):
+        for word in filters["q"].split()[:8]:
+            queryset = queryset.filter(Q(title__icontains=word) | Q(funder_name__icontains=word))
+    if filters.get("enjeu"):
+        through = CallForProjects.enjeux.through
+        queryset = queryset.filter(
+            Exists(
+                through.objects.filter(callforprojects_id=OuterRef("pk"), enjeu_id=filters["enjeu"])
+            )
+        )
+    if filters.get("territoire"):
+        through = CallForProjects.territories.through
+        ids = related_territory_ids(filters["territoire"])
+        queryset = queryset.filter(
+            Exists(through.objects.filter(callforprojects_id=OuterRef("pk"), territory_id__in=ids))
+            | ~Exists(through.objects.filter(callforprojects_id=OuterRef("pk")))
+        )
+    if filters.get("nature"):
+        queryset = queryset.filter(nature=filters["nature"])
+    if filters.get("financeur"):
+        queryset = queryset.filter(funder_name__icontains=filters["financeur"])
+    if filters.get("public"):
+        queryset = queryset.filter(tags__contains=f"|p:{filters['public']}|")
+    return queryset
+
+
+def ordered(queryset, filters: dict):
+    if filters.get("statut") == Status.CLOSED:
+        return queryset.order_by("-closes_on", "-opens_on", "-pk")
+    # deadlines first (nearest first), then the calls au fil de l'eau
+    from django.db.models import F
+
+    return queryset.order_by(F("closes_on").asc(nulls_last=True), "opens_on", "pk")

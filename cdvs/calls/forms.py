@@ -1,0 +1,166 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cdvs.accounts.permissions import Visibility
+from cdvs.contract.models import Enjeu
+from cdvs.core.widgets import FastSelect
+from cdvs.directory import vocabulary as voc
+from cdvs.directory.models import Organisation, OrganisationKind
+from cdvs.meetings.markup import html_tags
+from cdvs.territories.models import Territory
+
+from .files import MAX_SIZE, check_upload
+from .models import CallForProjects, Nature, SavedSearch, Status
+
+STATUS_FILTERS = [
+    ("", "Ouverts et à venir"),
+    ("en_cours", "Ouverts (clôture proche comprise)"),
+    (Status.CLOSING_SOON, "Clôture dans les 15 jours"),
+    (Status.UPCOMING, "À venir"),
+    (Status.CLOSED, "Clos"),
+    ("tous", "Tous"),
+]
+
+
+def _territory_choices():
+    return [
+        (t.pk, f"{t.name} ({t.get_kind_display()})")
+        for t in Territory.objects.only("pk", "name", "kind").order_by("kind", "name")
+    ]
+
+
+def enjeu_label(enjeu) -> str:
+    return f"Enjeu {enjeu.number} : {enjeu.title}"
+
+
+class CallForm(forms.ModelForm):
+    carriers = forms.MultipleChoiceField(
+        label="Porteurs éligibles",
+        choices=OrganisationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Aucun coché : tous les types de structures.",
+    )
+    publics = forms.MultipleChoiceField(
+        label="Publics visés",
+        choices=voc.PUBLICS,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    link = forms.URLField(
+        label="Lien vers l'appel", required=False, assume_scheme="https", max_length=200
+    )
+    thematiques = forms.MultipleChoiceField(
+        label="Thématiques",
+        choices=voc.THEMATIQUES,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    class Meta:
+        model = CallForProjects
+        fields = [
+            "title", "funder_name", "funder", "nature", "description", "opens_on", "closes_on",
+            "closes_at", "recurrence", "recurrence_until", "amount_min", "amount_max", "envelope",
+            "carriers", "publics", "thematiques", "enjeux", "territories", "link", "visibility",
+            "commune",
+        ]  # fmt: skip
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "recurrence_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "enjeux": forms.CheckboxSelectMultiple,
+            "territories": forms.SelectMultiple(attrs={"size": 8}),
+            "funder": FastSelect,
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = Organisation.objects.only("pk", "name")
+        self.fields["funder"].widget.choices = [("", "—")] + list(
+            Organisation.objects.order_by("name").values_list("pk", "name")
+        )
+        self.fields["enjeux"].queryset = Enjeu.objects.order_by("contract_id", "number")
+        self.fields["enjeux"].label_from_instance = enjeu_label
+        self.fields["territories"].queryset = Territory.objects.all()
+        self.fields["territories"].widget.choices = _territory_choices()
+        communes = Territory.objects.filter(kind__in=["epci", "commune"])
+        self.fields["commune"].queryset = communes
+        self.fields["commune"].widget.choices = [("", "— Tout le contrat —")] + [
+            (t.pk, t.name) for t in communes.only("pk", "name").order_by("kind", "name")
+        ]
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+    def clean_description(self):
+        text = self.cleaned_data["description"]
+        if html_tags(text):
+            raise ValidationError(
+                "Le HTML n'est pas accepté : écrivez la mise en forme en Markdown."
+            )
+        return text
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier",
+        help_text=f"PDF, ODT, ODS, DOCX, XLSX, PNG ou JPEG ; {MAX_SIZE // (1024 * 1024)} Mo au plus.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.content, self.content_type, self.filename = check_upload(upload)
+        return upload
+
+
+class FilterForm(forms.Form):
+    """The filters of the public list (GET)."""
+
+    q = forms.CharField(label="Mots de l'intitulé ou du financeur", required=False, max_length=100)
+    statut = forms.ChoiceField(
+        label="Statut", choices=STATUS_FILTERS, required=False, widget=FastSelect
+    )
+    enjeu = forms.TypedChoiceField(
+        label="Enjeu", coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    territoire = forms.TypedChoiceField(
+        label="Territoire", coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    nature = forms.ChoiceField(
+        label="Nature", choices=[("", "Toutes")] + Nature.choices, required=False, widget=FastSelect
+    )
+    financeur = forms.CharField(label="Financeur", required=False, max_length=100)
+    public = forms.ChoiceField(
+        label="Public",
+        choices=[("", "Tous les publics")] + voc.PUBLICS,
+        required=False,
+        widget=FastSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enjeu"].choices = [("", "Tous les enjeux")] + [
+            (e.pk, f"Enjeu {e.number} : {e.title}")
+            for e in Enjeu.objects.only("pk", "number", "title").order_by("contract_id", "number")
+        ]
+        self.fields["territoire"].choices = [("", "Tous les territoires")] + _territory_choices()
+
+
+class SavedSearchForm(forms.ModelForm):
+    class Meta:
+        model = SavedSearch
+        fields = ["name", "frequency"]
+        widgets = {"frequency": forms.RadioSelect}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier CSV, ODS ou XLSX",
+        help_text="Une ligne par appel ; la première ligne donne les intitulés des colonnes.",
+    )
+    visibility = forms.ChoiceField(
+        label="Visibilité des appels importés", choices=Visibility.choices
+    )

@@ -1,0 +1,83 @@
+"""Every write on calls goes through these functions, each in one transaction; the
+history (django-simple-history) records who changed what."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from .models import CallAttachment, CallForProjects
+
+
+def _save(call: CallForProjects, user, reason: str | None = None):
+    call.full_clean()
+    call._history_user = user
+    if reason:
+        call._change_reason = reason
+    call.save()
+
+
+@transaction.atomic
+def create_call(values: dict, enjeux=(), territories=(), user=None, reason=None):
+    call = CallForProjects(**values)
+    _save(call, user, reason)
+    call.enjeux.set(enjeux)
+    call.territories.set(territories)
+    return call
+
+
+@transaction.atomic
+def update_call(call: CallForProjects, values: dict, enjeux=None, territories=None, user=None):
+    for field, value in values.items():
+        setattr(call, field, value)
+    _save(call, user)
+    if enjeux is not None:
+        call.enjeux.set(enjeux)
+    if territories is not None:
+        call.territories.set(territories)
+    return call
+
+
+@transaction.atomic
+def save_form(form, user):
+    """A valid `CallForm` -> the call created or updated (nothing saved on error)."""
+    data = dict(form.cleaned_data)
+    enjeux = data.pop("enjeux")
+    territories = data.pop("territories")
+    if form.instance.pk:
+        return update_call(form.instance, data, enjeux, territories, user)
+    return create_call(data, enjeux, territories, user)
+
+
+@transaction.atomic
+def delete_call(call: CallForProjects, user):
+    call._history_user = user
+    call._change_reason = "Mis à la corbeille"
+    call.soft_delete(user)
+
+
+@transaction.atomic
+def restore_call(call: CallForProjects, user):
+    call._history_user = user
+    call._change_reason = "Restauré"
+    call.restore()
+
+
+@transaction.atomic
+def add_attachment(call, content: bytes, content_type: str, filename: str, user):
+    if call.is_deleted:
+        raise ValidationError("Cet appel est dans la corbeille.")
+    attachment = CallAttachment(
+        call=call,
+        filename=filename,
+        content_type=content_type,
+        size=len(content),
+        uploaded_by=user if user and user.is_authenticated else None,
+    )
+    attachment.file.save(filename, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(attachment: CallAttachment, user):
+    attachment.soft_delete(user)
