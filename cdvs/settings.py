@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cdvs.directory",
     "cdvs.contract",
     "cdvs.meetings",
+    "cdvs.library",
     "cdvs.calls",
     "cdvs.api",
 ]
@@ -165,6 +166,11 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# documents: largest accepted file (bytes); files are never served from MEDIA_URL
+LIBRARY_MAX_UPLOAD_SIZE = int(os.environ.get("CDVS_LIBRARY_MAX_UPLOAD_SIZE", 25 * 1024 * 1024))
+# actualités of partners read by the coordination before publication (communes may
+# choose otherwise, see library.NewsModeration)
+CDVS_NEWS_MODERATION = os.environ.get("CDVS_NEWS_MODERATION", "0") == "1"
 
 TASKS = {
     "default": {

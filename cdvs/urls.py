@@ -13,6 +13,9 @@ urlpatterns = [
     path("agenda/gestion/", include("cdvs.meetings.coordination_urls")),
     path("appels-a-projets/", include("cdvs.calls.urls")),
     path("appels-a-projets/gestion/", include("cdvs.calls.coordination_urls")),
+    path("documents/", include("cdvs.library.urls")),
+    path("documents/gestion/", include("cdvs.library.coordination_urls")),
+    path("actualites/", include("cdvs.library.news_urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -130,6 +130,16 @@ RULES = {
     "search.view": Rule(ANONYMOUS),
     # coordination entries of the search index: coordinators of their territory
     "search.view_coordination": Rule(COORDINATOR, TERRITORY),
+    # library (documents and actualités): who sees an item follows its visibility
+    # (`visible_levels`); these rules say who acts
+    "library.view": Rule(ANONYMOUS),
+    "library.upload": Rule(CARRIER),
+    # an item's organisation keeps it up to date (new version, tags), with its coordinators
+    "library.edit": Rule(CARRIER, ORGANISATION),
+    # trash, restore, history, export, moderation of the actualités
+    "library.moderate": Rule(COORDINATOR, TERRITORY),
+    "library.post_news": Rule(CARRIER),
+    "library.digest": Rule(CARRIER),
     "admin.site": Rule(ADMIN),
 }
 

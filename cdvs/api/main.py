@@ -28,6 +28,8 @@ api = CdvsAPI(
 from cdvs.calls.api import router as calls_router  # noqa: E402
 from cdvs.contract.api import router as contract_router  # noqa: E402
 from cdvs.directory.api import router as directory_router  # noqa: E402
+from cdvs.library.api import news_router as library_news_router  # noqa: E402
+from cdvs.library.api import router as library_router  # noqa: E402
 from cdvs.meetings.api import router as meetings_router  # noqa: E402
 from cdvs.territories.api import router as territories_router  # noqa: E402
 
@@ -35,4 +37,6 @@ api.add_router("/territoires", territories_router, tags=["Territoires"])
 api.add_router("/contrat", contract_router, tags=["Contrat"])
 api.add_router("/agenda", meetings_router, tags=["Agenda"])
 api.add_router("/annuaire", directory_router, tags=["Annuaire"])
+api.add_router("/documents", library_router, tags=["Documents"])
+api.add_router("/actualites", library_news_router, tags=["Actualités"])
 api.add_router("/appels", calls_router, tags=["Appels à projets"])

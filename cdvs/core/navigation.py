@@ -34,7 +34,12 @@ AREAS = [
         "meetings:index",
         "Les instances de coordination, leurs ordres du jour et comptes-rendus.",
     ),
-    Area("documents", "Documents", None, "Comptes-rendus, actualités et appels à projets."),
+    Area(
+        "documents",
+        "Documents",
+        "library:documents",
+        "Documents partagés, comptes-rendus publiés et actualités des partenaires.",
+    ),
     Area(
         "appels-a-projets",
         "Appels à projets",

@@ -167,6 +167,46 @@ class Objects:
             "[2.91, 50.71], [2.85, 50.71], [2.85, 50.68]]]}"
         )
         armentieres.save()
+        self._library(world)
+
+    def _library(self, world):
+        """Documents and actualités: a partners' document of the Armentières association
+        with its file, one in the trash; a public actualité and one in the trash."""
+        from django.core.files.base import ContentFile
+
+        from cdvs.library.models import Document, DocumentVersion, News
+        from cdvs.library.services import unsubscribe_token
+        from cdvs.library.testing import make_pdf
+
+        o, t = world.organisations, world.territories
+        self.document = Document.objects.create(
+            title="Diagnostic", kind="pdf", visibility="partenaires",
+            organisation=o["asso_arm"], territory=t["qpv_arm"],
+        )  # fmt: skip
+        self.version = DocumentVersion(
+            document=self.document, number=1, original_name="diagnostic.pdf",
+            content_type="application/pdf", extension="pdf", size=100, sha256="0" * 64,
+        )  # fmt: skip
+        self.version.file.save("diagnostic.pdf", ContentFile(make_pdf(["Diagnostic"])))
+        self.document.current_version = self.version
+        self.document.save()
+        self.deleted_document = Document.objects.create(
+            title="Ancien", kind="pdf", organisation=o["asso_arm"], territory=t["qpv_arm"]
+        )
+        self.deleted_document.soft_delete()
+        self.news = News.objects.create(
+            title="Fête de quartier", body="Samedi", visibility="public", status="publiee",
+            author=world.users["porteur"], organisation=o["asso_arm"], territory=t["qpv_arm"],
+        )  # fmt: skip
+        self.deleted_news = News.objects.create(
+            title="Annulée", body="x", author=world.users["porteur"],
+            organisation=o["asso_arm"], territory=t["qpv_arm"],
+        )  # fmt: skip
+        self.deleted_news.soft_delete()
+        self.unsubscribe_token = unsubscribe_token(world.users["membre"])
+
+    def cleanup(self):
+        self.version.file.delete(save=False)
 
 
 def _place(o):
@@ -424,6 +464,51 @@ PAGES = {
     "api:next_steps": Page(PUBLIC),
     # a partners' meeting: not found for those who may not see it
     "api:meeting": Page(expect(404, 404, 200, 200, 200, 200, 200), lambda o: {"pk": o.meeting.pk}),
+    # library: a partners' document of the Armentières association, a public actualité
+    "library:documents": Page(PUBLIC),
+    "library:upload": Page(expect(LOGIN, 403, 200, 200, 200, 200, 200)),
+    "library:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.document.pk}),
+    **{
+        f"library:{name}": Page(
+            expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.document.pk}
+        )
+        for name in ("edit", "new_version")
+    },
+    **{
+        f"library:{name}": Page(
+            PARTNERS_CONTENT, lambda o: {"pk": o.document.pk, "vpk": o.version.pk}
+        )
+        for name in ("download", "preview")
+    },
+    "library_admin:trash": Page(COORDINATION),
+    "library_admin:export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
+    "library_admin:delete": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
+    "library_admin:history": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
+    "library_admin:restore": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_document.pk}, "post"
+    ),
+    "library_admin:moderation": Page(COORDINATION),
+    "library_admin:moderate": Page(ARMENTIERES_POST, lambda o: {"pk": o.news.pk}, "post"),
+    "library_admin:delete_news": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.news.pk}),
+    "library_admin:restore_news": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_news.pk}, "post"
+    ),
+    "news:index": Page(PUBLIC),
+    "news:create": Page(expect(LOGIN, 403, 200, 200, 200, 200, 200)),
+    "news:detail": Page(PUBLIC, lambda o: {"pk": o.news.pk}),
+    # its author (the carrier), its organisation (the member) and its coordinator
+    "news:edit": Page(expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.news.pk}),
+    "news:rss": Page(PUBLIC),
+    "news:atom": Page(PUBLIC),
+    "news:digest": Page(expect(LOGIN, 403, 200, 200, 200, 200, 200)),
+    # the signed token in the address is the credential (no login needed)
+    "news:unsubscribe": Page(PUBLIC, lambda o: {"token": o.unsubscribe_token}),
+    "api:documents": Page(PUBLIC),
+    "api:document": Page(
+        expect(404, 404, 200, 200, 200, 200, 200), lambda o: {"pk": o.document.pk}
+    ),
+    "api:news_list": Page(PUBLIC),
+    "api:news": Page(PUBLIC, lambda o: {"pk": o.news.pk}),
     "api:list_territories": Page(PUBLIC),
     "api:geojson_layer": Page(PUBLIC, lambda o: {"kind": "commune"}),
     "api:territory_detail": Page(PUBLIC, lambda o: ARMENTIERES),
@@ -509,7 +594,9 @@ def _shared_objects(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction rolled back at its end; each test
     runs in a savepoint of it (like `TestCase.setUpTestData`), so writes don't leak."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield Objects(World.build())
+        objects = Objects(World.build())
+        yield objects
+        objects.cleanup()
         transaction.set_rollback(True)
 
 
@@ -537,6 +624,9 @@ def test_page_status_per_role(client, objects, name, role):
         response = client.post(url, page.json, content_type="application/json")
     else:
         response = getattr(client, page.method)(url)
+    if response.streaming:  # read and close streamed files, as a WSGI server does
+        b"".join(response.streaming_content)
+        response.close()
     expected = page.expected[role]
     assert response.status_code == expected, f"{page.method.upper()} {url} as {role}"
     if expected == LOGIN and user is None:
@@ -565,6 +655,7 @@ _OWN_ORGANISATION = {
 }
 EXPLICIT = {
     "directory.edit": _OWN_ORGANISATION,
+    "library.edit": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],

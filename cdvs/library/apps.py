@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class LibraryConfig(AppConfig):
+    name = "cdvs.library"
+    verbose_name = "Documents et actualités"
+
+    def ready(self):
+        from . import signals  # noqa: F401

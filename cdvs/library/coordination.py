@@ -1,0 +1,181 @@
+"""Coordination pages of the library: trash and restore, history of a document, export
+of the documents list, moderation of the actualités."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cdvs.accounts.permissions import filter_allowed, require
+from cdvs.core.exports import export_response
+
+from . import services
+from .forms import ModerationForm
+from .models import Document, News, NewsStatus
+from .news_views import news_rows
+from .views import document_rows, filtered_documents
+
+
+def _document(request, pk, *, deleted=False) -> Document:
+    manager = Document.all_objects if deleted else Document.objects
+    document = get_object_or_404(manager.select_related("territory"), pk=pk)
+    require(request.user, "library.moderate", document)
+    return document
+
+
+def _news(request, pk, *, deleted=False) -> News:
+    manager = News.all_objects if deleted else News.objects
+    news = get_object_or_404(manager.select_related("territory"), pk=pk)
+    require(request.user, "library.moderate", news)
+    return news
+
+
+@login_required
+def delete(request, pk):
+    document = _document(request, pk)
+    if request.method == "POST":
+        services.delete_document(document, request.user)
+        messages.success(
+            request, f"« {document} » a été mis à la corbeille ; vous pouvez le restaurer."
+        )
+        return redirect("library:documents")
+    return render(
+        request,
+        "library/coordination/delete.html",
+        {"item": document, "kind": "le document", "back": document.get_absolute_url()},
+    )
+
+
+@login_required
+@require_POST
+def restore(request, pk):
+    document = _document(request, pk, deleted=True)
+    if document.is_deleted:
+        services.restore_document(document, request.user)
+        messages.success(request, f"« {document} » a été restauré.")
+    return redirect("library_admin:trash")
+
+
+@login_required
+def delete_news(request, pk):
+    news = _news(request, pk)
+    if request.method == "POST":
+        services.delete_news(news, request.user)
+        messages.success(
+            request, f"« {news} » a été mise à la corbeille ; vous pouvez la restaurer."
+        )
+        return redirect("news:index")
+    return render(
+        request,
+        "library/coordination/delete.html",
+        {"item": news, "kind": "l'actualité", "back": news.get_absolute_url()},
+    )
+
+
+@login_required
+@require_POST
+def restore_news(request, pk):
+    news = _news(request, pk, deleted=True)
+    if news.is_deleted:
+        services.restore_news(news, request.user)
+        messages.success(request, f"« {news} » a été restaurée.")
+    return redirect("library_admin:trash")
+
+
+@login_required
+def trash(request):
+    require(request.user, "library.moderate")
+    documents = filter_allowed(
+        request.user, "library.moderate", Document.all_objects.deleted()
+    ).select_related("deleted_by")
+    news = filter_allowed(
+        request.user, "library.moderate", News.all_objects.deleted()
+    ).select_related("deleted_by")
+    return render(
+        request,
+        "library/coordination/trash.html",
+        {"documents": documents.order_by("-deleted_at"), "news": news.order_by("-deleted_at")},
+    )
+
+
+@login_required
+def history(request, pk):
+    document = _document(request, pk)
+    records = document.history.select_related("history_user").order_by("-history_date")[:200]
+    return render(
+        request, "library/coordination/history.html", {"document": document, "records": records}
+    )
+
+
+@login_required
+def moderation(request):
+    require(request.user, "library.moderate")
+    pending = news_rows(
+        filter_allowed(
+            request.user, "library.moderate", News.objects.filter(status=NewsStatus.PENDING)
+        )
+    ).order_by("created_at")
+    return render(
+        request,
+        "library/coordination/moderation.html",
+        {"pending": list(pending), "form": ModerationForm()},
+    )
+
+
+@login_required
+@require_POST
+def moderate(request, pk):
+    news = _news(request, pk)
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez « publier » ou « refuser ».")
+        return redirect("library_admin:moderation")
+    services.moderate_news(
+        news, form.cleaned_data["decision"], request.user, form.cleaned_data["note"]
+    )
+    messages.success(request, f"« {news} » : {news.get_status_display().lower()}.")
+    return redirect("library_admin:moderation")
+
+
+EXPORT_HEADERS = [
+    "Titre",
+    "Type",
+    "Visibilité",
+    "Instance",
+    "Organisation",
+    "Enjeux",
+    "Territoires",
+    "Version",
+    "Fichier",
+    "Taille (octets)",
+    "Extraction du texte",
+    "Déposé le",
+    "Mis à jour le",
+]
+
+
+@login_required
+def export(request, fmt):
+    require(request.user, "library.moderate")
+    queryset, _ = filtered_documents(request, Document.objects.visible_to(request.user))
+    rows = []
+    for d in document_rows(queryset).distinct().order_by("-created_at", "-pk")[:20000]:
+        v = d.current_version
+        rows.append(
+            [
+                d.title,
+                d.get_kind_display(),
+                d.get_visibility_display(),
+                d.series.name if d.series_id else "",
+                d.organisation.name if d.organisation_id else "",
+                ", ".join(f"Enjeu {e.number}" for e in d.enjeux.all()),
+                ", ".join(t.name for t in d.territories.all()),
+                v.number if v else None,
+                v.download_name() if v else "",
+                v.size if v else None,
+                v.get_extraction_display() if v else "",
+                d.created_at,
+                d.updated_at,
+            ]
+        )
+    return export_response("documents", "Documents", EXPORT_HEADERS, rows, fmt)

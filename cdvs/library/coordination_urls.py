@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import coordination as c
+
+app_name = "library_admin"
+
+urlpatterns = [
+    path("corbeille/", c.trash, name="trash"),
+    path("export.<slug:fmt>", c.export, name="export"),
+    path("documents/<int:pk>/supprimer/", c.delete, name="delete"),
+    path("documents/<int:pk>/restaurer/", c.restore, name="restore"),
+    path("documents/<int:pk>/historique/", c.history, name="history"),
+    path("actualites/moderation/", c.moderation, name="moderation"),
+    path("actualites/<int:pk>/moderer/", c.moderate, name="moderate"),
+    path("actualites/<int:pk>/supprimer/", c.delete_news, name="delete_news"),
+    path("actualites/<int:pk>/restaurer/", c.restore_news, name="restore_news"),
+]

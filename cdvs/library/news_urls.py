@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import news_views as v
+
+app_name = "news"
+
+urlpatterns = [
+    path("", v.index, name="index"),
+    path("publier/", v.create, name="create"),
+    path("<int:pk>/", v.detail, name="detail"),
+    path("<int:pk>/modifier/", v.edit, name="edit"),
+    path("flux.rss", v.NewsFeed(), name="rss"),
+    path("flux.atom", v.NewsAtomFeed(), name="atom"),
+    path("lettre/", v.digest, name="digest"),
+    path("lettre/desabonnement/<str:token>/", v.unsubscribe, name="unsubscribe"),
+]

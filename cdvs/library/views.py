@@ -1,0 +1,277 @@
+"""Documents: the list anyone can read (what they see follows each document's
+visibility), the detail with its versions and preview, the upload and edit forms of
+partners, and the file download that checks the permission before streaming."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from cdvs.accounts.permissions import can, can_view, require, visible_levels
+from cdvs.contract.models import Enjeu
+from cdvs.core.exports import FORMAT_LABELS
+from cdvs.meetings.models import MeetingSeries
+from cdvs.territories.models import Territory
+
+from . import services
+from .forms import DocumentForm, EditDocumentForm, VersionForm
+from .models import Document, DocumentVersion, FileKind
+
+PAGE_SIZE = 30
+
+
+def _bound(request):
+    """(data, files) of a submitted form, (None, None) before submission."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def login_if_needed(view):
+    """Anonymous visitors are sent to the login page when an item is not public."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except LoginRequired:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def require_visible(request, item):
+    if can_view(request.user, item.visibility):
+        return
+    if not request.user.is_authenticated:
+        raise LoginRequired()
+    raise PermissionDenied("Ce contenu n'est pas visible avec votre rôle.")
+
+
+def filtered_documents(request, queryset):
+    """?enjeu=<pk>&territoire=<pk>&instance=<pk>&type=<kind>&q=<words in the title>"""
+    chosen = {}
+    for param, lookup in (
+        ("enjeu", "enjeux"),
+        ("territoire", "territories"),
+        ("instance", "series_id"),
+    ):
+        value = request.GET.get(param, "")
+        if value.isdigit():
+            queryset = queryset.filter(**{lookup: int(value)})
+            chosen[param] = int(value)
+    kind = request.GET.get("type", "")
+    if kind in FileKind.values:
+        queryset = queryset.filter(kind=kind)
+        chosen["type"] = kind
+    words = request.GET.get("q", "").strip()[:100]
+    if words:
+        queryset = queryset.filter(title__icontains=words)
+        chosen["q"] = words
+    return queryset, chosen
+
+
+def filter_choices(user):
+    return {
+        "all_enjeux": list(Enjeu.objects.order_by("number").only("pk", "number", "title")),
+        "all_territories": list(
+            Territory.objects.order_by("kind", "name").only("pk", "name", "kind")
+        ),
+        "all_series": list(
+            MeetingSeries.objects.filter(visibility__in=visible_levels(user))
+            .order_by("position", "name")
+            .only("pk", "name", "short_name")
+        ),
+        "kinds": FileKind.choices,
+    }
+
+
+def document_rows(queryset):
+    return queryset.select_related("current_version", "series", "organisation").prefetch_related(
+        Prefetch("enjeux", queryset=Enjeu.objects.only("pk", "number", "title")),
+        Prefetch("territories", queryset=Territory.objects.only("pk", "name", "kind")),
+    )
+
+
+def documents(request):
+    queryset, chosen = filtered_documents(request, Document.objects.visible_to(request.user))
+    page = Paginator(document_rows(queryset).distinct(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in chosen.items())
+    return render(
+        request,
+        "library/documents.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "q": chosen.get("q", ""),
+            "query": query,
+            "can_upload": can(request.user, "library.upload"),
+            "can_moderate": can(request.user, "library.moderate"),
+            "export_formats": FORMAT_LABELS,
+            **filter_choices(request.user),
+        },
+    )
+
+
+def visible_document(request, pk) -> Document:
+    document = get_object_or_404(
+        Document.objects.select_related(
+            "current_version", "series", "organisation", "meeting", "created_by"
+        ),
+        pk=pk,
+    )
+    require_visible(request, document)
+    return document
+
+
+@login_if_needed
+def detail(request, pk):
+    document = visible_document(request, pk)
+    versions = list(document.versions.select_related("uploaded_by"))
+    return render(
+        request,
+        "library/detail.html",
+        {
+            "document": document,
+            "current": document.current_version,
+            "versions": versions,
+            "enjeux": list(document.enjeux.order_by("number")),
+            "territories": list(document.territories.all()),
+            "can_edit": not document.is_minutes and can(request.user, "library.edit", document),
+            "can_moderate": can(request.user, "library.moderate", document),
+        },
+    )
+
+
+@login_required
+def upload(request):
+    require(request.user, "library.upload")
+    form = DocumentForm(*_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        document = services.create_document(form, request.user)
+        messages.success(
+            request,
+            f"« {document.title} » est déposé. Son texte sera extrait dans quelques instants "
+            "pour la recherche.",
+        )
+        return redirect(document)
+    return render(
+        request,
+        "library/form.html",
+        {"form": form, "title": "Déposer un document", "multipart": True, "back": "/documents/"},
+    )
+
+
+def _editable(request, pk) -> Document:
+    document = visible_document(request, pk)
+    if document.is_minutes:
+        raise PermissionDenied("Un compte-rendu de réunion se modifie dans l'agenda.")
+    require(request.user, "library.edit", document)
+    return document
+
+
+@login_required
+@login_if_needed
+def edit(request, pk):
+    document = _editable(request, pk)
+    form = EditDocumentForm(
+        request.POST if request.method == "POST" else None, instance=document, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_document(form, request.user)
+        messages.success(request, "Document mis à jour.")
+        return redirect(document)
+    return render(
+        request,
+        "library/form.html",
+        {
+            "form": form,
+            "title": f"Modifier : {document.title}",
+            "back": document.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+@login_if_needed
+def new_version(request, pk):
+    document = _editable(request, pk)
+    form = VersionForm(*_bound(request))
+    if request.method == "POST" and form.is_valid():
+        version = services.add_version(document, form, request.user)
+        messages.success(
+            request,
+            f"Version {version.number} déposée ; les versions précédentes restent disponibles.",
+        )
+        return redirect(document)
+    return render(
+        request,
+        "library/form.html",
+        {
+            "form": form,
+            "title": f"Nouvelle version : {document.title}",
+            "multipart": True,
+            "back": document.get_absolute_url(),
+        },
+    )
+
+
+# files: never served by a public URL; each request checks the permission first
+
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+def _file_response(version: DocumentVersion, inline: bool):
+    response = FileResponse(
+        version.file.open("rb"),
+        as_attachment=not inline,
+        filename=version.download_name(),
+        content_type=version.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    if inline:
+        # shown in the document page's frame (same origin only)
+        response["Content-Security-Policy"] = f"{FILE_CSP}; frame-ancestors 'self'"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = f"{FILE_CSP}; frame-ancestors 'none'"
+    return response
+
+
+def _version(request, pk, vpk) -> DocumentVersion:
+    document = visible_document(request, pk)
+    version = get_object_or_404(DocumentVersion.objects.select_related("document"), pk=vpk)
+    if version.document_id != document.pk:
+        raise Http404("Version inconnue")
+    return version
+
+
+@require_GET
+@login_if_needed
+def download(request, pk, vpk):
+    return _file_response(_version(request, pk, vpk), inline=False)
+
+
+@require_GET
+@login_if_needed
+def preview(request, pk, vpk):
+    version = _version(request, pk, vpk)
+    if not version.previewable:
+        raise Http404("Pas d'aperçu pour ce type de fichier : téléchargez-le.")
+    return _file_response(version, inline=True)
