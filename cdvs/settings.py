@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cdvs.meetings",
     "cdvs.library",
     "cdvs.calls",
+    "cdvs.search",
     "cdvs.api",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("documents/", include("cdvs.library.urls")),
     path("documents/gestion/", include("cdvs.library.coordination_urls")),
     path("actualites/", include("cdvs.library.news_urls")),
+    path("recherche/", include("cdvs.search.urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -140,6 +140,10 @@ RULES = {
     "library.moderate": Rule(COORDINATOR, TERRITORY),
     "library.post_news": Rule(CARRIER),
     "library.digest": Rule(CARRIER),
+    # the search box: everyone; what each reader finds follows `filter_searchable`
+    "search.view": Rule(ANONYMOUS),
+    # coordination entries of the search index: coordinators of their territory
+    "search.view_coordination": Rule(COORDINATOR, TERRITORY),
     "admin.site": Rule(ADMIN),
 }
 
@@ -302,3 +306,28 @@ def filter_allowed(user, perm: str, queryset):
 def require(user, perm: str, obj=None) -> None:
     if not can(user, perm, obj):
         raise PermissionDenied("Vous n'avez pas les droits nécessaires pour cette action.")
+
+
+def filter_searchable(user, queryset):
+    """The entries of a search index `queryset` that `user` may find, in one query.
+
+    The rows carry a ``visibility`` and a coordination territory (the model's
+    ``scope_territory_path``): public rows for everyone, partenaires rows for the
+    partners (porteurs, membres, coordinators), coordination rows only where
+    ``search.view_coordination`` holds, that is for the coordinators whose territory
+    covers the row (any coordinator for a contract-wide row) and the administrators,
+    the same answer as `filter_allowed`."""
+    levels = visible_levels(user)
+    allowed = Q(visibility__in=[v for v in levels if v != Visibility.COORDINATION])
+    if Visibility.COORDINATION in levels:
+        rule = rule_for("search.view_coordination")
+        role = role_of(user)
+        if role == ADMIN or rule.scope == ANY:
+            allowed |= Q(visibility=Visibility.COORDINATION)
+        elif has_rank(role, rule.role):
+            path = queryset.model.scope_territory_path
+            allowed |= Q(visibility=Visibility.COORDINATION) & (
+                Q(**{f"{path}__isnull": True})
+                | Q(**{f"{path}__in": coordinated_territory_ids(user)})
+            )
+    return queryset.filter(allowed)

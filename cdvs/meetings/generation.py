@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from simple_history.utils import bulk_create_with_history
 
+from cdvs.search.registry import refresh_objects
+
 from .models import (
     AgendaItem,
     Attendance,
@@ -148,6 +150,7 @@ def generate(series: MeetingSeries) -> GenerationReport:
         to_update.append(meeting)
     if to_create:
         bulk_create_with_history(to_create, Meeting, batch_size=500)
+        refresh_objects(Meeting, [m.pk for m in to_create])  # no signal on bulk_create
         report.created = len(to_create)
     for meeting in to_update:
         meeting._change_reason = "Règle de l'instance modifiée"

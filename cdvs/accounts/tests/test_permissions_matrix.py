@@ -514,6 +514,9 @@ PAGES = {
     "api:territory_detail": Page(PUBLIC, lambda o: ARMENTIERES),
     "api:locate_one": Page(PUBLIC, query="lat=50.69&lon=2.88"),
     "api:locate_many": Page(PUBLIC, method="post", json={"points": [{"lat": 50.69, "lon": 2.88}]}),
+    # search: everyone; what each role finds is tested in cdvs/search/tests
+    "search:index": Page(PUBLIC, query="q=point"),
+    "api:search": Page(PUBLIC, query="q=point"),
     # Django admin: administrators only; others are sent to the admin login page
     "admin:login": Page(expect(200, 200, 200, 200, 200, 200, 302)),
     "admin:logout": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 405)),

@@ -84,6 +84,7 @@ def public_pages() -> dict[str, str]:
         "qpv": reverse("territories:detail", args=[qpv.kind, qpv.code]),
         "connexion": reverse("accounts:login"),
         "accessibilite": reverse("core:accessibility"),
+        "recherche": reverse("search:index") + "?q=jeunes+%C3%A9cole",
         "mes-donnees": reverse("accounts:personal_data"),
     }
     for area in AREAS:

@@ -1,0 +1,102 @@
+"""The search box as JSON: same results as the page, same visibility (public for
+anonymous callers; a logged-in session finds what its role may read)."""
+
+from datetime import date
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from cdvs.accounts.permissions import require
+
+from . import services
+from .forms import SearchForm
+
+router = Router()
+
+
+class HitOut(Schema):
+    type: str
+    type_label: str
+    title: str
+    title_html: str
+    snippet_html: str
+    url: str
+    date: date | None
+    visibility: str
+    enjeux: list[int]
+    territories: list[str]
+
+
+class SearchOut(Schema):
+    query: str
+    total: int
+    counts: dict[str, int]
+    page: int
+    pages: int
+    results: list[HitOut]
+
+
+@router.get("", response=SearchOut, url_name="search")
+def search(
+    request,
+    q: str = "",
+    type: str = "",  # noqa: A002 — the name of the page's parameter
+    enjeu: str = "",
+    territoire: str = "",
+    du: str = "",
+    au: str = "",
+    page: str = "",
+):
+    """Search everything the caller may read. `q` uses the websearch syntax (words all
+    required, "exact phrase", -excluded, or); `type`, `enjeu` (number), `territoire`
+    (id, with what it holds), `du` and `au` (AAAA-MM-JJ) filter; 20 results a page.
+    `title_html` and `snippet_html` are escaped HTML whose only tags are `<mark>`."""
+    require(request.user, "search.view")
+    form = SearchForm(
+        {
+            "q": q,
+            "type": type,
+            "enjeu": enjeu,
+            "territoire": territoire,
+            "du": du,
+            "au": au,
+            "page": page,
+        },
+        with_choices=False,
+    )
+    if not form.is_valid():
+        messages = [f"{form.fields[f].label or f} : {' '.join(e)}" for f, e in form.errors.items()]
+        raise HttpError(422, " ".join(messages))
+    data = form.cleaned_data
+    results = services.search(
+        request.user,
+        data["q"],
+        kind=data["type"] or None,
+        enjeu=data["enjeu"],
+        territory=data["territoire"],
+        start=data["du"],
+        end=data["au"],
+        page=data["page"] or 1,
+    )
+    return {
+        "query": results.query,
+        "total": results.total,
+        "counts": results.counts,
+        "page": results.page,
+        "pages": results.pages,
+        "results": [
+            {
+                "type": h.kind,
+                "type_label": h.kind_label,
+                "title": h.title,
+                "title_html": h.title_html,
+                "snippet_html": h.snippet_html,
+                "url": h.url,
+                "date": h.date,
+                "visibility": h.visibility,
+                "enjeux": h.enjeux,
+                "territories": h.territories,
+            }
+            for h in results.hits
+        ],
+    }

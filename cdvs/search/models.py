@@ -1,0 +1,74 @@
+"""The search index: one row per searchable object, filled by `cdvs.search.index`
+from what each app declares (`cdvs.search.registry`), never written by hand.
+
+The full-text part lives beside it: on PostgreSQL the `vector` column (French
+configuration with unaccent, GIN index); on SQLite the FTS5 table `search_fts`
+(rowid = entry id). Both are created by the migration `0002_fulltext`.
+"""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from cdvs.accounts.permissions import Visibility
+
+
+class SearchEntry(models.Model):
+    kind = models.CharField("type", max_length=40)
+    object_id = models.PositiveBigIntegerField("objet")
+    title = models.CharField("titre", max_length=500)
+    body = models.TextField("texte", blank=True)
+    url = models.CharField("adresse", max_length=500)
+    date = models.DateField("date", null=True, blank=True)
+    visibility = models.CharField("visibilité", max_length=20, choices=Visibility.choices)
+    scope_territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="territoire de coordination",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name="organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    territory_ids = models.JSONField("territoires", default=list, blank=True)
+    enjeux = models.JSONField("enjeux", default=list, blank=True)
+    indexed_at = models.DateTimeField("indexé le", auto_now=True)
+    # PostgreSQL only (French configuration); stays empty on SQLite
+    vector = SearchVectorField(null=True, editable=False)
+
+    # where `cdvs.accounts.permissions` finds whose coordinators may read a
+    # coordination entry
+    scope_territory_path = "scope_territory"
+
+    class Meta:
+        verbose_name = "entrée de l'index de recherche"
+        verbose_name_plural = "entrées de l'index de recherche"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_one_entry")
+        ]
+        indexes = [
+            models.Index(fields=["visibility", "kind"], name="search_visibility_kind"),
+            models.Index(fields=["date"], name="search_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} : {self.title}"
+
+
+class SearchTag(models.Model):
+    """Filter values of an entry, as words: `t:<territory id>`, `e:<enjeu number>`."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=24)
+
+    class Meta:
+        indexes = [models.Index(fields=["tag", "entry"], name="search_tag_entry")]
+
+    def __str__(self):
+        return self.tag
