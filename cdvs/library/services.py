@@ -172,10 +172,22 @@ def extract_version(version_id: int) -> DocumentVersion | None:
     with transaction.atomic():
         version.save(update_fields=["extraction", "extraction_error", "text", "extracted_at"])
         # the searchable text follows the current version (no history row for it)
-        Document.all_objects.filter(pk=version.document_id, current_version=version).update(
-            text=text
-        )
+        updated = Document.all_objects.filter(
+            pk=version.document_id, current_version=version
+        ).update(text=text)
+    if updated:
+        _refresh_search(version.document_id)
     return version
+
+
+def _refresh_search(document_id: int) -> None:
+    """The extracted text reaches the search index (written without a save signal)."""
+    from django.apps import apps
+
+    if apps.is_installed("cdvs.search"):
+        from cdvs.search.registry import refresh_objects
+
+        refresh_objects(Document, [document_id])
 
 
 def sync_minutes_document(meeting, minutes) -> Document | None:
@@ -186,7 +198,7 @@ def sync_minutes_document(meeting, minutes) -> Document | None:
         return document
     series = meeting.series
     fields = {
-        "title": f"Compte-rendu — {meeting.title} ({meeting.when_text()})"[:255],
+        "title": f"Compte-rendu — {meeting.title}, {meeting.when_text()}"[:255],
         "kind": FileKind.MINUTES,
         "visibility": meeting.visibility,
         "series": series,
