@@ -13,8 +13,8 @@ from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapp
 
 from . import imports
 from .forms import ImportUploadForm, MappingForm
-from .models import DirectoryImport, ImportKind, Organisation
-from .tasks import run_import
+from .models import DirectoryImport, ImportKind, Organisation, Place
+from .tasks import geocode_places, run_import
 
 PREVIEW_ROWS = 20
 ERRORS_SHOWN = 200
@@ -97,11 +97,17 @@ def import_mapping(request, pk):
         ImportStatus.READY,
     ):
         return redirect(record)
+    try:
+        table = read_table(record.read_content(), record.file_name)
+        samples = table.rows[0][1] if table.rows else []
+    except ImportFileError:
+        samples = []
     form = MappingForm(
         request.POST or None,
         headers=record.headers,
         columns=imports.COLUMNS,
         initial_mapping=record.mapping,
+        samples=samples,
     )
     if request.method == "POST":
         if form.is_valid():
@@ -161,10 +167,43 @@ def import_preview(request, pk):
     )
 
 
+def _imported_places(record):
+    """The places this import created that still have no coordinates."""
+    created = Place.history.filter(
+        history_change_reason=record.change_reason, history_type="+"
+    ).values("id")
+    return Place.objects.filter(pk__in=created, lat__isnull=True)
+
+
 @login_required
 def import_status(request, pk):
     record = _record(request, pk)
-    return render(request, "directory/import_status.html", {"record": record})
+    to_geocode = _imported_places(record).count() if record.status == ImportStatus.DONE else 0
+    return render(
+        request, "directory/import_status.html", {"record": record, "to_geocode": to_geocode}
+    )
+
+
+@login_required
+@require_POST
+def import_geocode(request, pk):
+    """Geocode the imported places without coordinates, by the worker (one request to
+    the BAN's CSV endpoint)."""
+    record = _record(request, pk)
+    ids = (
+        list(_imported_places(record).values_list("pk", flat=True))
+        if record.status == ImportStatus.DONE
+        else []
+    )
+    if ids:
+        geocode_places.enqueue(ids, request.user.pk, record.pk)
+        messages.success(
+            request,
+            f"Géocodage de {len(ids)} lieu(x) lancé : le résultat s'ajoutera au compte rendu.",
+        )
+    else:
+        messages.info(request, "Aucun lieu importé à géocoder.")
+    return redirect(record)
 
 
 @login_required

@@ -12,4 +12,5 @@ urlpatterns = [
     path("imports/<int:pk>/", coordination.import_status, name="import_status"),
     path("imports/<int:pk>/progression.json", coordination.import_progress, name="import_progress"),
     path("imports/<int:pk>/abandonner/", coordination.import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/geocoder/", coordination.import_geocode, name="import_geocode"),
 ]

@@ -263,11 +263,18 @@ class ImportUploadForm(forms.Form):
 class MappingForm(forms.Form):
     """For each column of the directory, the column of the file that feeds it."""
 
-    def __init__(self, *args, headers, columns, initial_mapping, **kwargs):
+    def __init__(self, *args, headers, columns, initial_mapping, samples=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "— Ignorer —")] + [
-            (str(i), h or f"Colonne {i + 1}") for i, h in enumerate(headers)
-        ]
+        samples = list(samples) + [""] * len(headers)
+
+        def option(i, header):
+            label = header or f"Colonne {i + 1}"
+            example = " ".join(samples[i].split())
+            if example:
+                label += f" (ex. : {example[:40]}{'…' if len(example) > 40 else ''})"
+            return str(i), label
+
+        choices = [("", "— Ignorer —")] + [option(i, h) for i, h in enumerate(headers)]
         self.columns = columns
         for column in columns:
             index = initial_mapping.get(column.key)

@@ -2,6 +2,7 @@
 
 from django_tasks import task
 
+from cdvs.core.geocoding import GeocodingError
 from cdvs.core.imports import execute
 
 
@@ -21,13 +22,29 @@ def run_import(import_id: int):
 
 
 @task()
-def geocode_places(place_ids: list[int], user_id: int | None = None):
-    """Geocode places through the BAN's CSV endpoint (after an import)."""
+def geocode_places(place_ids: list[int], user_id: int | None = None, import_id: int | None = None):
+    """Geocode places through the BAN's CSV endpoint (e.g. the places of an import);
+    the counts are added to the import's report when it is given."""
     from cdvs.accounts.models import User
 
-    from .models import Place
+    from .models import DirectoryImport, Place
     from .services import geocode_places as geocode
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
     places = list(Place.objects.filter(pk__in=place_ids, lat__isnull=True))
-    return geocode(places, user=user)
+    record = DirectoryImport.objects.filter(pk=import_id).first() if import_id else None
+    try:
+        counts = geocode(places, user=user)
+    except GeocodingError as exc:
+        if record is not None:
+            record.report = [*record.report, f"Géocodage impossible, rien n'a été modifié : {exc}"]
+            record.save(update_fields=["report"])
+        raise
+    if record is not None:
+        record.report = [
+            *record.report,
+            f"Géocodage (Base Adresse Nationale) : {counts['found']} lieu(x) placé(s), dont "
+            f"{counts['to_review']} à vérifier ; {counts['not_found']} adresse(s) non trouvée(s).",
+        ]
+        record.save(update_fields=["report"])
+    return counts

@@ -242,6 +242,12 @@ def _place_map(place):
     from cdvs.territories.services import feature_collection
 
     outlines = Territory.objects.with_perimeter().filter(kind__in=[Kind.QPV, Kind.PAC])
+    commune = place.organisation.territory
+    while commune is not None and commune.kind in (Kind.QPV, Kind.PAC):
+        commune = commune.parent
+    if commune is not None and commune.kind == Kind.COMMUNE:
+        # the organisation's commune, for context
+        outlines = outlines | Territory.objects.with_perimeter().filter(pk=commune.pk)
     data = {
         "tileUrl": settings.TILE_URL,
         "attribution": "© les contributeurs d'OpenStreetMap",

@@ -129,7 +129,9 @@ def test_import_through_mapping_preview_and_the_worker(client, world, media, qpv
     assert record.encoding == "cp1252" and record.total_rows == 3
     page = text(client.get(response["Location"]))
     assert "Windows-1252 (cp1252)" in page
-    assert '<option value="0" selected>Nom de la structure</option>' in page
+    assert (
+        '<option value="0" selected>Nom de la structure (ex. : Maison des Jeunes)</option>' in page
+    )
     form = {
         c.key: "" if record.mapping.get(c.key) is None else str(record.mapping[c.key])
         for c in imports.COLUMNS
@@ -374,3 +376,54 @@ def test_invalid_data_inclusion_items_are_refused_in_french(client, world, media
     assert "structure « dora--inconnue » introuvable" in page
     response = upload(client, b"[1, 2", name="di.json", kind="data_inclusion")
     assert "Fichier JSON mal formé" in text(response)
+
+
+def test_imported_places_are_geocoded_in_one_batch(
+    client, world, media, immediate_tasks, qpv_square
+):
+    from pathlib import Path
+
+    import httpx
+    import respx
+
+    rows = [
+        [
+            "Maison des Jeunes",
+            "Association",
+            "59280",
+            "Armentières",
+            "",
+            "Local jeunes",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    ]
+    headers = [*HEADERS, "Adresse du lieu", "Commune du lieu", "Code postal du lieu"]
+    rows[0] += ["10 rue de Lille", "Armentières", "59280"]
+    client.force_login(world.users["coordinateur"])
+    upload(client, csv_bytes(rows, headers=headers), territory=world.territories["armentieres"].pk)
+    record = DirectoryImport.objects.get()
+    record.status = ImportStatus.READY
+    record.save()
+    client.post(reverse("directory_admin:import_preview", args=[record.pk]))  # runs inline
+    record.refresh_from_db()
+    assert record.status == ImportStatus.DONE, record.errors
+    page = text(client.get(record.get_absolute_url()))
+    assert "1 lieu importé sans coordonnées" in page
+    batch = (Path(__file__).parent / "fixtures" / "ban" / "batch_result.csv").read_bytes().decode()
+    one_row = "\r\n".join(batch.split("\r\n")[:2]) + "\r\n"
+    with respx.mock:
+        route = respx.post("https://api-adresse.data.gouv.fr/search/csv/").mock(
+            return_value=httpx.Response(200, content=one_row.encode())
+        )
+        response = client.post(reverse("directory_admin:import_geocode", args=[record.pk]))
+    assert response.status_code == 302 and route.call_count == 1
+    place = Place.objects.get(name="Local jeunes")
+    assert place.citycode == "59017" and place.territory == qpv_square
+    record.refresh_from_db()
+    assert "1 lieu(x) placé(s), dont 0 à vérifier" in record.report[-1]
+    assert "sans coordonnées" not in text(client.get(record.get_absolute_url()))

@@ -8,7 +8,8 @@
   var FRANCE = [[42.3, -4.8], [51.1, 8.2]];
   var STYLES = {
     qpv: { color: "#b3261e", weight: 2, fillOpacity: 0.15 },
-    pac: { color: "#7a4e00", weight: 2, fillOpacity: 0.15, dashArray: "4 3" }
+    pac: { color: "#7a4e00", weight: 2, fillOpacity: 0.15, dashArray: "4 3" },
+    commune: { color: "#0b4f8a", weight: 1, fillOpacity: 0.03 }
   };
 
   function parse(value) {
@@ -32,11 +33,14 @@
       L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
     }
     var outlines = null;
+    var focus = null;
     if (data.outlines && data.outlines.features && data.outlines.features.length) {
       outlines = L.geoJSON(data.outlines, {
         style: function (feature) { return STYLES[feature.properties.kind] || STYLES.qpv; },
+        // clicks inside an outline bubble up to the map: they place the point too
         onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name); }
       }).addTo(map);
+      focus = outlines.getBounds();
     }
     var marker = null;
 
@@ -69,8 +73,8 @@
     if (lat !== null && lon !== null) {
       place(lat, lon, false);
       map.setView([lat, lon], 16);
-    } else if (outlines && outlines.getBounds().isValid()) {
-      map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
+    } else if (focus && focus.isValid()) {
+      map.fitBounds(focus, { padding: [12, 12] });
     } else {
       map.fitBounds(FRANCE);
     }
