@@ -327,6 +327,9 @@ PAGES = {
     "directory_admin:import_cancel": Page(
         ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "pret").pk}, "post"
     ),
+    "directory_admin:import_geocode": Page(
+        ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "termine").pk}, "post"
+    ),
     "api:organisations": Page(PUBLIC),
     "api:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
     "directory:members": Page(
