@@ -220,6 +220,12 @@ def child() -> list[dict]:
 
     _setup()
     total = _generate_calls(CALLS)
+    from django.db.models import F
+
+    from cdvs.calls.models import refresh_sort_dates
+
+    CallForProjects.all_objects.filter(sort_date__isnull=True).update(sort_date=F("closes_on"))
+    refresh_sort_dates()
     _generate_organisations(ORGANISATIONS)
     log(f"  {total} appels dans la base")
     enjeu = Enjeu.objects.order_by("number").first()

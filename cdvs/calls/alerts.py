@@ -44,6 +44,7 @@ from .models import (
     Frequency,
     OrganisationAlertOptOut,
     SavedSearch,
+    refresh_sort_dates,
 )
 
 # a call is "new" for the organisations' alerts when published or opened this recently
@@ -219,7 +220,7 @@ def organisation_emails(today=None, now=None) -> list[Email]:
     new = list(
         _candidates(today)
         .filter(Q(created_at__gte=since) | Q(opens_on__gte=since.date(), opens_on__lte=today))
-        .order_by("closes_on", "pk")
+        .order_by("sort_date", "pk")
     )
     if not new:
         return []
@@ -266,7 +267,7 @@ def search_emails(frequency: str, today=None) -> list[Email]:
         qs = apply_filters(CallForProjects.objects.visible_to(user), filters, today).filter(
             Q(created_at__gte=since) | Q(opens_on__gte=since.date(), opens_on__lte=today)
         )
-        calls = list(qs.order_by("closes_on", "pk")[:200])
+        calls = list(qs.order_by("sort_date", "pk")[:200])
         if calls:
             emails.append(Email(user, AlertSource.SEARCH, search, calls))
     return emails
@@ -335,8 +336,10 @@ def deliver(emails: list[Email]) -> Report:
 
 def send_alerts(frequency: str, today=None) -> Report:
     """The daily run: saved searches "dès la publication", then the organisations'
-    alerts; the weekly run: weekly saved searches."""
+    alerts (and recurring calls moved to their current session in the lists); the
+    weekly run: weekly saved searches."""
     if frequency == Frequency.INSTANT:
+        refresh_sort_dates(today)
         emails = search_emails(Frequency.INSTANT, today) + organisation_emails(today)
     else:
         emails = search_emails(Frequency.WEEKLY, today)

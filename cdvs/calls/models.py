@@ -199,6 +199,21 @@ class CallManager(LiveManager.from_queryset(CallQuerySet)):
     pass
 
 
+def refresh_sort_dates(today=None) -> int:
+    """Moves recurring calls whose session changed to their current closing date (the
+    order of the lists); returns how many moved."""
+    moved = 0
+    rows = CallForProjects.all_objects.filter(recurrence__in=list(RECURRENCE_MONTHS)).values_list(
+        "pk", "opens_on", "closes_on", "recurrence", "recurrence_until", "sort_date"
+    )
+    for pk, opens_on, closes_on, recurrence, until, sort_date in rows:
+        current = current_session(opens_on, closes_on, recurrence, until, today).closes_on
+        if current != sort_date:
+            CallForProjects.all_objects.filter(pk=pk).update(sort_date=current)
+            moved += 1
+    return moved
+
+
 def _tags(prefix: str, codes) -> str:
     return "".join(f"|{prefix}:{c}" for c in codes or [])
 
@@ -298,10 +313,14 @@ class CallForProjects(SoftDeletable):
     )
     # codes of the filters, as words: |k:kind|p:public|t:thematique|
     tags = models.TextField(editable=False, default="")
+    # the closing date of the current session, for the order of the lists only (set on
+    # save; recurring calls are moved to their next session by `refresh_sort_dates`,
+    # run daily with the alerts); the status never reads it
+    sort_date = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["tags"])
+    history = HistoricalRecords(excluded_fields=["tags", "sort_date"])
     objects = CallManager()
     all_objects = models.Manager.from_queryset(CallQuerySet)()
 
@@ -310,12 +329,13 @@ class CallForProjects(SoftDeletable):
     class Meta:
         verbose_name = "appel à projets"
         verbose_name_plural = "appels à projets"
-        ordering = ["closes_on", "opens_on", "pk"]
+        ordering = ["sort_date", "opens_on", "pk"]
         base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["closes_on", "opens_on"], name="calls_dates_idx"),
             models.Index(fields=["opens_on"], name="calls_opens_idx"),
             models.Index(fields=["recurrence"], name="calls_recurrence_idx"),
+            models.Index(fields=["sort_date", "opens_on"], name="calls_sort_idx"),
         ]
 
     def __str__(self):
@@ -371,9 +391,10 @@ class CallForProjects(SoftDeletable):
         self.tags = (
             _tags("k", self.carriers) + _tags("p", self.publics) + _tags("t", self.thematiques)
         ) + "|"
+        self.sort_date = self.current_session().closes_on if self.opens_on else None
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {"tags"}
+            kwargs["update_fields"] = set(update_fields) | {"tags", "sort_date"}
         super().save(*args, **kwargs)
 
     # --- dates and status

@@ -210,7 +210,7 @@ def public_feed(request):
     """The deadlines of the public calls (a calendar client has no session)."""
     today = timezone.localdate()
     qs = _feed_queryset(CallForProjects.objects.filter(visibility="public"), today)
-    body = deadlines_feed(qs.order_by("closes_on", "pk"), "Appels à projets — clôtures", today)
+    body = deadlines_feed(qs.order_by("sort_date", "pk"), "Appels à projets — clôtures", today)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -225,7 +225,7 @@ def search_feed(request, token):
         filters["statut"] = "tous"
     qs = apply_filters(CallForProjects.objects.visible_to(search.user), filters, today)
     qs = _feed_queryset(qs, today)
-    body = deadlines_feed(qs.order_by("closes_on", "pk"), f"Appels à projets — {search.name}")
+    body = deadlines_feed(qs.order_by("sort_date", "pk"), f"Appels à projets — {search.name}")
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 

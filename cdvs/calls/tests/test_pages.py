@@ -205,3 +205,20 @@ def test_recurring_call_shows_its_current_and_next_sessions(client, frozen):
     assert "samedi 1 février 2025" in body  # current session
     assert "1 février 2026" in body  # next one
     assert "À venir" in body
+
+
+def test_list_order_follows_the_current_sessions(client, frozen, time_machine):
+    from cdvs.calls.models import refresh_sort_dates
+
+    make_call("Avril", opens_on=date(2025, 1, 1), closes_on=date(2025, 4, 1))
+    make_call("Annuel", opens_on=date(2023, 1, 1), closes_on=date(2023, 3, 1),
+              recurrence="annuelle")  # fmt: skip
+    make_call("Fil de l'eau", closes_on=None)
+
+    def titles():
+        return [c.title for c in client.get(reverse("calls:list")).context["calls"]]
+
+    assert titles() == ["Annuel", "Avril", "Fil de l'eau"]
+    time_machine.move_to("2025-03-10 09:00:00+01:00", tick=False)
+    assert refresh_sort_dates() == 1  # the daily run moves it to its 2026 session
+    assert titles() == ["Avril", "Annuel", "Fil de l'eau"]
