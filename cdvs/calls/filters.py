@@ -1,7 +1,7 @@
 """The filters of the list of calls, shared by the page, its exports, the saved
 searches (alerts and calendars) and the API, so that they all answer the same."""
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
 from cdvs.territories.models import Territory
@@ -102,6 +102,6 @@ def apply_filters(queryset, filters: dict, today=None):
 
 def ordered(queryset, filters: dict):
     if filters.get("statut") == Status.CLOSED:
-        return queryset.order_by(F("sort_date").desc(nulls_last=True), "-opens_on", "-pk")
+        return queryset.order_by("-sort_date", "-opens_on", "-pk")
     # deadlines first (nearest first), then the calls au fil de l'eau
-    return queryset.order_by(F("sort_date").asc(nulls_last=True), "opens_on", "pk")
+    return queryset.order_by("sort_date", "opens_on", "pk")

@@ -27,6 +27,7 @@ from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import OrganisationKind
 
 CLOSING_SOON_DAYS = 15
+NO_DEADLINE = date(9999, 12, 31)  # sort key of the calls au fil de l'eau
 MAX_SESSIONS = 500  # a guard: a rule never yields more sessions than this
 
 
@@ -92,17 +93,18 @@ def current_session(opens_on, closes_on, recurrence="", until=None, today=None) 
     today = today or timezone.localdate()
     months = RECURRENCE_MONTHS.get(recurrence)
     if months and closes_on is not None and closes_on < today:
-        # jump straight to the period before the one closing after today (the list
-        # pages compute this for every recurring call on each request)
+        # straight to the first period closing on or after today (list pages compute
+        # this for every recurring call on each request): at most two tries
         elapsed = (today.year - closes_on.year) * 12 + today.month - closes_on.month
-        k = max(0, min(elapsed // months - 1, MAX_SESSIONS - 2))
-        while True:
-            session = Session(add_months(opens_on, months * k), add_months(closes_on, months * k))
-            if until is not None and session.opens_on > until:
-                break  # past the last session: found below by the slow path
-            if session.closes_on >= today or k >= MAX_SESSIONS - 1:
-                return session
+        k = min(max(1, elapsed // months), MAX_SESSIONS - 1)
+        closes = add_months(closes_on, months * k)
+        if closes < today and k < MAX_SESSIONS - 1:
             k += 1
+            closes = add_months(closes_on, months * k)
+        opens = add_months(opens_on, months * k)
+        if until is None or opens <= until:
+            return Session(opens, closes)
+        # past the last session: found below by walking the sessions
     last = None
     for session in sessions(opens_on, closes_on, recurrence, until):
         if session.closes_on is None or session.closes_on >= today:
@@ -208,6 +210,7 @@ def refresh_sort_dates(today=None) -> int:
     )
     for pk, opens_on, closes_on, recurrence, until, sort_date in rows:
         current = current_session(opens_on, closes_on, recurrence, until, today).closes_on
+        current = current or NO_DEADLINE
         if current != sort_date:
             CallForProjects.all_objects.filter(pk=pk).update(sort_date=current)
             moved += 1
@@ -315,8 +318,9 @@ class CallForProjects(SoftDeletable):
     tags = models.TextField(editable=False, default="")
     # the closing date of the current session, for the order of the lists only (set on
     # save; recurring calls are moved to their next session by `refresh_sort_dates`,
-    # run daily with the alerts); the status never reads it
-    sort_date = models.DateField(null=True, blank=True, editable=False)
+    # run daily with the alerts; calls au fil de l'eau last: `NO_DEADLINE`); the status
+    # never reads it. Never null, so that a plain index serves the order.
+    sort_date = models.DateField(default=NO_DEADLINE, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -334,8 +338,25 @@ class CallForProjects(SoftDeletable):
         indexes = [
             models.Index(fields=["closes_on", "opens_on"], name="calls_dates_idx"),
             models.Index(fields=["opens_on"], name="calls_opens_idx"),
-            models.Index(fields=["recurrence"], name="calls_recurrence_idx"),
+            # covers what the status of recurring calls is computed from
+            models.Index(
+                fields=["recurrence", "deleted_at", "opens_on", "closes_on", "recurrence_until"],
+                name="calls_recurring_idx",
+            ),
             models.Index(fields=["sort_date", "opens_on"], name="calls_sort_idx"),
+            # covers the visibility, the status conditions and the order: the list pages
+            # count and pick a page of ids from the index alone, then read 20 rows
+            models.Index(
+                fields=[
+                    "visibility",
+                    "sort_date",
+                    "opens_on",
+                    "closes_on",
+                    "recurrence",
+                    "deleted_at",
+                ],
+                name="calls_status_idx",
+            ),  # fmt: skip
         ]
 
     def __str__(self):
@@ -391,7 +412,8 @@ class CallForProjects(SoftDeletable):
         self.tags = (
             _tags("k", self.carriers) + _tags("p", self.publics) + _tags("t", self.thematiques)
         ) + "|"
-        self.sort_date = self.current_session().closes_on if self.opens_on else None
+        closes_on = self.current_session().closes_on if self.opens_on else None
+        self.sort_date = closes_on or NO_DEADLINE
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | {"tags", "sort_date"}

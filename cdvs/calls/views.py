@@ -66,16 +66,17 @@ def call_list(request):
     today = timezone.localdate()
     form = FilterForm(request.GET or None)
     filters = clean_filters(request.GET)
-    qs = _list_queryset(request.user, filters, today).only(
+    qs = _list_queryset(request.user, filters, today)
+    # a page of ids first (from the index alone at scale), then those 20 rows
+    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = CallForProjects.objects.filter(pk__in=ids).only(
         "pk", "title", "funder_name", "funder_id", "opens_on", "closes_on", "closes_at",
         "recurrence", "recurrence_until", "nature", "visibility", "amount_min", "amount_max",
         "envelope",
-    )  # fmt: skip
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    calls = _decorate(
-        list(page.object_list.prefetch_related(Prefetch("enjeux", queryset=_enjeux_qs()))),
-        today,
-    )
+    ).prefetch_related(Prefetch("enjeux", queryset=_enjeux_qs()))  # fmt: skip
+    by_pk = {c.pk: c for c in rows}
+    calls = _decorate([by_pk[pk] for pk in ids if pk in by_pk], today)
     query = as_query(filters)
     searches = []
     if request.user.is_authenticated:
