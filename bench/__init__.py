@@ -48,15 +48,44 @@ def fr_number(value: float, decimals: int = 1) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
-def run_in_child(module: str, var_dir: Path) -> list[dict]:
-    """Run `python -m module` on its own database folder (SQLite under `var_dir`) and
-    return the figures it prints as JSON on its last line; its log goes to stderr."""
+def postgres_url(database: str) -> str | None:
+    """The URL of `database` on the benchmarks' PostgreSQL server, created when missing;
+    None (with a note) when no server answers. The server is BENCH_POSTGRES
+    (default: the local one, postgres://postgres@127.0.0.1:5432/postgres); set
+    BENCH_POSTGRES=off to measure on SQLite only."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+    if server in ("", "off", "0"):
+        return None
+    try:
+        import psycopg
+
+        with psycopg.connect(server, autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{database}"')
+    except Exception as exc:  # no server, no rights: the SQLite figures still come
+        log(f"  note — PostgreSQL injoignable ({type(exc).__name__}) : mesure sautée")
+        return None
+    return urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
+
+
+def run_in_child(module: str, var_dir: Path, database_url: str | None = None) -> list[dict]:
+    """Run `python -m module` on its own database (SQLite under `var_dir`, or
+    `database_url`) and return the figures it prints as JSON on its last line; its log
+    goes to stderr."""
     import json
     import subprocess
     import sys
 
     env = dict(os.environ, CDVS_VAR_DIR=str(var_dir), CDVS_DEBUG="0", CDVS_ENV="development")
     env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    var_dir.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [sys.executable, "-m", module],
         cwd=BASE_DIR,
@@ -70,6 +99,13 @@ def run_in_child(module: str, var_dir: Path) -> list[dict]:
     for line in done.stderr.splitlines():
         print(line)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def database_vendor() -> str:
+    """« SQLite » or « PostgreSQL »: the database the current process measures."""
+    from django.db import connection
+
+    return "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
 
 
 def log(text: str) -> None:
