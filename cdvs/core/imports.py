@@ -396,9 +396,15 @@ class ImportRecord(models.Model):
         value = cache.get(self._cache_key())
         return max(self.processed_rows, value or 0)
 
-    @property
-    def phase(self) -> str:
-        return "application" if self.status == ImportStatus.RUNNING else ""
+    def phase_label(self) -> str:
+        """What the worker is doing: checking the rows, then writing them (the writes
+        are one transaction; their progress is seen only through a shared cache)."""
+        label = self.get_status_display()
+        if self.status != ImportStatus.RUNNING:
+            return label
+        if self.live_processed() < self.total_rows:
+            return f"{label} : vérification des lignes"
+        return f"{label} : écriture, en une seule fois (tout ou rien)"
 
     def percent(self) -> int:
         if self.status == ImportStatus.DONE:
@@ -411,7 +417,7 @@ class ImportRecord(models.Model):
     def as_status(self) -> dict:
         return {
             "status": self.status,
-            "status_label": self.get_status_display(),
+            "status_label": self.phase_label(),
             "finished": self.is_finished,
             "percent": self.percent(),
             "total": self.total_rows,

@@ -645,9 +645,9 @@ def _empty(value) -> bool:
     return value in (None, "", [])
 
 
-def _merge(org: Organisation, values: dict, report: list, line: int) -> bool:
+def _merge(org: Organisation, values: dict, report: list, line: int) -> tuple[bool, bool]:
     """Apply the imported values to an existing fiche, never silently overwriting an
-    edit made in the application. Returns whether something changed."""
+    edit made in the application. Returns (a field changed, the seed changed)."""
     changed = False
     seed = dict(org.seed_values or {})
     for name in UPDATABLE:
@@ -668,10 +668,41 @@ def _merge(org: Organisation, values: dict, report: list, line: int) -> bool:
                 f"l'application (« {shown} »), conservé ; le fichier proposait « {new} »."
             )
         seed[name] = new
-    if seed != org.seed_values:
-        org.seed_values = seed
-        changed = True
-    return changed
+    seed_changed = seed != org.seed_values
+    org.seed_values = seed
+    return changed, seed_changed
+
+
+def _update_in_bulk(orgs: list[Organisation], user, reason, now) -> None:
+    """Save changed fiches in bulk (fields, history rows, search index)."""
+    if not orgs:
+        return
+    titles: dict[int, list] = {}
+    through = Organisation.enjeux.through
+    for chunk in _chunks([o.pk for o in orgs]):
+        rows = through.objects.filter(organisation_id__in=chunk).values_list(
+            "organisation_id", "enjeu__number", "enjeu__title"
+        )
+        for org_id, number, title in rows:
+            titles.setdefault(org_id, []).append((number, title))
+    for org in orgs:
+        org.updated_at = now
+        org.refresh_index(save=False, enjeu_titles=titles.get(org.pk, []))
+    # one plain UPDATE per fiche (Django's bulk_update writes CASE expressions that grow
+    # with rows × fields: far slower here), then the history rows in bulk
+    fields = [*UPDATABLE, "seed_values", "search_text", "tags", "updated_at"]
+    manager = Organisation.all_objects
+    for org in orgs:
+        manager.filter(pk=org.pk).update(**{f: getattr(org, f) for f in fields})
+    Organisation.history.bulk_history_create(
+        orgs, update=True, default_user=user, default_change_reason=reason, batch_size=500
+    )
+    for chunk in _chunks([o.pk for o in orgs]):
+        SearchWord.objects.filter(organisation_id__in=chunk).delete()
+    words = [
+        SearchWord(organisation_id=o.pk, word=w) for o in orgs for w in sorted(o.index_words())
+    ]
+    SearchWord.objects.bulk_create(words, batch_size=2000)
 
 
 def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) -> Outcome:
@@ -707,18 +738,21 @@ def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) ->
         )
     outcome.created = len(new_orgs)
     created_ids = {o.pk for o in new_orgs}
-    for done, plan in enumerate(plans, start=1):
+    to_save = []
+    for plan in plans:
         org = plan.existing
-        if org.pk not in created_ids:
-            if _merge(org, plan.values, outcome.report, plan.line):
-                org._history_user = user
-                org._change_reason = reason
-                org.save()
-                outcome.updated += 1
-            elif not (plan.places or plan.contacts or plan.services):
-                outcome.unchanged += 1
-        if progress and done % 500 == 0:
-            progress(done)
+        if org.pk in created_ids:
+            continue
+        changed, seed_changed = _merge(org, plan.values, outcome.report, plan.line)
+        if changed or seed_changed:
+            to_save.append(org)
+        if changed:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
+    if progress:
+        progress(len(plans) // 2)
+    _update_in_bulk(to_save, user, reason, now)
     _add_places(plans, record, outcome)
     _add_contacts(plans, record, outcome, now)
     _add_services(plans, record, outcome)

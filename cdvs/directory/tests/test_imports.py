@@ -263,6 +263,8 @@ def test_reimport_keeps_manual_edits_and_says_so(world, media):
     org.refresh_from_db()
     assert org.description == "Texte revu par l'association"  # the edit is kept
     assert org.city == "Lille"  # untouched in the application: follows the file
+    assert Organisation.objects.search("lille").filter(pk=org.pk).exists()  # index follows
+    assert org.history.first().history_change_reason == second.change_reason
     assert any("« Description » modifié dans l'application" in line for line in second.report)
 
 
@@ -427,3 +429,13 @@ def test_imported_places_are_geocoded_in_one_batch(
     record.refresh_from_db()
     assert "1 lieu(x) placé(s), dont 0 à vérifier" in record.report[-1]
     assert "sans coordonnées" not in text(client.get(record.get_absolute_url()))
+
+
+def test_status_says_which_phase_the_worker_is_in():
+    record = DirectoryImport(status=ImportStatus.RUNNING, total_rows=10, processed_rows=3)
+    assert record.phase_label() == "Import en cours : vérification des lignes"
+    assert record.percent() == 15
+    record.processed_rows = 10
+    assert record.phase_label() == "Import en cours : écriture, en une seule fois (tout ou rien)"
+    record.status = ImportStatus.DONE
+    assert record.phase_label() == "Import terminé" and record.percent() == 100

@@ -9,6 +9,7 @@
     var url = box.getAttribute("data-progress-url");
     var bar = document.getElementById("import-bar");
     var state = document.getElementById("import-state");
+    var percent = document.getElementById("import-percent");
     var lastLabel = "";
     function poll() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -16,11 +17,12 @@
         .then(function (data) {
           if (!data) { window.setTimeout(poll, 5000); return; }
           if (bar) { bar.value = data.percent; bar.textContent = data.percent + " %"; }
+          if (percent) { percent.textContent = data.percent + " %"; }
           if (data.finished) { window.location.reload(); return; }
           // the live region is spoken only when the phase changes, not at each percent
           if (state && data.status_label !== lastLabel) {
             lastLabel = data.status_label;
-            state.textContent = data.status_label + " — " + data.percent + " %";
+            state.textContent = data.status_label;
           }
           window.setTimeout(poll, 2000);
         })
