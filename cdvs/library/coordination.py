@@ -1,6 +1,7 @@
 """Coordination pages of the library: trash and restore, history of a document, export
 of the documents list, moderation of the actualités."""
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.core.exports import export_response
+from cdvs.territories.models import Kind, Territory
 
 from . import services
 from .forms import ModerationForm
-from .models import Document, News, NewsStatus
+from .models import Document, News, NewsModeration, NewsStatus
 from .news_views import news_rows
 from .views import document_rows, filtered_documents
 
@@ -120,6 +122,46 @@ def moderation(request):
         "library/coordination/moderation.html",
         {"pending": list(pending), "form": ModerationForm()},
     )
+
+
+def _effective_moderation(territories) -> dict[int, bool]:
+    """territory id -> are its partners' actualités moderated (its own choice, else
+    its EPCI's, else the setting CDVS_NEWS_MODERATION), in one query."""
+    ids = {t.pk for t in territories} | {t.parent_id for t in territories if t.parent_id}
+    chosen = dict(
+        NewsModeration.objects.filter(commune_id__in=ids).values_list("commune_id", "moderated")
+    )
+    default = django_settings.CDVS_NEWS_MODERATION
+    return {t.pk: chosen.get(t.pk, chosen.get(t.parent_id, default)) for t in territories}
+
+
+@login_required
+def moderation_settings(request):
+    """Each commune (or the EPCI) in the coordinator's scope chooses whether the
+    actualités of its partners are read by the coordination before publication."""
+    require(request.user, "library.moderate")
+    territories = list(
+        filter_allowed(
+            request.user,
+            "library.moderate",
+            Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE]),
+        ).order_by("kind", "name")
+    )
+    effective = _effective_moderation(territories)
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("moderees"))
+        changed = 0
+        for territory in territories:
+            wanted = str(territory.pk) in chosen
+            if wanted != effective[territory.pk]:
+                services.set_moderation(territory, wanted, request.user)
+                changed += 1
+        messages.success(
+            request, f"Réglage enregistré ({changed} modification{'s' if changed > 1 else ''})."
+        )
+        return redirect("library_admin:moderation_settings")
+    rows = [{"territory": t, "moderated": effective[t.pk]} for t in territories]
+    return render(request, "library/coordination/moderation_settings.html", {"rows": rows})
 
 
 @login_required

@@ -11,6 +11,7 @@ urlpatterns = [
     path("documents/<int:pk>/restaurer/", c.restore, name="restore"),
     path("documents/<int:pk>/historique/", c.history, name="history"),
     path("actualites/moderation/", c.moderation, name="moderation"),
+    path("actualites/moderation/reglage/", c.moderation_settings, name="moderation_settings"),
     path("actualites/<int:pk>/moderer/", c.moderate, name="moderate"),
     path("actualites/<int:pk>/supprimer/", c.delete_news, name="delete_news"),
     path("actualites/<int:pk>/restaurer/", c.restore_news, name="restore_news"),

@@ -257,6 +257,19 @@ def moderation_required(territory) -> bool:
     return settings.CDVS_NEWS_MODERATION
 
 
+@transaction.atomic
+def set_moderation(commune, moderated: bool, user) -> NewsModeration:
+    """A commune's (or the EPCI's) choice for the actualités of its partners."""
+    setting = NewsModeration.objects.filter(commune=commune).first()
+    setting = setting or NewsModeration(commune=commune)
+    setting.moderated = moderated
+    return _save(
+        setting,
+        user,
+        "Actualités modérées avant publication" if moderated else "Actualités publiées directement",
+    )
+
+
 def _may_publish_directly(user, news) -> bool:
     return role_of(user) in (COORDINATOR, ADMIN) and can(user, "library.moderate", news)
 

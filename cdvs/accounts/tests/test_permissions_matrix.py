@@ -491,6 +491,7 @@ PAGES = {
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_document.pk}, "post"
     ),
     "library_admin:moderation": Page(COORDINATION),
+    "library_admin:moderation_settings": Page(COORDINATION),
     "library_admin:moderate": Page(ARMENTIERES_POST, lambda o: {"pk": o.news.pk}, "post"),
     "library_admin:delete_news": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.news.pk}),
     "library_admin:restore_news": Page(

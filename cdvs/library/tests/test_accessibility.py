@@ -60,6 +60,7 @@ def test_library_pages_have_no_serious_axe_violation(live_server, client):
         "actualites-detail": news.get_absolute_url(),
         "actualites-publier": reverse("news:create"),
         "actualites-moderation": reverse("library_admin:moderation"),
+        "actualites-reglage": reverse("library_admin:moderation_settings"),
         "actualites-lettre": reverse("news:digest"),
         "actualites-desabonnement": reverse(
             "news:unsubscribe", args=[services.unsubscribe_token(user)]

@@ -205,3 +205,25 @@ def test_rss_feed_is_valid_xml_with_items(client, three_news):
     assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [
         "Nouvelle public"
     ]
+
+
+def test_coordinators_choose_moderation_for_the_communes_of_their_scope(client, login, world):
+    url = reverse("library_admin:moderation_settings")
+    login("coordinateur")
+    page = client.get(url).content.decode()
+    assert "Armentières (Commune)" in page and "Lille (Commune)" not in page
+    arm = world.territories["armentieres"]
+    lille = world.territories["lille"]
+    # a forged choice for Lille, outside the scope, is ignored
+    client.post(url, {"moderees": [arm.pk, lille.pk]})
+    setting = NewsModeration.objects.get()
+    assert setting.commune == arm and setting.moderated
+    assert setting.history.first().history_user == world.users["coordinateur"]
+    login("porteur")
+    _post(client, world, title="Relue d'abord")
+    assert News.objects.get().status == NewsStatus.PENDING
+    login("coordinateur")
+    client.post(url, {})  # unticked: published directly again
+    assert not NewsModeration.objects.get().moderated
+    login("membre")
+    assert client.get(url).status_code == 403
