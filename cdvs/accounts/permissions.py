@@ -121,15 +121,6 @@ RULES = {
     "meetings.view_confidential": Rule(COORDINATOR, TERRITORY),
     "meetings.private_feed": Rule(CARRIER),
     "meetings.export": Rule(COORDINATOR, TERRITORY),
-    # calls for projects: who sees a call follows its visibility; coordinators manage
-    # them (those of the call's territory de gestion, any of them for a contract-wide call)
-    "calls.view": Rule(ANONYMOUS),
-    "calls.manage": Rule(COORDINATOR, TERRITORY),
-    "calls.import": Rule(COORDINATOR, TERRITORY),
-    # the search box: everyone; what each reader finds follows `filter_searchable`
-    "search.view": Rule(ANONYMOUS),
-    # coordination entries of the search index: coordinators of their territory
-    "search.view_coordination": Rule(COORDINATOR, TERRITORY),
     # library (documents and actualités): who sees an item follows its visibility
     # (`visible_levels`); these rules say who acts
     "library.view": Rule(ANONYMOUS),
@@ -140,6 +131,11 @@ RULES = {
     "library.moderate": Rule(COORDINATOR, TERRITORY),
     "library.post_news": Rule(CARRIER),
     "library.digest": Rule(CARRIER),
+    # calls for projects: who sees a call follows its visibility; coordinators manage
+    # them (those of the call's territory de gestion, any of them for a contract-wide call)
+    "calls.view": Rule(ANONYMOUS),
+    "calls.manage": Rule(COORDINATOR, TERRITORY),
+    "calls.import": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination entries of the search index: coordinators of their territory
