@@ -2,8 +2,9 @@
 
 Each database is filled once (in a child process) with the real reference data
 (`load_territories`, `load_contract`) and generated entries written through the
-index's own write path (`cdvs.search.index.write`): French text of the contract's
-vocabulary, every type, the three visibilities, territories, enjeux and dates spread
+index's own write path (`cdvs.search.index.write`): bodies and titles made of real
+sentences of the product's seed files (the contract's French, with its vocabulary and
+word frequencies), every type, the three visibilities, territories, enjeux and dates spread
 at random (fixed seed). Then the same searches as the page (`services.search`: count
 per type, ranked page, snippets) run for an anonymous visitor, a partner and a
 coordinator, words alone, several words, a phrase, exclusions, with filters and on a
@@ -37,207 +38,38 @@ OBJECT_BASE = 50_000_000  # generated entries' object ids start here
 SEED = 20250303
 TARGETS = {"postgresql": 200.0, "sqlite": 500.0}
 
-NOUNS = [
-    "accompagnement",
-    "insertion",
-    "emploi",
-    "jeunes",
-    "familles",
-    "parentalité",
-    "école",
-    "collège",
-    "lycée",
-    "réussite",
-    "santé",
-    "prévention",
-    "logement",
-    "habitat",
-    "rénovation",
-    "quartier",
-    "habitants",
-    "association",
-    "centre",
-    "social",
-    "médiation",
-    "tranquillité",
-    "sécurité",
-    "numérique",
-    "mobilité",
-    "formation",
-    "apprentissage",
-    "alternance",
-    "décrochage",
-    "culture",
-    "sport",
-    "loisirs",
-    "seniors",
-    "isolement",
-    "précarité",
-    "alimentation",
-    "droits",
-    "accès",
-    "citoyenneté",
-    "participation",
-    "conseil",
-    "budget",
-    "laïcité",
-    "discriminations",
-    "égalité",
-    "femmes",
-    "enfants",
-    "crèche",
-    "garde",
-    "transport",
-    "bailleur",
-    "propreté",
-    "jardin",
-    "permanence",
-    "accueil",
-    "orientation",
-    "diagnostic",
-    "projet",
-    "appel",
-    "financement",
-    "subvention",
-    "convention",
-    "bilan",
-    "évaluation",
-    "indicateur",
-    "réunion",
-    "atelier",
-    "animation",
-    "chantier",
-    "bénévoles",
-    "professionnels",
-    "partenaires",
-    "éducateurs",
-    "médiateurs",
-    "commerçants",
-    "entreprises",
-    "stage",
-    "recrutement",
-    "handicap",
-    "autonomie",
-    "soins",
-    "addictions",
-    "bibliothèque",
-    "ludothèque",
-    "vacances",
-    "périscolaire",
-    "devoirs",
-    "langue",
-    "français",
-    "illettrisme",
-    "violences",
-    "victimes",
-    "justice",
-    "police",
-    "tranquillité",
-    "nuisances",
-    "espaces",
-    "verts",
-    "marché",
-    "épicerie",
-    "solidarité",
-    "distribution",
-    "logements",
-    "vacants",
-    "copropriété",
-    "énergie",
-    "chauffage",
-    "factures",
-    "dettes",
-    "retraite",
-    "caisse",
-    "allocations",
-    "prestations",
-    "démarches",
-    "dématérialisation",
-    "ordinateur",
-    "tablette",
-    "permis",
-    "conduite",
-    "vélo",
-    "bus",
-    "tramway",
-    "gare",
-    "pôle",
-    "agence",
-    "service",
-    "mission",
-    "locale",
-    "plateforme",
-    "rencontre",
-    "forum",
-    "fête",
-    "concert",
-    "exposition",
-    "théâtre",
-    "musique",
-    "danse",
-    "cinéma",
-    "piscine",
-    "football",
-    "boxe",
-    "randonnée",
-    "potager",
-    "compost",
-    "déchets",
-    "tri",
-    "recyclage",
-    "climat",
-    "chaleur",
-    "inondation",
-]
-ADJECTIVES = [
-    "sociale",
-    "solidaire",
-    "prioritaire",
-    "éducative",
-    "professionnelle",
-    "numérique",
-    "local",
-    "collectif",
-    "partagé",
-    "jeune",
-    "familial",
-    "scolaire",
-    "culturel",
-    "sportif",
-    "municipal",
-    "métropolitain",
-    "gratuit",
-    "ouvert",
-    "accessible",
-    "durable",
-    "inclusif",
-    "citoyen",
-    "quotidien",
-    "intergénérationnel",
-]
-VERBS = [
-    "accompagner",
-    "favoriser",
-    "renforcer",
-    "développer",
-    "soutenir",
-    "orienter",
-    "accueillir",
-    "informer",
-    "animer",
-    "mobiliser",
-    "coordonner",
-    "prévenir",
-    "lutter",
-    "améliorer",
-    "faciliter",
-    "proposer",
-    "organiser",
-    "financer",
-    "évaluer",
-    "repérer",
-]
-LINKS = ["de", "des", "pour", "avec", "dans", "et", "auprès des", "en faveur de", "sur"]
+
+def _corpus() -> list[str]:
+    """Real French sentences of the domain: every text of the product's seed files
+    (the contract, its volet communal, the instances, the directory), as fragments
+    of at least five words; words then come with the frequencies of real writing."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    texts: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for path in sorted(Path(BASE_DIR, "cdvs").glob("*/data/*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    fragments = []
+    for text in texts:
+        for part in re.split(r"(?<=[.;:!?])\s+|\n+", text):
+            if len(part.split()) >= 5:
+                fragments.append(part.strip())
+    return fragments
+
+
 KINDS = [
     ("organisation", 0.25),
     ("reunion", 0.25),
@@ -258,17 +90,9 @@ QUERIES = [
     "médiateurs quartier",
     "décrochage scolaire",
     "numerique seniors",
+    "habitants",
+    "parentalité",
 ]
-
-
-def _sentence(rng, words=12):
-    out = [rng.choice(VERBS)]
-    while len(out) < words:
-        out.append(rng.choice(LINKS))
-        out.append(rng.choice(NOUNS))
-        if rng.random() < 0.4:
-            out.append(rng.choice(ADJECTIVES))
-    return " ".join(out).capitalize() + "."
 
 
 def run() -> list[dict]:
@@ -345,6 +169,7 @@ def _generate(target: int) -> int:
         Territory.objects.filter(kind__in=["commune", "qpv", "pac"]).values_list("pk", "parent_id")
     )
     kinds, weights = zip(*KINDS, strict=True)
+    fragments = _corpus()
     started = time.perf_counter()
     batch = 2000
     for start in range(existing, target, batch):
@@ -354,12 +179,12 @@ def _generate(target: int) -> int:
             territory, parent = rng.choice(territories)
             long_text = kind in ("compte_rendu", "document")
             body = " ".join(
-                _sentence(rng, rng.randint(8, 16))
-                for _ in range(rng.randint(12, 30) if long_text else rng.randint(3, 8))
+                rng.choice(fragments)
+                for _ in range(rng.randint(12, 30) if long_text else rng.randint(2, 6))
             )
             visibility = rng.choices(["public", "partenaires", "coordination"], [6, 3, 1])[0]
             entry = Entry(
-                title=_sentence(rng, rng.randint(4, 9)).rstrip("."),
+                title=" ".join(rng.choice(fragments).split()[: rng.randint(4, 10)]),
                 body=body,
                 url=f"/banc/{kind}/{i}/",
                 date=date(2024, 1, 1) + timedelta(days=rng.randint(0, 7 * 365)),

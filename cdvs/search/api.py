@@ -30,6 +30,8 @@ class HitOut(Schema):
 class SearchOut(Schema):
     query: str
     total: int
+    # true when the search stopped counting (total and counts are then lower bounds)
+    capped: bool
     counts: dict[str, int]
     page: int
     pages: int
@@ -81,6 +83,7 @@ def search(
     return {
         "query": results.query,
         "total": results.total,
+        "capped": results.capped,
         "counts": results.counts,
         "page": results.page,
         "pages": results.pages,

@@ -20,6 +20,8 @@ from .text import clean
 def refresh(source: SearchSource, pks) -> int:
     """Recompute the entries of these objects (none for objects no longer searchable)."""
     pks = list(dict.fromkeys(int(pk) for pk in pks))
+    if len(pks) > BATCH:  # bounded queries (SQLite limits the parameters of one)
+        return sum(refresh(source, pks[i : i + BATCH]) for i in range(0, len(pks), BATCH))
     if not pks:
         return 0
     rows, gone = [], []

@@ -54,7 +54,8 @@ class SearchEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["visibility", "kind"], name="search_visibility_kind"),
-            models.Index(fields=["date"], name="search_date"),
+            # newest first (browsing, and the candidates of a very wide search)
+            models.Index(fields=["date", "id"], name="search_date_id"),
         ]
 
     def __str__(self):

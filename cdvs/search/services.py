@@ -1,5 +1,6 @@
 """Searching the index: what a reader may see, filtered, ranked, with snippets."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,9 +11,11 @@ from cdvs.accounts.permissions import filter_searchable
 from cdvs.territories.models import Territory
 
 from . import backends, registry, text
+from .backends import RANK_LIMIT
 from .models import SearchEntry, SearchTag
 
 PAGE_SIZE = 20
+COUNT_LIMIT = 1_000
 SNIPPET_CHARS = 280
 
 
@@ -41,6 +44,8 @@ class Results:
     pages: int = 0
     searched: bool = False
     first: int = 1  # rank of the first result of the page
+    capped: bool = False  # more than COUNT_LIMIT matches: counts are lower bounds
+    ranked_recent: bool = False  # so many matches that only the most recent are ranked
 
     @property
     def has_previous(self):
@@ -90,9 +95,16 @@ def search(user, query="", *, kind=None, enjeu=None, territory=None, start=None,
     backend = backends.current()
     qs = filtered(user, enjeu=enjeu, territory=territory, start=start, end=end)
     matched = backend.match(qs, query) if query else qs
-    results.counts = dict(
-        matched.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
+    if query and backend.vendor == "postgresql":
+        # a word found almost everywhere: stop counting at COUNT_LIMIT (PostgreSQL would
+        # otherwise read every matching row); the page then says « plus de … »
+        kinds = list(matched.order_by().values_list("kind", flat=True)[: COUNT_LIMIT + 1])
+        results.capped = len(kinds) > COUNT_LIMIT
+        results.counts = dict(Counter(kinds[:COUNT_LIMIT]))
+    else:
+        results.counts = dict(
+            matched.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+        )
     results.total = results.counts.get(kind, 0) if kind else sum(results.counts.values())
     results.pages = max(1, -(-results.total // page_size))
     results.page = min(results.page, results.pages)
@@ -102,7 +114,8 @@ def search(user, query="", *, kind=None, enjeu=None, territory=None, start=None,
         return results
     scoped = qs.filter(kind=kind) if kind else qs
     if query:
-        ids = backend.ranked_ids(scoped, query, offset, page_size)
+        ids = backend.ranked_ids(scoped, query, offset, page_size, total=results.total)
+        results.ranked_recent = backend.vendor == "postgresql" and results.total > RANK_LIMIT
         snippets = backend.snippets(ids, query)
     else:
         ids = list(

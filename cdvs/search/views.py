@@ -48,6 +48,7 @@ def index(request):
             else "",
             "query_string": params.urlencode(),
             "kind_query_string": kind_params.urlencode(),
+            "count_limit": f"{services.COUNT_LIMIT:,}".replace(",", "\u202f"),
             "kinds_text": ", ".join(label.lower() for label in labels.values()),
         },
     )

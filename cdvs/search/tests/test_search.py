@@ -331,3 +331,28 @@ def test_worker_task_recomputes_entries(world, settings):
     assert titles(None, "épicerie") == set()
     refresh_entries.call("organisation", [o.pk])
     assert titles(None, "épicerie") == {"Centre social du Bizet"}
+
+
+@pytest.mark.django_db
+def test_very_wide_searches_stay_complete(monkeypatch, world):
+    """Past RANK_LIMIT matches PostgreSQL ranks the most recent ones, then lists the
+    older ones by date: every match is still reachable, each once."""
+    from cdvs.search import backends
+    from cdvs.search import services as search_services
+
+    monkeypatch.setattr(backends, "RANK_LIMIT", 4)
+    monkeypatch.setattr(search_services, "RANK_LIMIT", 4)
+    for i in range(10):
+        org(f"Verger {i}")
+    seen = []
+    for page in (1, 2, 3):
+        results = services.search(None, "verger", page=page, page_size=4)
+        seen += [h.title for h in results.hits]
+        assert results.ranked_recent == (connection.vendor == "postgresql")
+    assert sorted(seen) == [f"Verger {i}" for i in range(10)]
+    # PostgreSQL stops counting a word found almost everywhere, and says so
+    monkeypatch.setattr(search_services, "COUNT_LIMIT", 6)
+    results = services.search(None, "verger")
+    postgres = connection.vendor == "postgresql"
+    assert results.capped == postgres
+    assert results.total == (6 if postgres else 10)
