@@ -222,3 +222,30 @@ def test_list_order_follows_the_current_sessions(client, frozen, time_machine):
     time_machine.move_to("2025-03-10 09:00:00+01:00", tick=False)
     assert refresh_sort_dates() == 1  # the daily run moves it to its 2026 session
     assert titles() == ["Avril", "Annuel", "Fil de l'eau"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "magic"), [("ods", b"PK\x03\x04"), ("xlsx", b"PK\x03\x04"), ("csv", b"\xef\xbb\xbf")]
+)
+def test_exports_in_every_format(client, frozen, fmt, magic):
+    make_call("Exporté", amount_max=Decimal("1710"))
+    response = client.get(reverse("calls:export", args=[fmt]))
+    assert response.status_code == 200
+    assert response.content.startswith(magic)
+    assert response["Content-Disposition"] == f'attachment; filename="appels-a-projets.{fmt}"'
+    assert client.get(reverse("calls:export", args=["pdf"])).status_code == 404
+
+
+def test_api_list_runs_a_constant_number_of_queries(client, world, enjeux, frozen):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/appels?statut=tous").status_code == 200
+        return len(ctx)
+
+    make_call("un", enjeux=[enjeux[1]], territories=[world.territories["lille"]])
+    few = count()
+    for i in range(10):
+        make_call(
+            f"appel {i}", enjeux=[enjeux[1], enjeux[2]], territories=[world.territories["qpv_arm"]]
+        )
+    assert count() == few
