@@ -753,6 +753,10 @@ def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) ->
     if progress:
         progress(len(plans) // 2)
     _update_in_bulk(to_save, user, reason, now)
+    # written without save signals: the product's search index is told explicitly
+    from cdvs.search.registry import refresh_objects
+
+    refresh_objects(Organisation, [o.pk for o in new_orgs] + [o.pk for o in to_save])
     _add_places(plans, record, outcome)
     _add_contacts(plans, record, outcome, now)
     _add_services(plans, record, outcome)

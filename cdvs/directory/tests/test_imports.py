@@ -237,8 +237,13 @@ def test_a_failure_while_writing_changes_nothing(world, media, monkeypatch):
     assert Organisation.objects.count() == before and not Place.objects.exists()
 
 
-def test_reimport_keeps_manual_edits_and_says_so(world, media):
+def test_reimport_keeps_manual_edits_and_says_so(world, media, monkeypatch):
     from django.core.files.base import ContentFile
+
+    told = []
+    monkeypatch.setattr(
+        "cdvs.search.registry.refresh_objects", lambda model, pks: told.append((model, list(pks)))
+    )
 
     def run(rows):
         record = DirectoryImport(kind="tableur", file_name="f.csv", created_by=world.users["administrateur"],
@@ -256,6 +261,7 @@ def test_reimport_keeps_manual_edits_and_says_so(world, media):
     first = run([["mj-1", "Maison des Jeunes", "Armentières", "Accueil des jeunes"]])
     assert first.created_count == 1
     org = Organisation.objects.get(key="mj-1")
+    assert told == [(Organisation, [org.pk])]  # bulk writes: the search index is told
     org.description = "Texte revu par l'association"
     org.save()
     second = run([["mj-1", "Maison des Jeunes", "Lille", "Accueil des 11-25 ans"]])
