@@ -493,6 +493,18 @@ class Service(Seeded, SoftDeletable):
     def __str__(self):
         return f"{self.name} ({self.organisation})"
 
+    @property
+    def thematique_labels(self) -> list[str]:
+        """Labels in French: data·inclusion's sub-thématiques, categories, our own."""
+        from data_inclusion.schema.v1 import Thematique
+
+        labels = {t.value: t.label for t in Thematique}
+        return [labels.get(c) or voc.THEMATIQUE_LABELS.get(c, c) for c in self.thematiques or []]
+
+    @property
+    def public_labels(self) -> list[str]:
+        return [voc.PUBLIC_LABELS.get(c, c) for c in self.publics or []]
+
     def scope_territory(self):
         return self.organisation.territory
 

@@ -16,7 +16,7 @@ from cdvs.core.exports import FORMAT_LABELS, export_response
 
 from . import services
 from .forms import ContactForm, FilterForm, HelpForm, OrganisationForm, PlaceForm
-from .models import Contact, Organisation, Place
+from .models import Contact, Organisation, Place, Service
 
 PAGE_SIZE = 50
 
@@ -63,6 +63,7 @@ def organisation_detail(request, pk):
             "enjeux",
             "territories",
             Prefetch("places", queryset=Place.objects.select_related("territory")),
+            Prefetch("services", queryset=Service.objects.select_related("place")),
         ),
         pk=pk,
     )

@@ -368,6 +368,11 @@ def test_data_inclusion_import_runs_through_the_worker(client, world, media):
     service = Service.objects.get()
     assert service.organisation == org and service.thematiques == [thematique]
     assert service.publics == ["familles"] and service.key == "di-dora-service-7"
+    label = next(t.label for t in Thematique if t.value == thematique)
+    client.logout()
+    page = text(client.get(org.get_absolute_url()))
+    assert "Services proposés" in page and "Aide aux démarches administratives" in page
+    assert label in page and "Publics : Familles" in page
 
 
 def test_invalid_data_inclusion_items_are_refused_in_french(client, world, media):
