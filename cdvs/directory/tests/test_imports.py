@@ -450,3 +450,23 @@ def test_status_says_which_phase_the_worker_is_in():
     assert record.phase_label() == "Import en cours : écriture, en une seule fois (tout ou rien)"
     record.status = ImportStatus.DONE
     assert record.phase_label() == "Import terminé" and record.percent() == 100
+
+
+def test_import_list_runs_a_constant_number_of_queries(
+    client, world, media, django_assert_max_num_queries
+):
+    def add(n):
+        for i in range(n):
+            DirectoryImport.objects.create(
+                kind="tableur", file_name=f"f{i}.csv", territory=world.territories["armentieres"],
+                created_by=world.users["coordinateur"], status="termine",
+            )  # fmt: skip
+
+    client.force_login(world.users["coordinateur"])
+    url = reverse("directory_admin:imports")
+    add(2)
+    with django_assert_max_num_queries(30) as few:
+        assert "f1.csv" in text(client.get(url))
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
