@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -150,16 +151,34 @@ class CallQuerySet(LiveQuerySet):
         return self.filter(visibility__in=visible_levels(user))
 
     def _recurring_ids(self, statuses, today):
-        """Recurring calls are few: their current session is computed here (one query)."""
-        rows = self.model.all_objects.filter(
+        """Recurring calls are few: their current session is computed here, and the
+        answer kept in the cache for the day under a version read from the database
+        (the live recurring calls' count and highest id, and the last history record of
+        any call: every edit, trash or restore goes through `save()` and its history),
+        so that every process sees a change at once."""
+        recurring = self.model.all_objects.filter(
             recurrence__in=list(RECURRENCE_MONTHS), deleted_at__isnull=True
-        ).values_list("pk", "opens_on", "closes_on", "recurrence", "recurrence_until")
-        return [
-            pk
-            for pk, opens_on, closes_on, recurrence, until in rows
-            if session_status(current_session(opens_on, closes_on, recurrence, until, today), today)
-            in statuses
-        ]
+        )
+        version = recurring.aggregate(n=Count("pk"), top=Max("pk"))
+        version["last"] = self.model.history.aggregate(last=Max("history_id"))["last"]
+        key = "calls:recurring:{}:{}:{n}:{last}:{top}".format(
+            today.isoformat(), ",".join(sorted(statuses)), **version
+        ).replace(" ", "_")
+        ids = cache.get(key)
+        if ids is None:
+            rows = recurring.values_list(
+                "pk", "opens_on", "closes_on", "recurrence", "recurrence_until"
+            )
+            ids = [
+                pk
+                for pk, opens_on, closes_on, recurrence, until in rows
+                if session_status(
+                    current_session(opens_on, closes_on, recurrence, until, today), today
+                )
+                in statuses
+            ]
+            cache.set(key, ids, 24 * 3600)
+        return ids
 
     def with_status(self, status: str, today=None):
         """status: a `Status` value, or "en_cours" (open, closing soon included)."""
@@ -340,10 +359,29 @@ class CallForProjects(SoftDeletable):
             models.Index(fields=["opens_on"], name="calls_opens_idx"),
             # covers what the status of recurring calls is computed from
             models.Index(
-                fields=["recurrence", "deleted_at", "opens_on", "closes_on", "recurrence_until"],
-                name="calls_recurring_idx",
+                fields=[
+                    "recurrence",
+                    "deleted_at",
+                    "opens_on",
+                    "closes_on",
+                    "recurrence_until",
+                    "updated_at",
+                ],
+                name="calls_recurring_v2_idx",
             ),
-            models.Index(fields=["sort_date", "opens_on"], name="calls_sort_idx"),
+            # the order of the lists, with what the filters read: whatever the
+            # visibilities a reader has, a page is read in order from the index
+            models.Index(
+                fields=[
+                    "sort_date",
+                    "opens_on",
+                    "visibility",
+                    "closes_on",
+                    "recurrence",
+                    "deleted_at",
+                ],
+                name="calls_order_idx",
+            ),  # fmt: skip
             # covers the visibility, the status conditions and the order: the list pages
             # count and pick a page of ids from the index alone, then read 20 rows
             models.Index(

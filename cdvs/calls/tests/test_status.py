@@ -144,3 +144,18 @@ def test_add_months_clamps_like_relativedelta():
     for start in (date(2024, 1, 31), date(2023, 8, 31), date(2024, 2, 29), date(2025, 12, 15)):
         for n in range(0, 40):
             assert add_months(start, n) == start + relativedelta(months=n)
+
+
+def test_recurring_status_cache_follows_edits_trash_and_restore(frozen):
+    from cdvs.calls import services
+
+    call = make_call("Annuel", opens_on=date(2023, 1, 10), closes_on=date(2023, 1, 20),
+                     recurrence=Recurrence.YEARLY)  # fmt: skip
+    assert _titles(CallForProjects.objects.closing_soon()) == ["Annuel"]
+    services.update_call(call, {"opens_on": date(2023, 2, 1), "closes_on": date(2023, 3, 1)})
+    assert _titles(CallForProjects.objects.closing_soon()) == []
+    assert _titles(CallForProjects.objects.upcoming()) == ["Annuel"]
+    call.soft_delete()
+    assert _titles(CallForProjects.objects.upcoming()) == []
+    call.restore()
+    assert _titles(CallForProjects.objects.upcoming()) == ["Annuel"]
