@@ -26,9 +26,10 @@ setup: install
 	$(MANAGE) ensure_admin
 
 run: setup
-	@echo "Démarrage du travailleur de tâches et du serveur sur http://$(HOST):$(PORT)"
+	@echo "Démarrage du travailleur de tâches, des tâches planifiées et du serveur sur http://$(HOST):$(PORT)"
 	@$(MANAGE) db_worker --queue-name default & WORKER=$$!; \
-	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) run_scheduler & SCHEDULER=$$!; \
+	trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 worker: install

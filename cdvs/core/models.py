@@ -69,3 +69,25 @@ class Seeded(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduledRun(models.Model):
+    """One run of a periodic job for one period (a day, an ISO week): the unique pair
+    makes each job run once per period, however many schedulers are started."""
+
+    job = models.CharField("tâche", max_length=100)
+    period = models.CharField("période", max_length=20)
+    started_at = models.DateTimeField("commencée le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    output = models.TextField("compte rendu", blank=True)
+    failed = models.BooleanField("en échec", default=False)
+
+    class Meta:
+        verbose_name = "exécution planifiée"
+        verbose_name_plural = "exécutions planifiées"
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="core_scheduled_run_once")
+        ]
+
+    def __str__(self):
+        return f"{self.job} ({self.period})"
