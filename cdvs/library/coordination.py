@@ -5,10 +5,12 @@ from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.core.exports import export_response
+from cdvs.core.history import history_page
 from cdvs.territories.models import Kind, Territory
 
 from . import services
@@ -103,9 +105,8 @@ def trash(request):
 @login_required
 def history(request, pk):
     document = _document(request, pk)
-    records = document.history.select_related("history_user").order_by("-history_date")[:200]
-    return render(
-        request, "library/coordination/history.html", {"document": document, "records": records}
+    return history_page(
+        request, document, reverse("library:detail", args=[document.pk]), hidden=("text",)
     )
 
 
