@@ -277,7 +277,9 @@ def child() -> list[dict]:
     _generate(target)
     if vendor == "postgresql":
         with connection.cursor() as cursor:
+            # statistics after the bulk load (autovacuum would gather them later)
             cursor.execute("VACUUM ANALYZE search_searchentry")
+            cursor.execute("VACUUM ANALYZE search_searchtag")
     total = SearchEntry.objects.count()
     log(f"  {label} : {total} entrées dans l'index")
     users = _users()

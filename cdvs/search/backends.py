@@ -23,9 +23,6 @@ from . import text
 
 PG_CONFIG = "french_unaccent"
 TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
-# PostgreSQL: beyond this many matches, rank the most recent ones only (a multiple
-# of the page size: the older matches follow, by date)
-RANK_LIMIT = 1000
 
 
 @dataclass
@@ -83,7 +80,9 @@ class Backend:
     def match(self, queryset, query: str):
         raise NotImplementedError
 
-    def ranked_ids(self, queryset, query: str, offset: int, limit: int, total=None) -> list[int]:
+    def ranked_ids(
+        self, queryset, query: str, offset: int, limit: int, candidates=None
+    ) -> list[int]:
         raise NotImplementedError
 
     def snippets(self, ids, query: str) -> dict[int, str]:
@@ -112,21 +111,16 @@ class PostgresBackend(Backend):
     def match(self, queryset, query):
         return queryset.filter(vector=self._query(query))
 
-    def ranked_ids(self, queryset, query, offset, limit, total=None):
-        """Ranked by ts_rank. A word found almost everywhere would make PostgreSQL
-        read and rank every vector: past `RANK_LIMIT` matches, the ranking is done
-        among the `RANK_LIMIT` most recent ones (the page says so)."""
+    def ranked_ids(self, queryset, query, offset, limit, candidates=None):
+        """Ranked by ts_rank, among `candidates` when given (the matches already
+        found by `services.search`, at most its COUNT_LIMIT)."""
         from django.contrib.postgres.search import SearchRank
         from django.db.models import F
 
         q = self._query(query)
         matches = queryset.filter(vector=q)
-        if total is not None and total > RANK_LIMIT:
-            # newest first, in the order of the (date, id) index read backwards
-            recent = matches.order_by("-date", "-id")
-            if offset >= RANK_LIMIT:  # past them: the older matches, newest first
-                return list(recent.values_list("id", flat=True)[offset : offset + limit])
-            matches = queryset.model.objects.filter(id__in=recent.values("id")[:RANK_LIMIT])
+        if candidates is not None:
+            matches = queryset.model.objects.filter(id__in=candidates)
         return list(
             matches.annotate(rank=SearchRank(F("vector"), q, normalization=1))
             .order_by("-rank", F("date").desc(nulls_last=True), "id")
@@ -176,7 +170,7 @@ class SQLiteBackend(Backend):
             id__in=RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [parsed.fts])
         )
 
-    def ranked_ids(self, queryset, query, offset, limit, total=None):
+    def ranked_ids(self, queryset, query, offset, limit, candidates=None):
         parsed = parse(query)
         if parsed.fts is None:
             return []

@@ -11,7 +11,6 @@ from cdvs.accounts.permissions import filter_searchable
 from cdvs.territories.models import Territory
 
 from . import backends, registry, text
-from .backends import RANK_LIMIT
 from .models import SearchEntry, SearchTag
 
 PAGE_SIZE = 20
@@ -45,7 +44,7 @@ class Results:
     searched: bool = False
     first: int = 1  # rank of the first result of the page
     capped: bool = False  # more than COUNT_LIMIT matches: counts are lower bounds
-    ranked_recent: bool = False  # so many matches that only the most recent are ranked
+    ranked_recent: bool = False  # so many matches that only those found first are ranked
 
     @property
     def has_previous(self):
@@ -95,12 +94,17 @@ def search(user, query="", *, kind=None, enjeu=None, territory=None, start=None,
     backend = backends.current()
     qs = filtered(user, enjeu=enjeu, territory=territory, start=start, end=end)
     matched = backend.match(qs, query) if query else qs
+    candidates = None
     if query and backend.vendor == "postgresql":
-        # a word found almost everywhere: stop counting at COUNT_LIMIT (PostgreSQL would
-        # otherwise read every matching row); the page then says « plus de … »
-        kinds = list(matched.order_by().values_list("kind", flat=True)[: COUNT_LIMIT + 1])
-        results.capped = len(kinds) > COUNT_LIMIT
-        results.counts = dict(Counter(kinds[:COUNT_LIMIT]))
+        # a word found almost everywhere: stop at COUNT_LIMIT matches (PostgreSQL would
+        # otherwise read and rank every matching row); the page then says « plus de … »
+        # and ranks the matches found first
+        rows = list(matched.order_by().values_list("id", "kind")[: COUNT_LIMIT + 1])
+        results.capped = len(rows) > COUNT_LIMIT
+        rows = rows[:COUNT_LIMIT]
+        results.counts = dict(Counter(k for _, k in rows))
+        # every match when there are fewer: ranking them needs no second search
+        candidates = [pk for pk, k in rows if not kind or k == kind]
     else:
         results.counts = dict(
             matched.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
@@ -114,8 +118,8 @@ def search(user, query="", *, kind=None, enjeu=None, territory=None, start=None,
         return results
     scoped = qs.filter(kind=kind) if kind else qs
     if query:
-        ids = backend.ranked_ids(scoped, query, offset, page_size, total=results.total)
-        results.ranked_recent = backend.vendor == "postgresql" and results.total > RANK_LIMIT
+        ids = backend.ranked_ids(scoped, query, offset, page_size, candidates=candidates)
+        results.ranked_recent = results.capped
         snippets = backend.snippets(ids, query)
     else:
         ids = list(

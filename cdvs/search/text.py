@@ -203,6 +203,12 @@ def stem(word: str) -> str:
     return "" if stemmed in STOP_WORDS else stemmed
 
 
+@lru_cache(maxsize=200_000)
+def term_of(word: str) -> str:
+    """The term of one word as written ("" for a stop word)."""
+    return stem(fold(word))
+
+
 def terms(text: str) -> list[str]:
     """The searchable terms of a text, in order."""
     return [s for s in (stem(w) for w in WORD.findall(fold(text))) if s]
@@ -231,7 +237,7 @@ def highlight(text: str, wanted: set[str], words: int = 0, scan: int = 200_000) 
     text = text or ""
     if words and len(text) > scan:
         text = text[:scan]
-    spans = [(m.start(), m.end(), stem(fold(m.group())) in wanted) for m in WORD.finditer(text)]
+    spans = [(m.start(), m.end(), term_of(m.group()) in wanted) for m in WORD.finditer(text)]
     first, last = 0, len(spans)
     if words and len(spans) > words:
         hits = [1 if hit else 0 for _, _, hit in spans]

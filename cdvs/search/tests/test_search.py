@@ -334,25 +334,22 @@ def test_worker_task_recomputes_entries(world, settings):
 
 
 @pytest.mark.django_db
-def test_very_wide_searches_stay_complete(monkeypatch, world):
-    """Past RANK_LIMIT matches PostgreSQL ranks the most recent ones, then lists the
-    older ones by date: every match is still reachable, each once."""
-    from cdvs.search import backends
+def test_very_wide_searches_are_capped_on_postgresql(monkeypatch, client, world):
+    """Past COUNT_LIMIT matches PostgreSQL stops counting, ranks the matches found
+    first and says so; SQLite counts them all."""
     from cdvs.search import services as search_services
 
-    monkeypatch.setattr(backends, "RANK_LIMIT", 4)
-    monkeypatch.setattr(search_services, "RANK_LIMIT", 4)
+    monkeypatch.setattr(search_services, "COUNT_LIMIT", 4)
     for i in range(10):
         org(f"Verger {i}")
-    seen = []
-    for page in (1, 2, 3):
-        results = services.search(None, "verger", page=page, page_size=4)
-        seen += [h.title for h in results.hits]
-        assert results.ranked_recent == (connection.vendor == "postgresql")
-    assert sorted(seen) == [f"Verger {i}" for i in range(10)]
-    # PostgreSQL stops counting a word found almost everywhere, and says so
-    monkeypatch.setattr(search_services, "COUNT_LIMIT", 6)
-    results = services.search(None, "verger")
     postgres = connection.vendor == "postgresql"
-    assert results.capped == postgres
-    assert results.total == (6 if postgres else 10)
+    results = services.search(None, "verger", page_size=3)
+    assert results.capped == results.ranked_recent == postgres
+    assert results.total == (4 if postgres else 10)
+    seen = [
+        h.title for p in (1, 2) for h in services.search(None, "verger", page=p, page_size=3).hits
+    ]
+    assert len(seen) == len(set(seen)) == (4 if postgres else 6)
+    html = client.get(reverse("search:index"), {"q": "verger"}).content.decode()
+    assert ("Plus de 4 résultats" in html) == postgres
+    assert ("Recherche très large" in html) == postgres
