@@ -116,6 +116,51 @@ def _generate(target: int) -> int:
     return Organisation.objects.count()
 
 
+def _generate_hours():
+    """Opening slots for every generated place that has none yet (one or two a place,
+    some only on given weeks of the month or until a date), and closed dates."""
+    import datetime
+
+    from django.db import transaction
+
+    from cdvs.directory.models import OpeningException, OpeningSlot, Place
+
+    todo = Place.objects.filter(organisation__key__startswith=BENCH_KEY).exclude(
+        pk__in=OpeningSlot.objects.values("place_id")
+    )
+    ids = list(todo.values_list("pk", flat=True))
+    if not ids:
+        return
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    for start in range(0, len(ids), 10000):
+        slots, exceptions = [], []
+        for pk in ids[start : start + 10000]:
+            for _ in range(rng.choice([1, 1, 2, 3])):
+                hour = rng.choice([8, 9, 10, 13, 14, 15])
+                slots.append(
+                    OpeningSlot(
+                        place_id=pk,
+                        weekday=rng.choice([0, 1, 2, 3, 4, 4, 5]),
+                        start=datetime.time(hour),
+                        end=datetime.time(hour + rng.choice([2, 3, 4])),
+                        weeks=rng.choice(["", "", "", "", "13", "24"]),
+                        valid_until=rng.choice([None] * 5 + [datetime.date(2025, 6, 30)]),
+                    )
+                )
+            if rng.random() < 0.2:
+                exceptions.append(
+                    OpeningException(
+                        place_id=pk,
+                        date=datetime.date(2026, 12, 1) + datetime.timedelta(rng.randint(0, 40)),
+                    )
+                )
+        with transaction.atomic():
+            OpeningSlot.objects.bulk_create(slots, batch_size=2000)
+            OpeningException.objects.bulk_create(exceptions, batch_size=2000)
+    log(f"  horaires de {len(ids)} lieux générés en {time.perf_counter() - started:.0f} s")
+
+
 def _analyze():
     """Fresh planner statistics after the bulk load, as autovacuum would gather them
     in production (PostgreSQL plans for empty tables otherwise)."""
@@ -156,6 +201,7 @@ def child() -> list[dict]:
 
     _setup()
     total = _generate(ORGANISATIONS)
+    _generate_hours()
     _analyze()
     places = Place.objects.count()
     log(f"  {database_vendor()} : {total} organisations, {places} lieux dans la base")
@@ -179,6 +225,12 @@ def child() -> list[dict]:
             f"{help_url}?need=logement&age=30&lat=50.69&lon=2.88",
             f"{help_url}?need=jeunes+emploi&age=19&place={qpv.pk if qpv else ''}",
             f"{help_url}?thematique=sante&need=seniors&age=75&lat=50.6&lon=3.0",
+        ],
+        "« Ouvert le … » (jour, date, avec d'autres filtres)": [
+            f"{lst}?open_weekday=1",
+            f"{lst}?open_date=2026-12-08&thematique=famille",
+            f"{lst}?q=emploi&open_date=2026-12-02",
+            f"{help_url}?need=logement&age=30&lat=50.69&lon=2.88&open_date=2026-12-08",
         ],
     }
     client = Client()

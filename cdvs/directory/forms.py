@@ -7,7 +7,17 @@ from cdvs.contract.models import Enjeu
 from cdvs.territories.models import Kind, Territory
 
 from . import vocabulary as voc
-from .models import Contact, ImportKind, Organisation, OrganisationKind, Place
+from .models import (
+    WEEKDAYS,
+    WEEKS_OF_MONTH,
+    Contact,
+    ImportKind,
+    OpeningException,
+    OpeningSlot,
+    Organisation,
+    OrganisationKind,
+    Place,
+)
 from .validators import normalise_siret
 
 
@@ -97,6 +107,24 @@ class ContactForm(forms.ModelForm):
         return contact
 
 
+def _open_fields(form):
+    form.fields["open_weekday"] = forms.TypedChoiceField(
+        label="Ouvert le (jour)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Tous les jours")] + [(n, d.capitalize()) for n, d in WEEKDAYS],
+    )
+    form.fields["open_date"] = forms.DateField(
+        label="Ouvert à la date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": "Date invalide : utilisez le format jj/mm/aaaa."},
+        help_text="Jours fériés et fermetures exceptionnelles pris en compte.",
+    )
+
+
 class FilterForm(forms.Form):
     q = forms.CharField(label="Recherche", required=False, max_length=200)
     kind = forms.ChoiceField(
@@ -121,6 +149,7 @@ class FilterForm(forms.Form):
         self.fields["territory"].queryset = Territory.objects.filter(
             kind__in=[Kind.COMMUNE, Kind.QPV, Kind.PAC]
         ).order_by("kind", "name")
+        _open_fields(self)
 
 
 class HelpForm(forms.Form):
@@ -146,6 +175,7 @@ class HelpForm(forms.Form):
         self.fields["place"].queryset = Territory.objects.filter(
             kind__in=[Kind.QPV, Kind.PAC]
         ).order_by("name")
+        _open_fields(self)
 
     def clean(self):
         data = super().clean()
@@ -305,3 +335,76 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict:
         return {k: (int(v) if v not in ("", None) else None) for k, v in self.cleaned_data.items()}
+
+
+# ------------------------------------------------------------------ opening hours
+
+TIME_INPUT = {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class OpeningSlotForm(forms.ModelForm):
+    week_list = forms.TypedMultipleChoiceField(
+        label="Seulement certaines semaines du mois",
+        required=False,
+        coerce=int,
+        choices=WEEKS_OF_MONTH,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Aucune case cochée : toutes les semaines.",
+    )
+
+    class Meta:
+        model = OpeningSlot
+        fields = ["weekday", "start", "end", "valid_from", "valid_until", "note"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "valid_from": DATE_INPUT,
+            "valid_until": DATE_INPUT,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("valid_from", "valid_until"):
+            self.fields[name].input_formats = DATE_FORMATS
+        self.fields["start"].error_messages["required"] = "Indiquez l'heure de début."
+        self.fields["end"].error_messages["required"] = "Indiquez l'heure de fin."
+        self.fields["weekday"].error_messages["required"] = "Choisissez le jour."
+        if self.instance.pk:
+            self.initial["week_list"] = self.instance.week_numbers
+
+    def clean(self):
+        data = super().clean()
+        self.instance.weeks = "".join(str(n) for n in sorted(data.get("week_list") or []))
+        return data
+
+
+class OpeningExceptionForm(forms.ModelForm):
+    class Meta:
+        model = OpeningException
+        fields = ["date", "closed", "start", "end", "note"]
+        widgets = {
+            "date": DATE_INPUT,
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].input_formats = DATE_FORMATS
+        self.fields["date"].error_messages["required"] = "Indiquez la date."
+
+
+SlotFormSet = forms.modelformset_factory(
+    OpeningSlot, form=OpeningSlotForm, extra=2, can_delete=True, max_num=30
+)
+ExceptionFormSet = forms.modelformset_factory(
+    OpeningException, form=OpeningExceptionForm, extra=2, can_delete=True, max_num=60
+)
+
+
+class PlaceHoursForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = ["open_on_public_holidays"]

@@ -362,6 +362,11 @@ class Place(SoftDeletable):
         default=False,
         help_text="Géocodage peu sûr (score trop bas) : une personne doit vérifier le point.",
     )
+    open_on_public_holidays = models.BooleanField(
+        "ouvert les jours fériés",
+        default=False,
+        help_text="Sinon, le lieu est considéré comme fermé les jours fériés en France.",
+    )
     territory = models.ForeignKey(
         "territories.Territory",
         verbose_name="QPV ou PAC",
@@ -545,3 +550,127 @@ class DirectoryImport(ImportRecord):
     @property
     def change_reason(self) -> str:
         return f"Import du fichier « {self.file_name} » (import n° {self.pk})"
+
+
+# ------------------------------------------------------------------ opening hours
+
+WEEKDAYS = [
+    (0, "lundi"),
+    (1, "mardi"),
+    (2, "mercredi"),
+    (3, "jeudi"),
+    (4, "vendredi"),
+    (5, "samedi"),
+    (6, "dimanche"),
+]
+WEEKDAY_NAMES = dict(WEEKDAYS)
+OSM_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+WEEKS_OF_MONTH = [(1, "1re"), (2, "2e"), (3, "3e"), (4, "4e"), (5, "5e")]
+
+
+class OpeningSlot(SoftDeletable):
+    """A permanence or an opening of a place: one weekday, from–to hours, every week
+    or only some weeks of the month (« le 1er et le 3e mardi »), between optional
+    dates. `weekday` is a plain indexed column: « ouvert le mardi » is one index range."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="slots")
+    weekday = models.PositiveSmallIntegerField("jour", choices=WEEKDAYS)
+    start = models.TimeField("de")
+    end = models.TimeField("à")
+    # "" = every week; else the weeks of the month, digits 1–5 ("13": 1re et 3e)
+    weeks = models.CharField("semaines du mois", max_length=5, blank=True, default="")
+    valid_from = models.DateField("à partir du", null=True, blank=True)
+    valid_until = models.DateField("jusqu'au", null=True, blank=True)
+    note = models.CharField("précision", max_length=120, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "créneau d'ouverture"
+        verbose_name_plural = "créneaux d'ouverture"
+        ordering = ["place", "weekday", "start"]
+        indexes = [models.Index(fields=["weekday", "place"], name="directory_slot_day_idx")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.start >= self.end:
+            errors["end"] = "L'heure de fin doit être après l'heure de début."
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            errors["valid_until"] = "La date de fin doit être après la date de début."
+        if self.weeks and (not self.weeks.isdigit() or any(c not in "12345" for c in self.weeks)):
+            errors["weeks"] = "Semaines du mois : des chiffres de 1 à 5."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def week_numbers(self) -> list[int]:
+        return sorted({int(c) for c in self.weeks})
+
+    @property
+    def label(self) -> str:
+        from .hours import slot_label
+
+        return slot_label(self)
+
+    def applies_on(self, day) -> bool:
+        if day.weekday() != self.weekday:
+            return False
+        if self.valid_from and day < self.valid_from:
+            return False
+        if self.valid_until and day > self.valid_until:
+            return False
+        return not self.weeks or str((day.day - 1) // 7 + 1) in self.weeks
+
+    def scope_territory(self):
+        return self.place.organisation.territory
+
+    def scope_organisation(self):
+        return self.place.organisation
+
+
+class OpeningException(SoftDeletable):
+    """A date when a place is closed though a slot says open (holidays, leave), or
+    open though no slot says so (an extra permanence)."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField("date")
+    closed = models.BooleanField(
+        "fermé ce jour-là", default=True, help_text="Décochez pour une ouverture exceptionnelle."
+    )
+    start = models.TimeField("de", null=True, blank=True)
+    end = models.TimeField("à", null=True, blank=True)
+    note = models.CharField("motif", max_length=120, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "exception aux horaires"
+        verbose_name_plural = "exceptions aux horaires"
+        ordering = ["place", "date"]
+        indexes = [models.Index(fields=["date", "place"], name="directory_exception_date_idx")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if not self.closed and not (self.start and self.end):
+            raise ValidationError(
+                {"start": "Pour une ouverture exceptionnelle, indiquez les heures."}
+            )
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": "L'heure de fin doit être après l'heure de début."})
+
+    @property
+    def label(self) -> str:
+        from .hours import exception_label
+
+        return exception_label(self)
+
+    def scope_territory(self):
+        return self.place.organisation.territory
+
+    def scope_organisation(self):
+        return self.place.organisation

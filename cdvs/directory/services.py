@@ -62,7 +62,21 @@ def filtered(params: dict):
         qs = qs.for_age(params["age"])
     if params.get("territory"):
         qs = qs.serving(params["territory"])
-    return qs
+    return open_filter(qs, params)
+
+
+def open_filter(qs, params: dict):
+    """« Ouvert le … » : a date (`open_date`) or a weekday (`open_weekday`, 0 = lundi):
+    organisations with a place open then (one subquery)."""
+    from .hours import places_open_on
+
+    if params.get("open_date"):
+        places = places_open_on(day=params["open_date"])
+    elif params.get("open_weekday") not in (None, ""):
+        places = places_open_on(weekday=int(params["open_weekday"]))
+    else:
+        return qs
+    return qs.filter(pk__in=places.values("organisation_id"))
 
 
 def listing(qs):
@@ -95,7 +109,9 @@ class Helper:
         return f"{self.distance_km:.1f} km".replace(".", ",")
 
 
-def who_can_help(*, need: str = "", thematique: str = "", age=None, lat=None, lon=None, limit=50):
+def who_can_help(
+    *, need: str = "", thematique: str = "", age=None, lat=None, lon=None, limit=50, opening=None
+):
     """Organisations that can help with a need at an age, nearest to (lat, lon) first;
     those without coordinates come last, by name.
 
@@ -110,6 +126,8 @@ def who_can_help(*, need: str = "", thematique: str = "", age=None, lat=None, lo
         qs = qs.search(need)
     if age is not None:
         qs = qs.for_age(age)
+    if opening:
+        qs = open_filter(qs, opening)
     if lat is None or lon is None:
         chosen = {o.pk: (None, None) for o in qs.only("pk").order_by("name")[:limit]}
     else:
@@ -294,6 +312,22 @@ def places_geojson(organisations) -> dict:
 
 
 DI_SOURCE = "cdvs"
+HOURS_PREFETCH = ("places__slots", "places__exceptions")
+
+
+def _place_hours(place) -> str | None:
+    from .hours import osm_opening_hours
+
+    return osm_opening_hours(
+        place.slots.all(), place.exceptions.all(), place.open_on_public_holidays
+    )
+
+
+def _organisation_hours(org) -> str | None:
+    """The hours of the organisation's only place with hours (with several places
+    open at different hours, each service carries its own)."""
+    hours = [h for h in (_place_hours(p) for p in org.places.all()) if h]
+    return hours[0] if len(hours) == 1 else None
 
 
 def _di_date(org):
@@ -309,7 +343,7 @@ def data_inclusion_structures(organisations, base_url: str) -> tuple[list[dict],
     from pydantic import ValidationError
 
     items, skipped = [], 0
-    for org in organisations.order_by("pk"):
+    for org in organisations.order_by("pk").prefetch_related(*HOURS_PREFETCH):
         data = {
             "source": DI_SOURCE,
             "id": f"{DI_SOURCE}--{org.pk}",
@@ -324,6 +358,7 @@ def data_inclusion_structures(organisations, base_url: str) -> tuple[list[dict],
             "latitude": org.lat,
             "longitude": org.lon,
             "site_web": org.website or None,
+            "horaires_accueil": _organisation_hours(org),
         }
         try:
             structure = Structure.model_validate(data)
@@ -347,6 +382,7 @@ def data_inclusion_services(organisations, base_url: str) -> tuple[list[dict], i
     qs = (
         Service.objects.filter(organisation__in=organisations.values("pk"))
         .select_related("organisation", "place")
+        .prefetch_related("place__slots", "place__exceptions")
         .order_by("pk")
     )
     items, skipped = [], 0
@@ -371,6 +407,7 @@ def data_inclusion_services(organisations, base_url: str) -> tuple[list[dict], i
             "commune": where.city or None,
             "latitude": where.lat,
             "longitude": where.lon,
+            "horaires_accueil": _place_hours(place) if place else None,
         }
         try:
             item = DIService.model_validate(data)
@@ -389,3 +426,32 @@ def erase_contact(contact: Contact) -> None:
     Contact.all_objects.filter(pk=pk).delete()
     # after the row: its deletion itself writes a last version, with the data
     Contact.history.filter(id=pk).delete()
+
+
+# ------------------------------------------------------------------ opening hours
+
+
+@transaction.atomic
+def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
+    """Save a place's slots and exceptions from valid formsets: removed ones go to
+    the trash (soft deletion, in their history), the others are saved with theirs."""
+    holidays_form.instance._history_user = user
+    holidays_form.instance._change_reason = "Modification des horaires"
+    holidays_form.save()
+    for formset in (slots, exceptions):
+        for form in formset.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            obj = form.instance
+            obj._history_user = user
+            if formset.can_delete and form.cleaned_data.get("DELETE"):
+                if obj.pk:
+                    obj._change_reason = "Suppression d'un horaire"
+                    obj.soft_delete(user)
+                continue
+            if not form.has_changed():
+                continue
+            obj = form.save(commit=False)
+            obj.place = place
+            obj._change_reason = "Modification des horaires" if obj.pk else "Ajout d'un horaire"
+            obj.save()

@@ -19,4 +19,5 @@ urlpatterns += [
     path("data-inclusion/<str:what>.json", views.data_inclusion, name="data_inclusion"),
     path("<int:pk>/lieux/ajouter/", views.place_edit, name="place_add"),
     path("lieux/<int:place_pk>/modifier/", views.place_edit, name="place_edit"),
+    path("lieux/<int:place_pk>/horaires/", views.place_hours, name="place_hours"),
 ]

@@ -15,8 +15,17 @@ from cdvs.accounts.models import Invitation
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
 from . import services
-from .forms import ContactForm, FilterForm, HelpForm, OrganisationForm, PlaceForm
-from .models import Contact, Organisation, Place, Service
+from .forms import (
+    ContactForm,
+    ExceptionFormSet,
+    FilterForm,
+    HelpForm,
+    OrganisationForm,
+    PlaceForm,
+    PlaceHoursForm,
+    SlotFormSet,
+)
+from .models import Contact, OpeningException, OpeningSlot, Organisation, Place, Service
 
 PAGE_SIZE = 50
 
@@ -62,7 +71,7 @@ def organisation_detail(request, pk):
         Organisation.objects.select_related("territory").prefetch_related(
             "enjeux",
             "territories",
-            Prefetch("places", queryset=Place.objects.select_related("territory")),
+            Prefetch("places", queryset=_places_with_hours()),
             Prefetch("services", queryset=Service.objects.select_related("place")),
         ),
         pk=pk,
@@ -150,6 +159,7 @@ def who_can_help(request):
             age=data.get("age"),
             lat=lat,
             lon=lon,
+            opening=data,
         )
     return render(request, "directory/who_can_help.html", {"form": form, "helpers": helpers})
 
@@ -305,6 +315,52 @@ def _geocode_into(form, organisation):
             f"Adresse trouvée : « {result.label} » (score {result.score_label}). Vérifiez le point "
             "sur la carte, puis enregistrez."
         ),
+    )
+
+
+def _places_with_hours():
+    """Places with their slots and their coming exceptions (three queries)."""
+    from django.utils import timezone
+
+    return Place.objects.select_related("territory").prefetch_related(
+        "slots",
+        Prefetch(
+            "exceptions",
+            queryset=OpeningException.objects.filter(date__gte=timezone.localdate()),
+        ),
+    )
+
+
+@login_required
+def place_hours(request, place_pk):
+    """A place's opening slots and exceptions, edited together (two formsets)."""
+    place = get_object_or_404(Place.objects.select_related("organisation"), pk=place_pk)
+    organisation = place.organisation
+    permissions.require(request.user, "directory.edit", organisation)
+    data = request.POST if request.method == "POST" else None
+    holidays_form = PlaceHoursForm(data, instance=place)
+    slots = SlotFormSet(data, queryset=OpeningSlot.objects.filter(place=place), prefix="slots")
+    exceptions = ExceptionFormSet(
+        data, queryset=OpeningException.objects.filter(place=place), prefix="exceptions"
+    )
+    if request.method == "POST":
+        if holidays_form.is_valid() and slots.is_valid() and exceptions.is_valid():
+            services.save_hours(place, holidays_form, slots, exceptions, request.user)
+            messages.success(request, "Horaires enregistrés.")
+            return redirect(organisation)
+        messages.error(
+            request, "Les horaires n'ont pas été enregistrés : corrigez les erreurs signalées."
+        )
+    return render(
+        request,
+        "directory/place_hours.html",
+        {
+            "organisation": organisation,
+            "place": place,
+            "holidays_form": holidays_form,
+            "slots": slots,
+            "exceptions": exceptions,
+        },
     )
 
 

@@ -309,6 +309,9 @@ PAGES = {
     "directory:place_edit": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"place_pk": _place(o).pk}
     ),
+    "directory:place_hours": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"place_pk": _place(o).pk}
+    ),
     "directory:places_geojson": Page(PUBLIC),
     "directory:data_inclusion": Page(PUBLIC, lambda o: {"what": "structures"}),
     "directory_admin:imports": Page(COORDINATION),

@@ -1,0 +1,167 @@
+"""Opening hours of the places: French labels (« le mardi de 14 h à 17 h »), the
+OpenStreetMap `opening_hours` syntax for data·inclusion, and « ouvert le … » as a
+database filter (a constant number of queries whatever the number of places)."""
+
+import datetime
+from functools import lru_cache
+
+from django.db.models import Q
+from django.utils.formats import date_format
+
+from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot, Place
+
+OSM_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
+              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]  # fmt: skip
+
+
+def time_label(t: datetime.time) -> str:
+    """14 h, 9 h 30 (French typography, non-breaking spaces)."""
+    return f"{t.hour}\u00a0h" + (f"\u00a0{t.minute:02d}" if t.minute else "")
+
+
+def day_label(d: datetime.date) -> str:
+    text = date_format(d, "j F Y")
+    return ("1er" + text[1:]) if d.day == 1 else text
+
+
+def _ordinal(n: int) -> str:
+    return "1er" if n == 1 else f"{n}e"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def validity_label(valid_from, valid_until) -> str:
+    if valid_from and valid_until:
+        return f"du {day_label(valid_from)} au {day_label(valid_until)}"
+    if valid_from:
+        return f"à partir du {day_label(valid_from)}"
+    if valid_until:
+        return f"jusqu'au {day_label(valid_until)}"
+    return ""
+
+
+def slot_label(slot) -> str:
+    day = WEEKDAY_NAMES[slot.weekday]
+    if slot.weeks:
+        which = _join([f"le {_ordinal(n)}" for n in slot.week_numbers])
+        text = f"{which} {day} du mois"
+    else:
+        text = f"le {day}"
+    text += f" de {time_label(slot.start)} à {time_label(slot.end)}"
+    if validity := validity_label(slot.valid_from, slot.valid_until):
+        text += f", {validity}"
+    if slot.note:
+        text += f" ({slot.note})"
+    return text
+
+
+def exception_label(exception) -> str:
+    weekday = WEEKDAY_NAMES[exception.date.weekday()]
+    text = f"le {weekday} {day_label(exception.date)}"
+    if exception.closed:
+        text = f"Fermé {text}"
+    else:
+        text = f"Ouverture exceptionnelle {text}"
+        if exception.start and exception.end:
+            text += f" de {time_label(exception.start)} à {time_label(exception.end)}"
+    if exception.note:
+        text += f" ({exception.note})"
+    return text
+
+
+# ------------------------------------------------------------------ OpenStreetMap syntax
+
+
+def _osm_time(t) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def _osm_date(d) -> str:
+    return f"{d.year} {OSM_MONTHS[d.month - 1]} {d.day:02d}"
+
+
+def osm_opening_hours(slots, exceptions=(), open_on_public_holidays=False) -> str | None:
+    """The slots and exceptions of a place in OpenStreetMap's `opening_hours` syntax
+    (what data·inclusion's `horaires_accueil` expects), or None without any slot.
+    Slots are additional rules (« , »): two slots the same day add up; exceptions
+    override the day (« ; »); public holidays are closed unless the place opens."""
+    rules = []
+    for slot in sorted(slots, key=lambda s: (s.weekday, s.start)):
+        selector = OSM_DAYS[slot.weekday]
+        if slot.weeks:
+            selector += "[" + ",".join(str(n) for n in slot.week_numbers) + "]"
+        if slot.valid_from or slot.valid_until:
+            start = _osm_date(slot.valid_from or datetime.date(2000, 1, 1))
+            end = _osm_date(slot.valid_until or datetime.date(2099, 12, 31))
+            selector = f"{start}-{end} {selector}"
+        rules.append(f"{selector} {_osm_time(slot.start)}-{_osm_time(slot.end)}")
+    if not rules:
+        return None
+    text = ", ".join(rules)
+    for exception in sorted(exceptions, key=lambda e: e.date):
+        if exception.closed:
+            text += f"; {_osm_date(exception.date)} off"
+        elif exception.start and exception.end:
+            text += (
+                f"; {_osm_date(exception.date)} "
+                f"{_osm_time(exception.start)}-{_osm_time(exception.end)}"
+            )
+    if not open_on_public_holidays:
+        text += "; PH off"
+    return text
+
+
+# ------------------------------------------------------------------ « ouvert le … »
+
+
+@lru_cache(maxsize=16)
+def _french_holidays(year: int) -> dict:
+    import holidays
+
+    return dict(holidays.France(years=year))
+
+
+def public_holiday(day: datetime.date) -> str | None:
+    """The name of the French public holiday on `day` (metropolitan France), or None."""
+    return _french_holidays(day.year).get(day)
+
+
+def week_of_month(day: datetime.date) -> int:
+    return (day.day - 1) // 7 + 1
+
+
+def places_open_on(*, day: datetime.date | None = None, weekday: int | None = None):
+    """Places open on a date (its weekday's slots valid that day and that week of the
+    month, minus closed dates and public holidays, plus exceptional openings), or on
+    a weekday (slots of that day still valid today). A queryset, for a subquery."""
+    if day is None:
+        import django.utils.timezone as tz
+
+        today = tz.localdate()
+        slots = OpeningSlot.objects.filter(weekday=weekday).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+        )
+        return Place.objects.filter(pk__in=slots.values("place_id"))
+    slots = OpeningSlot.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+        Q(weeks="") | Q(weeks__contains=str(week_of_month(day))),
+        weekday=day.weekday(),
+    )
+    exceptions = OpeningException.objects.filter(date=day)
+    regular = Q(pk__in=slots.values("place_id")) & ~Q(
+        pk__in=exceptions.filter(closed=True).values("place_id")
+    )
+    if public_holiday(day):
+        regular &= Q(open_on_public_holidays=True)
+    return Place.objects.filter(
+        regular | Q(pk__in=exceptions.filter(closed=False).values("place_id"))
+    )
+
+
+def open_on_label(*, day=None, weekday=None) -> str:
+    if day is not None:
+        return f"ouvert le {WEEKDAY_NAMES[day.weekday()]} {day_label(day)}"
+    return f"ouvert le {WEEKDAY_NAMES[weekday]}"
