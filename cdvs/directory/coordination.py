@@ -1,38 +1,117 @@
 """Coordination pages of the directory: fiches to refresh, fiches nobody keeps, and
 imports (upload, column mapping, preview with the errors, progress, result)."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts import permissions
+from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapped_rows, read_table
 
 from . import imports
 from .forms import ImportUploadForm, MappingForm
-from .models import DirectoryImport, ImportKind, Organisation, Place
+from .models import DirectoryImport, FreshnessReminder, ImportKind, Organisation, Place
 from .tasks import geocode_places, run_import
 
 PREVIEW_ROWS = 20
 ERRORS_SHOWN = 200
 
 
-@login_required
-def stale(request):
-    permissions.require(request.user, "directory.coordinate")
+class StaleFilterForm(forms.Form):
+    territory = forms.ModelChoiceField(
+        label="Territoire", required=False, queryset=None, empty_label="Tous mes territoires"
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cdvs.territories.models import Territory
+
+        self.fields["territory"].queryset = Territory.objects.filter(
+            kind__in=["epci", "commune", "qpv", "pac"]
+        ).order_by("kind", "name")
+
+
+def _freshness_lists(request):
+    """(form, stale, orphaned) for the coordinator's territories, filtered by one
+    territory (fiches attached to it or to a territory inside it)."""
     base = permissions.filter_allowed(
         request.user, "directory.coordinate", Organisation.objects.select_related("territory")
     )
+    form = StaleFilterForm(request.GET or None, user=request.user)
+    if form.is_valid() and (territory := form.cleaned_data.get("territory")):
+        base = base.filter(
+            Q(territory=territory) | Q(territory__parent=territory)
+            | Q(territory__parent__parent=territory)
+        )  # fmt: skip
+    last = FreshnessReminder.objects.filter(organisation=OuterRef("pk")).order_by("-sent_at")
+    stale = base.stale().annotate(
+        last_reminder=Subquery(last.values("sent_at")[:1]),
+        members=Count("memberships", distinct=True),
+    )
+    return form, stale.order_by("last_confirmed_at", "name"), base.orphaned().order_by("name")
+
+
+@login_required
+def stale(request):
+    permissions.require(request.user, "directory.coordinate")
+    form, stale_list, orphaned = _freshness_lists(request)
+    query = request.GET.urlencode()
     return render(
         request,
         "directory/coordination_stale.html",
         {
-            "stale": base.stale().order_by("last_confirmed_at", "name"),
-            "orphaned": base.orphaned().order_by("name"),
+            "form": form,
+            "stale": stale_list,
+            "orphaned": orphaned,
+            "query": query,
+            "formats": FORMAT_LABELS,
         },
+    )
+
+
+FRESHNESS_HEADERS = ["Liste", "Organisation", "Type", "Territoire", "Fréquence de mise à jour",
+                     "Confirmée à jour le", "Membres", "Dernier rappel envoyé le"]  # fmt: skip
+
+
+@login_required
+def stale_export(request, fmt):
+    """Both lists as one table (public fields of the fiches, no person's data)."""
+    permissions.require(request.user, "directory.coordinate")
+    _, stale_list, orphaned = _freshness_lists(request)
+    rows = [
+        [
+            "À mettre à jour",
+            o.name,
+            o.get_kind_display(),
+            str(o.territory or ""),
+            o.get_update_frequency_months_display(),
+            o.last_confirmed_at,
+            o.members,
+            o.last_reminder,
+        ]  # fmt: skip
+        for o in stale_list
+    ]
+    rows += [
+        [
+            "Sans membre",
+            o.name,
+            o.get_kind_display(),
+            str(o.territory or ""),
+            o.get_update_frequency_months_display(),
+            o.last_confirmed_at,
+            0,
+            None,
+        ]  # fmt: skip
+        for o in orphaned
+    ]
+    return export_response(
+        "fiches-a-mettre-a-jour", "Fiches à mettre à jour", FRESHNESS_HEADERS, rows, fmt
     )
 
 

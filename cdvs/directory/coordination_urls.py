@@ -6,6 +6,7 @@ app_name = "directory_admin"
 
 urlpatterns = [
     path("a-mettre-a-jour/", coordination.stale, name="stale"),
+    path("a-mettre-a-jour/export.<str:fmt>", coordination.stale_export, name="stale_export"),
     path("imports/", coordination.import_list, name="imports"),
     path("imports/<int:pk>/colonnes/", coordination.import_mapping, name="import_mapping"),
     path("imports/<int:pk>/apercu/", coordination.import_preview, name="import_preview"),

@@ -674,3 +674,33 @@ class OpeningException(SoftDeletable):
 
     def scope_organisation(self):
         return self.place.organisation
+
+
+class FreshnessReminder(models.Model):
+    """A reminder emailed to an organisation's members because its fiche was due for
+    update: one per due period (`period` = the confirmation the fiche was due after,
+    « jamais » if never confirmed), so that a daily run never sends it twice."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="freshness_reminders"
+    )
+    period = models.CharField("période", max_length=40)
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField("destinataires", default=0)
+
+    class Meta:
+        verbose_name = "rappel de mise à jour"
+        verbose_name_plural = "rappels de mise à jour"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period"], name="directory_one_reminder_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.period})"
+
+    @staticmethod
+    def period_of(organisation) -> str:
+        moment = organisation.last_confirmed_at
+        return moment.isoformat() if moment else "jamais"

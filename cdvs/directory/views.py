@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Invitation
@@ -114,10 +113,15 @@ def organisation_edit(request, pk):
 
 
 @login_required
-@require_POST
 def organisation_confirm(request, pk):
+    """« Marquer comme à jour » : a button on the fiche (POST); the reminder email's
+    link opens this page (GET), which asks to confirm with the same button."""
     organisation = get_object_or_404(Organisation, pk=pk)
     permissions.require(request.user, "directory.edit", organisation)
+    if request.method != "POST":
+        return render(
+            request, "directory/organisation_confirm.html", {"organisation": organisation}
+        )
     services.mark_up_to_date(organisation, request.user)
     messages.success(request, "Fiche marquée comme à jour.")
     return redirect(organisation)

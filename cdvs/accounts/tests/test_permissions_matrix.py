@@ -301,6 +301,7 @@ PAGES = {
         "post",
     ),
     "directory_admin:stale": Page(COORDINATION),
+    "directory_admin:stale_export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
     # directory: places (the organisation's people), exports (public fields), imports
     "directory:place_add": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200),
