@@ -128,19 +128,20 @@ def _generate_hours():
     todo = Place.objects.filter(organisation__key__startswith=BENCH_KEY).exclude(
         pk__in=OpeningSlot.objects.values("place_id")
     )
-    ids = list(todo.values_list("pk", flat=True))
+    ids = list(todo.values_list("pk", "organisation_id"))
     if not ids:
         return
     rng = random.Random(SEED)
     started = time.perf_counter()
     for start in range(0, len(ids), 10000):
         slots, exceptions = [], []
-        for pk in ids[start : start + 10000]:
+        for pk, org_id in ids[start : start + 10000]:
             for _ in range(rng.choice([1, 1, 2, 3])):
                 hour = rng.choice([8, 9, 10, 13, 14, 15])
                 slots.append(
                     OpeningSlot(
                         place_id=pk,
+                        organisation_id=org_id,
                         weekday=rng.choice([0, 1, 2, 3, 4, 4, 5]),
                         start=datetime.time(hour),
                         end=datetime.time(hour + rng.choice([2, 3, 4])),
@@ -152,6 +153,7 @@ def _generate_hours():
                 exceptions.append(
                     OpeningException(
                         place_id=pk,
+                        organisation_id=org_id,
                         date=datetime.date(2026, 12, 1) + datetime.timedelta(rng.randint(0, 40)),
                     )
                 )
@@ -207,6 +209,11 @@ def child() -> list[dict]:
     log(f"  {database_vendor()} : {total} organisations, {places} lieux dans la base")
     qpv = Territory.objects.filter(kind="qpv").order_by("code").first()
     lst, help_url = reverse("directory:list"), reverse("directory:help")
+    markers = reverse("directory:map_data")
+    started = time.perf_counter()
+    client_once = Client()
+    client_once.get(f"{markers}?bbox=50.55,2.75,50.78,3.25&q=emploi")
+    log(f"  carte, premiers marqueurs sans cache : {(time.perf_counter() - started) * 1000:.0f} ms")
     pages = {
         "Recherche libre (« ecoles », « jeunes familles », « sante »)": [
             f"{lst}?q=ecoles",
@@ -231,6 +238,12 @@ def child() -> list[dict]:
             f"{lst}?open_date=2026-12-08&thematique=famille",
             f"{lst}?q=emploi&open_date=2026-12-02",
             f"{help_url}?need=logement&age=30&lat=50.69&lon=2.88&open_date=2026-12-08",
+        ],
+        "Carte : page et marqueurs (zone, filtres ; réponses en cache par version)": [
+            f"{reverse('directory:map')}?thematique=famille",
+            f"{markers}?bbox=50.55,2.75,50.78,3.25",
+            f"{markers}?bbox=50.68,2.86,50.70,2.90&thematique=famille",
+            f"{markers}?bbox=50.60,2.90,50.65,3.00&open_weekday=2",
         ],
     }
     client = Client()

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,9 +14,17 @@ from cdvs.accounts import permissions
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapped_rows, read_table
 
-from . import imports
+from . import imports, services
 from .forms import ImportUploadForm, MappingForm
-from .models import DirectoryImport, FreshnessReminder, ImportKind, Organisation, Place
+from .models import (
+    Contact,
+    DirectoryImport,
+    FreshnessReminder,
+    ImportKind,
+    Organisation,
+    Place,
+    Service,
+)
 from .tasks import geocode_places, run_import
 
 PREVIEW_ROWS = 20
@@ -301,3 +309,40 @@ def import_cancel(request, pk):
         record.delete()
         messages.success(request, "Import abandonné : rien n'a été modifié.")
     return redirect("directory_admin:imports")
+
+
+# ------------------------------------------------------------------ trash
+
+TRASH_KINDS = {"contact": Contact, "service": Service}
+
+
+@login_required
+def trash(request):
+    """Deleted contacts and services of the coordinator's territories, to restore."""
+    permissions.require(request.user, "directory.coordinate")
+    lists = {
+        kind: permissions.filter_allowed(
+            request.user,
+            "directory.coordinate",
+            model.all_objects.deleted().select_related("organisation", "deleted_by"),
+        ).order_by("-deleted_at")[:200]
+        for kind, model in TRASH_KINDS.items()
+    }
+    return render(
+        request,
+        "directory/coordination_trash.html",
+        {"contacts": lists["contact"], "services": lists["service"]},
+    )
+
+
+@login_required
+@require_POST
+def restore(request, kind, pk):
+    model = TRASH_KINDS.get(kind)
+    if model is None:
+        raise Http404("Type inconnu.")
+    obj = get_object_or_404(model.all_objects.deleted().select_related("organisation"), pk=pk)
+    permissions.require(request.user, "directory.coordinate", obj.organisation)
+    services.restore(obj, request.user, f"Restauration ({model._meta.verbose_name})")
+    messages.success(request, f"« {obj.name} » restauré.")
+    return redirect("directory_admin:trash")

@@ -17,6 +17,7 @@ from .models import (
     Organisation,
     OrganisationKind,
     Place,
+    Service,
 )
 from .validators import normalise_siret
 
@@ -408,3 +409,37 @@ class PlaceHoursForm(forms.ModelForm):
     class Meta:
         model = Place
         fields = ["open_on_public_holidays"]
+
+
+# ------------------------------------------------------------------ services
+
+
+def _service_thematiques():
+    """data·inclusion's thématiques (categories and sub-thématiques) in French, then
+    our own additions not in that vocabulary."""
+    from data_inclusion.schema.v1 import Thematique
+
+    choices = [(t.value, t.label) for t in Thematique]
+    known = {c for c, _ in choices}
+    return choices + [(c, label) for c, label in voc.THEMATIQUES if c not in known]
+
+
+class ServiceForm(forms.ModelForm):
+    thematiques = forms.MultipleChoiceField(
+        label="Thématiques",
+        required=False,
+        choices=(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    publics = _multi("Publics", voc.PUBLICS)
+
+    class Meta:
+        model = Service
+        fields = ["name", "description", "place", "thematiques", "publics"]
+        error_messages = {"name": {"required": "Indiquez le nom du service."}}
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["thematiques"].choices = _service_thematiques()
+        self.fields["place"].queryset = Place.objects.filter(organisation=organisation)
+        self.fields["place"].empty_label = "Aucun lieu en particulier"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from django.db.models import Q
 from django.utils.formats import date_format
 
-from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot, Place
+from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot
 
 OSM_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]  # fmt: skip
@@ -132,18 +132,20 @@ def week_of_month(day: datetime.date) -> int:
     return (day.day - 1) // 7 + 1
 
 
-def places_open_on(*, day: datetime.date | None = None, weekday: int | None = None):
-    """Places open on a date (its weekday's slots valid that day and that week of the
-    month, minus closed dates and public holidays, plus exceptional openings), or on
-    a weekday (slots of that day still valid today). A queryset, for a subquery."""
+def organisations_open_on(*, day: datetime.date | None = None, weekday: int | None = None):
+    """A Q on organisations with a place open on a date (its weekday's slots valid
+    that day and that week of the month, minus the places closed that date and, on a
+    public holiday, those that close then; plus exceptional openings), or on a
+    weekday (slots of that day still valid today). One subquery on the slots, whose
+    `organisation` is copied from their place (index weekday, organisation); the
+    few exceptional openings of the date are read first (one small query)."""
     if day is None:
         import django.utils.timezone as tz
 
-        today = tz.localdate()
         slots = OpeningSlot.objects.filter(weekday=weekday).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+            Q(valid_until__isnull=True) | Q(valid_until__gte=tz.localdate())
         )
-        return Place.objects.filter(pk__in=slots.values("place_id"))
+        return Q(pk__in=slots.values("organisation_id"))
     slots = OpeningSlot.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=day),
@@ -151,14 +153,14 @@ def places_open_on(*, day: datetime.date | None = None, weekday: int | None = No
         weekday=day.weekday(),
     )
     exceptions = OpeningException.objects.filter(date=day)
-    regular = Q(pk__in=slots.values("place_id")) & ~Q(
-        pk__in=exceptions.filter(closed=True).values("place_id")
-    )
+    slots = slots.exclude(place_id__in=exceptions.filter(closed=True).values("place_id"))
     if public_holiday(day):
-        regular &= Q(open_on_public_holidays=True)
-    return Place.objects.filter(
-        regular | Q(pk__in=exceptions.filter(closed=False).values("place_id"))
-    )
+        slots = slots.filter(place__open_on_public_holidays=True)
+    q = Q(pk__in=slots.values("organisation_id"))
+    extra = set(exceptions.filter(closed=False).values_list("organisation_id", flat=True))
+    if extra:
+        q |= Q(pk__in=sorted(extra))
+    return q
 
 
 def open_on_label(*, day=None, weekday=None) -> str:

@@ -447,6 +447,9 @@ class Contact(SoftDeletable):
 
     history = HistoricalRecords()
 
+    scope_territory_path = "organisation__territory"
+    scope_organisation_path = "organisation"
+
     class Meta:
         verbose_name = "contact"
         ordering = ["organisation", "name"]
@@ -490,6 +493,9 @@ class Service(Seeded, SoftDeletable):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+
+    scope_territory_path = "organisation__territory"
+    scope_organisation_path = "organisation"
 
     class Meta:
         verbose_name = "service"
@@ -574,6 +580,10 @@ class OpeningSlot(SoftDeletable):
     dates. `weekday` is a plain indexed column: « ouvert le mardi » is one index range."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="slots")
+    # the place's organisation, copied on save: « ouvert le » is one subquery on slots
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", null=True, editable=False
+    )
     weekday = models.PositiveSmallIntegerField("jour", choices=WEEKDAYS)
     start = models.TimeField("de")
     end = models.TimeField("à")
@@ -589,7 +599,10 @@ class OpeningSlot(SoftDeletable):
         verbose_name = "créneau d'ouverture"
         verbose_name_plural = "créneaux d'ouverture"
         ordering = ["place", "weekday", "start"]
-        indexes = [models.Index(fields=["weekday", "place"], name="directory_slot_day_idx")]
+        indexes = [
+            models.Index(fields=["weekday", "place"], name="directory_slot_day_idx"),
+            models.Index(fields=["weekday", "organisation"], name="directory_slot_day_org_idx"),
+        ]
 
     def __str__(self):
         return self.label
@@ -604,6 +617,10 @@ class OpeningSlot(SoftDeletable):
             errors["weeks"] = "Semaines du mois : des chiffres de 1 à 5."
         if errors:
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.organisation_id = self.place.organisation_id
+        super().save(*args, **kwargs)
 
     @property
     def week_numbers(self) -> list[int]:
@@ -636,6 +653,9 @@ class OpeningException(SoftDeletable):
     open though no slot says so (an extra permanence)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="exceptions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", null=True, editable=False
+    )
     date = models.DateField("date")
     closed = models.BooleanField(
         "fermé ce jour-là", default=True, help_text="Décochez pour une ouverture exceptionnelle."
@@ -662,6 +682,10 @@ class OpeningException(SoftDeletable):
             )
         if self.start and self.end and self.start >= self.end:
             raise ValidationError({"end": "L'heure de fin doit être après l'heure de début."})
+
+    def save(self, *args, **kwargs):
+        self.organisation_id = self.place.organisation_id
+        super().save(*args, **kwargs)
 
     @property
     def label(self) -> str:

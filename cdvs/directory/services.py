@@ -68,15 +68,13 @@ def filtered(params: dict):
 def open_filter(qs, params: dict):
     """« Ouvert le … » : a date (`open_date`) or a weekday (`open_weekday`, 0 = lundi):
     organisations with a place open then (one subquery)."""
-    from .hours import places_open_on
+    from .hours import organisations_open_on
 
     if params.get("open_date"):
-        places = places_open_on(day=params["open_date"])
-    elif params.get("open_weekday") not in (None, ""):
-        places = places_open_on(weekday=int(params["open_weekday"]))
-    else:
-        return qs
-    return qs.filter(pk__in=places.values("organisation_id"))
+        return qs.filter(organisations_open_on(day=params["open_date"]))
+    if params.get("open_weekday") not in (None, ""):
+        return qs.filter(organisations_open_on(weekday=int(params["open_weekday"])))
+    return qs
 
 
 def listing(qs):
@@ -455,3 +453,43 @@ def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
             obj.place = place
             obj._change_reason = "Modification des horaires" if obj.pk else "Ajout d'un horaire"
             obj.save()
+
+
+# ------------------------------------------------------------------ contacts and services
+
+
+@transaction.atomic
+def save_contact(form, user) -> Contact:
+    """Edit a contact: the person's consent is confirmed again (its date renewed)."""
+    contact = form.save(commit=False)
+    contact._history_user = user
+    contact._change_reason = "Modification d'un contact"
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def trash(obj, user, reason: str):
+    """Soft deletion, kept in the history; coordinators can restore it."""
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.soft_delete(user)
+    return obj
+
+
+@transaction.atomic
+def restore(obj, user, reason: str):
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.restore()
+    return obj
+
+
+@transaction.atomic
+def save_service(form, organisation, user):
+    service = form.save(commit=False)
+    service.organisation = organisation
+    service._history_user = user
+    service._change_reason = "Modification d'un service" if service.pk else "Ajout d'un service"
+    service.save()
+    return service

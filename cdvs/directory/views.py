@@ -22,11 +22,13 @@ from .forms import (
     OrganisationForm,
     PlaceForm,
     PlaceHoursForm,
+    ServiceForm,
     SlotFormSet,
 )
 from .models import Contact, OpeningException, OpeningSlot, Organisation, Place, Service
 
 PAGE_SIZE = 50
+PRINT_SIZE = 500  # the printable list: one long page
 
 
 def _mine(user) -> set[int]:
@@ -45,13 +47,16 @@ def organisation_list(request):
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
     qs = services.listing(services.filtered(params))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    printable = bool(request.GET.get("imprimer"))
+    page = Paginator(qs, PRINT_SIZE if printable else PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("imprimer", None)
     return render(
         request,
         "directory/organisation_list.html",
         {
+            "printable": printable,
             "form": form,
             "page": page,
             "organisations": page.object_list,
@@ -438,3 +443,146 @@ def data_inclusion(request, what):
     response["Content-Disposition"] = f'attachment; filename="data-inclusion-{what}.json"'
     response["X-Items-Skipped"] = str(skipped)
     return response
+
+
+# ------------------------------------------------------------------ map
+
+
+def organisation_map(request):
+    """The map of organisations and places, filtered like the list; next to it the
+    same organisations as a list (the map's text alternative)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.html import json_script
+
+    permissions.require(request.user, "directory.view")
+    form, params = _filters(request)
+    qs = services.listing(services.filtered(params))
+    page = Paginator(qs, PAGE_SIZE).get_page(1)
+    query = request.GET.copy()
+    query.pop("page", None)
+    data = {
+        "tileUrl": settings.TILE_URL,
+        "attribution": "© les contributeurs d'OpenStreetMap",
+        "markersUrl": reverse("directory:map_data") + "?" + query.urlencode(),
+        "outlineUrls": {
+            kind: reverse("api:geojson_layer", kwargs={"kind": kind}) for kind in ("qpv", "pac")
+        },
+    }
+    return render(
+        request,
+        "directory/organisation_map.html",
+        {
+            "form": form,
+            "page": page,
+            "organisations": page.object_list,
+            "query": query.urlencode(),
+            "filtered": any(v not in (None, "") for v in params.values()),
+            "map_data": json_script(data, "directory-map-data"),
+        },
+    )
+
+
+def map_data(request):
+    """GeoJSON markers of the map: public fields only, for everyone; `bbox`
+    (sud,ouest,nord,est) and `limit` keep it small, the answer is cached."""
+    from . import maps
+
+    permissions.require(request.user, "directory.view")
+    form, params = _filters(request)
+    if request.GET and not form.is_valid():
+        errors = {f: [str(e) for e in errs] for f, errs in form.errors.items()}
+        return JsonResponse({"erreurs": errors}, status=400)
+    try:
+        bbox = maps.parse_bbox(request.GET.get("bbox", ""))
+        limit = int(request.GET.get("limit") or maps.DEFAULT_LIMIT)
+    except ValueError as exc:
+        message = str(exc) if "Zone" in str(exc) else "Limite invalide : un nombre entier attendu."
+        return JsonResponse({"erreurs": {"bbox": [message]}}, status=400)
+    limit = max(1, min(limit, maps.MAX_LIMIT))
+    keys = sorted(k for k in request.GET if k not in ("bbox", "limit", "page"))
+    query = "&".join(f"{k}={request.GET.get(k)}" for k in keys)
+    from django.http import HttpResponse
+
+    body = maps.cached_markers(params, query, bbox, limit)
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+# ------------------------------------------------------------------ contacts, services
+
+
+@login_required
+def contact_edit(request, contact_pk):
+    contact = get_object_or_404(Contact.objects.select_related("organisation"), pk=contact_pk)
+    organisation = contact.organisation
+    permissions.require(request.user, "directory.edit", organisation)
+    form = ContactForm(request.POST or None, instance=contact, initial={"consent": True})
+    if request.method == "POST":
+        if form.is_valid():
+            services.save_contact(form, request.user)
+            messages.success(request, "Contact modifié.")
+            return redirect(organisation)
+        messages.error(
+            request, "Le contact n'a pas été enregistré : corrigez les erreurs signalées."
+        )
+    return render(
+        request,
+        "directory/contact_form.html",
+        {"organisation": organisation, "form": form, "contact": contact},
+    )
+
+
+def _confirm_delete(request, obj, organisation, what, reason, done):
+    permissions.require(request.user, "directory.edit", organisation)
+    if request.method == "POST":
+        services.trash(obj, request.user, reason)
+        messages.success(request, done)
+        return redirect(organisation)
+    return render(
+        request,
+        "directory/confirm_delete.html",
+        {"organisation": organisation, "object": obj, "what": what},
+    )
+
+
+@login_required
+def contact_delete(request, contact_pk):
+    contact = get_object_or_404(Contact.objects.select_related("organisation"), pk=contact_pk)
+    return _confirm_delete(
+        request, contact, contact.organisation, "le contact", "Suppression d'un contact",
+        "Contact supprimé (la coordination peut le restaurer).",
+    )  # fmt: skip
+
+
+@login_required
+def service_edit(request, pk=None, service_pk=None):
+    if service_pk is not None:
+        service = get_object_or_404(Service.objects.select_related("organisation"), pk=service_pk)
+        organisation = service.organisation
+    else:
+        organisation = get_object_or_404(Organisation, pk=pk)
+        service = Service(organisation=organisation)
+    permissions.require(request.user, "directory.edit", organisation)
+    form = ServiceForm(request.POST or None, instance=service, organisation=organisation)
+    if request.method == "POST":
+        if form.is_valid():
+            services.save_service(form, organisation, request.user)
+            messages.success(request, "Service enregistré.")
+            return redirect(organisation)
+        messages.error(
+            request, "Le service n'a pas été enregistré : corrigez les erreurs signalées."
+        )
+    return render(
+        request,
+        "directory/service_form.html",
+        {"organisation": organisation, "service": service, "form": form},
+    )
+
+
+@login_required
+def service_delete(request, service_pk):
+    service = get_object_or_404(Service.objects.select_related("organisation"), pk=service_pk)
+    return _confirm_delete(
+        request, service, service.organisation, "le service", "Suppression d'un service",
+        "Service supprimé (la coordination peut le restaurer).",
+    )  # fmt: skip

@@ -215,6 +215,24 @@ def _place(o):
     return Place.objects.create(organisation=o.world.organisations["asso_arm"], name="Accueil")
 
 
+def _service(o):
+    from cdvs.directory.models import Service
+
+    return Service.objects.create(organisation=o.world.organisations["asso_arm"], name="Aide")
+
+
+def _deleted_contact(o):
+    from django.utils import timezone
+
+    from cdvs.directory.models import Contact
+
+    contact = Contact.objects.create(
+        organisation=o.world.organisations["asso_arm"], name="Ancien", consent_at=timezone.now()
+    )
+    contact.soft_delete()
+    return contact
+
+
 def _directory_import(o, status):
     """An import of the directory in Armentières (its file is not needed to render)."""
     from cdvs.directory.models import DirectoryImport
@@ -314,6 +332,30 @@ PAGES = {
         expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"place_pk": _place(o).pk}
     ),
     "directory:places_geojson": Page(PUBLIC),
+    "directory:map": Page(PUBLIC),
+    "directory:contact_edit": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"contact_pk": o.contact.pk}
+    ),
+    "directory:contact_delete": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"contact_pk": o.contact.pk}
+    ),
+    "directory:service_add": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200),
+        lambda o: {"pk": o.world.organisations["asso_arm"].pk},
+    ),
+    "directory:service_edit": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"service_pk": _service(o).pk}
+    ),
+    "directory:service_delete": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"service_pk": _service(o).pk}
+    ),
+    "directory_admin:trash": Page(COORDINATION),
+    "directory_admin:restore": Page(
+        ARMENTIERES_POST,
+        lambda o: {"kind": "contact", "pk": _deleted_contact(o).pk},
+        "post",
+    ),
+    "directory:map_data": Page(PUBLIC),
     "directory:data_inclusion": Page(PUBLIC, lambda o: {"what": "structures"}),
     "directory_admin:imports": Page(COORDINATION),
     "directory_admin:import_mapping": Page(
