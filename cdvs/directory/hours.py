@@ -5,7 +5,7 @@ database filter (a constant number of queries whatever the number of places)."""
 import datetime
 from functools import lru_cache
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.formats import date_format
 
 from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot
@@ -136,8 +136,9 @@ def organisations_open_on(*, day: datetime.date | None = None, weekday: int | No
     """A Q on organisations with a place open on a date (its weekday's slots valid
     that day and that week of the month, minus the places closed that date and, on a
     public holiday, those that close then; plus exceptional openings), or on a
-    weekday (slots of that day still valid today). One subquery on the slots, whose
-    `organisation` is copied from their place (index weekday, organisation); the
+    weekday (slots of that day still valid today). One correlated subquery on the
+    slots, whose `organisation` is copied from their place (index weekday,
+    organisation): the database checks only the rows the other filters keep; the
     few exceptional openings of the date are read first (one small query)."""
     if day is None:
         import django.utils.timezone as tz
@@ -145,7 +146,7 @@ def organisations_open_on(*, day: datetime.date | None = None, weekday: int | No
         slots = OpeningSlot.objects.filter(weekday=weekday).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=tz.localdate())
         )
-        return Q(pk__in=slots.values("organisation_id"))
+        return Q(Exists(slots.filter(organisation_id=OuterRef("pk"))))
     slots = OpeningSlot.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=day),
         Q(valid_until__isnull=True) | Q(valid_until__gte=day),
@@ -156,7 +157,7 @@ def organisations_open_on(*, day: datetime.date | None = None, weekday: int | No
     slots = slots.exclude(place_id__in=exceptions.filter(closed=True).values("place_id"))
     if public_holiday(day):
         slots = slots.filter(place__open_on_public_holidays=True)
-    q = Q(pk__in=slots.values("organisation_id"))
+    q = Q(Exists(slots.filter(organisation_id=OuterRef("pk"))))
     extra = set(exceptions.filter(closed=False).values_list("organisation_id", flat=True))
     if extra:
         q |= Q(pk__in=sorted(extra))

@@ -601,7 +601,20 @@ class OpeningSlot(SoftDeletable):
         ordering = ["place", "weekday", "start"]
         indexes = [
             models.Index(fields=["weekday", "place"], name="directory_slot_day_idx"),
-            models.Index(fields=["weekday", "organisation"], name="directory_slot_day_org_idx"),
+            # covering « ouvert le » (no table access): day, organisation, then the
+            # columns its conditions read
+            models.Index(
+                fields=[
+                    "weekday",
+                    "organisation",
+                    "deleted_at",
+                    "valid_until",
+                    "valid_from",
+                    "weeks",
+                    "place",
+                ],
+                name="directory_slot_open_idx",
+            ),  # fmt: skip
         ]
 
     def __str__(self):
