@@ -1,4 +1,5 @@
-"""Read API of the directory: public fiches for everyone; the contacts (personal data)
+"""API of the directory. Read: public fiches, places (with hours) and services for
+everyone; writes (fiche, places) for the organisation's own members. Contacts (personal data)
 only for logged-in partners (`directory.view_contacts`), `null` for anyone else."""
 
 from django.shortcuts import get_object_or_404
@@ -132,3 +133,309 @@ def organisation(request, pk: int):
             for c in org.contacts.all()
         ]
     return data
+
+
+# ------------------------------------------------------------------ reading places, services
+
+
+class SlotOut(Schema):
+    weekday: int
+    start: str
+    end: str
+    weeks: list[int]
+    valid_from: str | None
+    valid_until: str | None
+    label: str
+
+
+class PlaceDetailOut(Schema):
+    id: int
+    name: str
+    address: str
+    postcode: str
+    city: str
+    lat: float | None
+    lon: float | None
+    classification: str
+    classification_label: str
+    open_on_public_holidays: bool
+    slots: list[SlotOut]
+    opening_hours: str | None
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    description: str
+    thematiques: list[str]
+    publics: list[str]
+    place_id: int | None
+
+
+def _place_out(p) -> dict:
+    from .hours import osm_opening_hours
+
+    slots = list(p.slots.all())
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "address": p.address,
+        "postcode": p.postcode,
+        "city": p.city,
+        "lat": p.lat,
+        "lon": p.lon,
+        "classification": p.classification,
+        "classification_label": p.get_classification_display(),
+        "open_on_public_holidays": p.open_on_public_holidays,
+        "slots": [
+            {
+                "weekday": s.weekday,
+                "start": s.start.strftime("%H:%M"),
+                "end": s.end.strftime("%H:%M"),
+                "weeks": s.week_numbers,
+                "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+                "valid_until": s.valid_until.isoformat() if s.valid_until else None,
+                "label": s.label,
+            }
+            for s in slots
+        ],
+        "opening_hours": osm_opening_hours(slots, p.exceptions.all(), p.open_on_public_holidays),
+    }
+
+
+def _places(org_pk):
+    from .models import Place
+
+    return Place.objects.filter(organisation_id=org_pk).prefetch_related("slots", "exceptions")
+
+
+@router.get(
+    "/organisations/{int:pk}/lieux",
+    response=list[PlaceDetailOut],
+    url_name="organisation_places",
+    summary="Lieux d'accueil d'une organisation, avec leurs horaires",
+)
+def organisation_places(request, pk: int):
+    """Les lieux d'accueil (informations publiques), leurs créneaux et leurs horaires
+    au format OpenStreetMap `opening_hours`."""
+    permissions.require(request.user, "directory.view")
+    get_object_or_404(Organisation, pk=pk)
+    return [_place_out(p) for p in _places(pk)]
+
+
+@router.get(
+    "/organisations/{int:pk}/services",
+    response=list[ServiceOut],
+    url_name="organisation_services",
+    summary="Services proposés par une organisation",
+)
+def organisation_services(request, pk: int):
+    """Les services (thématiques et publics : codes data·inclusion ou nôtres)."""
+    from .models import Service
+
+    permissions.require(request.user, "directory.view")
+    get_object_or_404(Organisation, pk=pk)
+    return [
+        {
+            "id": s.pk,
+            "name": s.name,
+            "description": s.description,
+            "thematiques": s.thematiques,
+            "publics": s.publics,
+            "place_id": s.place_id,
+        }  # fmt: skip
+        for s in Service.objects.filter(organisation_id=pk)
+    ]
+
+
+# ------------------------------------------------------------------ writing (own members)
+#
+# Session authentication with Django's CSRF check (django-ninja's `django_auth`): the
+# pages' own JavaScript, or a partner's script holding a session, send the csrftoken
+# cookie's value in the X-CSRFToken header. Checks are those of the pages' forms
+# (French messages), every change is kept in the history.
+
+from typing import Any  # noqa: E402
+
+from django.forms.models import model_to_dict  # noqa: E402
+from ninja import Field, Status  # noqa: E402
+from ninja.security import django_auth  # noqa: E402
+
+
+class ErrorsOut(Schema):
+    message: str
+    errors: dict[str, list[str]] = {}
+
+
+def _field(description: str):
+    return Field(None, description=description)
+
+
+class FicheIn(Schema):
+    """Only the fields sent are changed (PATCH); checks and messages of the fiche's form."""
+
+    name: Any = _field("Nom de l'organisation")
+    kind: Any = _field("Type (association, centre_social, service_ville…)")
+    description: Any = _field("Description")
+    address: Any = _field("Adresse")
+    postcode: Any = _field("Code postal (5 chiffres)")
+    city: Any = _field("Commune")
+    lat: Any = _field("Latitude (degrés décimaux)")
+    lon: Any = _field("Longitude (degrés décimaux)")
+    website: Any = _field("Site internet (URL)")
+    siret: Any = _field("SIRET (14 chiffres, clé vérifiée)")
+    rna: Any = _field("Numéro RNA (W + 9 chiffres)")
+    publics: Any = _field("Codes des publics (liste)")
+    thematiques: Any = _field("Codes des thématiques (liste)")
+    languages: Any = _field("Codes des langues parlées (liste)")
+    accessibility: Any = _field("Codes d'accessibilité (liste)")
+    accessibility_note: Any = _field("Précisions sur l'accessibilité")
+    age_min: Any = _field("Âge minimum (années)")
+    age_max: Any = _field("Âge maximum (années)")
+    update_frequency_months: Any = _field("Fréquence de mise à jour en mois (3, 6 ou 12)")
+
+
+class PlaceIn(Schema):
+    """Only the fields sent are changed (PATCH); all of them at creation (POST)."""
+
+    name: Any = _field("Nom du lieu")
+    address: Any = _field("Adresse")
+    postcode: Any = _field("Code postal (5 chiffres)")
+    city: Any = _field("Commune")
+    lat: Any = _field("Latitude (degrés décimaux), en France")
+    lon: Any = _field("Longitude (degrés décimaux), en France")
+
+
+def _form_data(form_class, instance, changes: dict, **form_kwargs) -> dict:
+    """The form's data: the instance's current values, then the fields sent."""
+    fields = [
+        n for n in form_class.base_fields if n in {f.name for f in instance._meta.get_fields()}
+    ]
+    data = model_to_dict(instance, fields=fields) if instance.pk else {}
+    for key, value in list(data.items()):
+        if isinstance(value, list) and value and hasattr(value[0], "pk"):
+            data[key] = [v.pk for v in value]
+        elif value is None:
+            data[key] = ""
+    for key, value in changes.items():
+        data[key] = "" if value is None else value
+    return data
+
+
+def _as_form_value(value):
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return value
+
+
+def _bind(form_class, instance, changes, **kwargs):
+    from django.http import QueryDict
+
+    data = _form_data(form_class, instance, changes)
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        if isinstance(value, list):
+            query.setlist(key, [_as_form_value(v) for v in value])
+        else:
+            query[key] = _as_form_value(value)
+    return form_class(query, instance=instance, **kwargs)
+
+
+def _errors(form, message: str):
+    errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
+    return Status(422, {"message": message, "errors": errors})
+
+
+def _forbidden():
+    return Status(403, {"message": "Vous n'avez pas les droits nécessaires pour cette action."})
+
+
+def _sent(payload) -> dict:
+    return payload.dict(exclude_unset=True)
+
+
+@router.patch(
+    "/organisations/{int:pk}",
+    auth=django_auth,
+    response={200: OrganisationOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    url_name="organisation_update",
+    summary="Modifier la fiche d'une organisation (ses membres)",
+)
+def organisation_update(request, pk: int, payload: FicheIn):
+    """Change the fields sent, with the same checks as the fiche's form; the
+    change is kept in the history and confirms the fiche up to date. For the
+    organisation's own members (porteurs) and its coordinators."""
+    from .forms import OrganisationForm
+
+    org = get_object_or_404(Organisation, pk=pk)
+    if not permissions.can(request.user, "directory.edit", org):
+        return _forbidden()
+    form = _bind(OrganisationForm, org, _sent(payload))
+    if not form.is_valid():
+        return _errors(form, "La fiche n'a pas été modifiée : corrigez les erreurs signalées.")
+    org = services.update_fiche(form, request.user)
+    return _out(Organisation.objects.prefetch_related("enjeux").get(pk=org.pk))
+
+
+def _save_place(request, org, place, changes, status):
+    from .forms import PlaceForm
+
+    form = _bind(PlaceForm, place, changes)
+    if not form.is_valid():
+        return _errors(form, "Le lieu n'a pas été enregistré : corrigez les erreurs signalées.")
+    place = services.save_place(form, org, request.user)
+    return Status(status, _place_out(_places(org.pk).get(pk=place.pk)))
+
+
+@router.post(
+    "/organisations/{int:pk}/lieux",
+    auth=django_auth,
+    response={201: PlaceDetailOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    url_name="place_create",
+    summary="Ajouter un lieu d'accueil (membres de l'organisation)",
+)
+def place_create(request, pk: int, payload: PlaceIn):
+    """Classified QPV / PAC / hors périmètre from its coordinates on save."""
+    from .models import Place
+
+    org = get_object_or_404(Organisation, pk=pk)
+    if not permissions.can(request.user, "directory.edit", org):
+        return _forbidden()
+    return _save_place(request, org, Place(organisation=org), _sent(payload), 201)
+
+
+def _own_place(request, place_pk):
+    from .models import Place
+
+    place = get_object_or_404(Place.objects.select_related("organisation"), pk=place_pk)
+    allowed = permissions.can(request.user, "directory.edit", place.organisation)
+    return place, allowed
+
+
+@router.patch(
+    "/lieux/{int:place_pk}",
+    auth=django_auth,
+    response={200: PlaceDetailOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    url_name="place_update",
+    summary="Modifier un lieu d'accueil (membres de l'organisation)",
+)
+def place_update(request, place_pk: int, payload: PlaceIn):
+    place, allowed = _own_place(request, place_pk)
+    if not allowed:
+        return _forbidden()
+    return _save_place(request, place.organisation, place, _sent(payload), 200)
+
+
+@router.delete(
+    "/lieux/{int:place_pk}",
+    auth=django_auth,
+    response={204: None, 403: ErrorsOut, 404: ErrorsOut},
+    url_name="place_delete",
+    summary="Supprimer un lieu d'accueil (corbeille, restaurable)",
+)
+def place_delete(request, place_pk: int):
+    place, allowed = _own_place(request, place_pk)
+    if not allowed:
+        return _forbidden()
+    services.trash(place, request.user, "Suppression d'un lieu")
+    return Status(204, None)

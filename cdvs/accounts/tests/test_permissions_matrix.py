@@ -378,6 +378,16 @@ PAGES = {
     ),
     "api:organisations": Page(PUBLIC),
     "api:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    # directory writes share these paths (PATCH, POST, DELETE: tested per role in
+    # cdvs/directory/tests/test_api_writes.py); a GET reads, or is not allowed
+    "api:organisation_update": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "api:organisation_places": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "api:place_create": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
+    "api:organisation_services": Page(
+        PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}
+    ),
+    "api:place_update": Page(NOT_A_GET, lambda o: {"place_pk": _place(o).pk}),
+    "api:place_delete": Page(NOT_A_GET, lambda o: {"place_pk": _place(o).pk}),
     "directory:members": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200),
         lambda o: {"pk": o.world.organisations["asso_arm"].pk},
