@@ -187,6 +187,14 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
     pages["coordination-membres"] = reverse("directory:members", args=[org])
     pages["coordination-lieu"] = reverse("directory:place_add", args=[org])
     pages["coordination-imports"] = reverse("directory_admin:imports")
+    from cdvs.directory.models import Place
+
+    place = Place.objects.create(organisation_id=org, name="Accueil")
+    pages["coordination-horaires"] = reverse("directory:place_hours", args=[place.pk])
+    pages["coordination-service"] = reverse("directory:service_add", args=[org])
+    pages["coordination-fiches-a-jour"] = reverse("directory_admin:stale")
+    pages["coordination-annuaire-corbeille"] = reverse("directory_admin:trash")
+    pages["annuaire-carte"] = reverse("directory:map")
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)
 

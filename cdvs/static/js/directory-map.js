@@ -35,7 +35,7 @@
     var status = document.getElementById("directory-map-status");
     if (!source || typeof L === "undefined") { return; }
     var data = JSON.parse(source.textContent);
-    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false, maxZoom: 19 });
     L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     map.attributionControl.setPrefix(false);
     if (data.tileUrl) {
