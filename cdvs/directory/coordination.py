@@ -313,12 +313,12 @@ def import_cancel(request, pk):
 
 # ------------------------------------------------------------------ trash
 
-TRASH_KINDS = {"contact": Contact, "service": Service}
+TRASH_KINDS = {"contact": Contact, "service": Service, "lieu": Place}
 
 
 @login_required
 def trash(request):
-    """Deleted contacts and services of the coordinator's territories, to restore."""
+    """Deleted contacts, services and places of the coordinator's territories."""
     permissions.require(request.user, "directory.coordinate")
     lists = {
         kind: permissions.filter_allowed(
@@ -331,7 +331,7 @@ def trash(request):
     return render(
         request,
         "directory/coordination_trash.html",
-        {"contacts": lists["contact"], "services": lists["service"]},
+        {"contacts": lists["contact"], "services": lists["service"], "places": lists["lieu"]},
     )
 
 

@@ -379,6 +379,9 @@ class Place(SoftDeletable):
 
     history = HistoricalRecords()
 
+    scope_territory_path = "organisation__territory"
+    scope_organisation_path = "organisation"
+
     class Meta:
         verbose_name = "lieu d'accueil"
         verbose_name_plural = "lieux d'accueil"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.directory.models import Contact, OpeningSlot, Organisation, Place, Service
@@ -102,6 +103,11 @@ def test_places_create_update_delete(world, asso, qpv_square):
     assert not Place.objects.filter(pk=pk).exists() and Place.all_objects.get(pk=pk).is_deleted
     reasons = list(Place.history.filter(id=pk).values_list("history_change_reason", flat=True))
     assert "Suppression d'un lieu" in reasons and "Ajout d'un lieu" in reasons
+    # coordinators restore it from the directory's trash
+    coordinator = csrf_client(world.users["coordinateur"])
+    assert "Antenne du Bizet" in coordinator.get(reverse("directory_admin:trash")).content.decode()
+    restore = send(coordinator, "post", reverse("directory_admin:restore", args=["lieu", pk]))
+    assert restore.status_code == 302 and Place.objects.filter(pk=pk).exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
