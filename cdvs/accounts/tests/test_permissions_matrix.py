@@ -436,9 +436,7 @@ PAGES = {
     "calls:alerts": Page(PERSON),
     # an empty form: back to the list with a message
     "calls:save_search": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"),
-    "calls:organisation_alerts": Page(
-        expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"
-    ),
+    "calls:organisation_alerts": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"),
     # only its owner (the member) may delete a saved search
     "calls:delete_search": Page(
         expect(LOGIN, 404, 404, 302, 404, 404, 404), lambda o: {"pk": o.saved_search.pk}, "post"
