@@ -84,13 +84,38 @@ def public_pages() -> dict[str, str]:
         "qpv": reverse("territories:detail", args=[qpv.kind, qpv.code]),
         "connexion": reverse("accounts:login"),
         "accessibilite": reverse("core:accessibility"),
-        "recherche": reverse("search:index") + "?q=jeunes+%C3%A9cole",
         "mes-donnees": reverse("accounts:personal_data"),
+        "recherche": reverse("search:index") + "?q=jeunes+%C3%A9cole",
     }
+    pages["appel-a-projets"] = reverse("calls:detail", args=[_sample_call().pk])
     for area in AREAS:
         if area.url not in pages.values() and (area.url_name or "a-venir" not in pages):
             pages[area.slug if area.url_name else "a-venir"] = area.url
     return pages
+
+
+def _sample_call():
+    """A public call for projects (test data: the product preloads none)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cdvs.calls.models import CallForProjects
+    from cdvs.contract.models import Enjeu
+
+    today = timezone.localdate()
+    call = CallForProjects.objects.create(
+        title="Appel à projets d'essai",
+        funder_name="Financeur d'essai",
+        description="Un **appel** d'essai.\n\n- premier point\n- second point",
+        opens_on=today - timedelta(days=5),
+        closes_on=today + timedelta(days=10),
+        amount_min=1000,
+        amount_max=1710,
+        publics=["jeunes"],
+    )
+    call.enjeux.set(Enjeu.objects.all()[:2])
+    return call
 
 
 def coordinator_cookie(client, live_server) -> dict:
@@ -182,6 +207,8 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
             "territories:perimeter", args=[_territory("commune").kind, _territory("commune").code]
         ),
     }
+    pages["coordination-appel-nouveau"] = reverse("calls_admin:create")
+    pages["coordination-appels-import"] = reverse("calls_admin:import")
     org = cookie["organisation"]
     pages["coordination-organisation"] = reverse("directory:detail", args=[org])
     pages["coordination-membres"] = reverse("directory:members", args=[org])
