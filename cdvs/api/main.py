@@ -18,7 +18,12 @@ class CdvsAPI(NinjaAPI):
 api = CdvsAPI(
     title="API de l'outil partagé du contrat de ville",
     version="1",
-    description="Territoires, localisation de points et cadre stratégique du contrat (lecture seule).",
+    description=(
+        "Territoires et localisation de points, cadre stratégique du contrat, annuaire des acteurs, "
+        "agenda des instances, documents, actualités, appels à projets et recherche. "
+        "Lecture : données publiques sans compte, données des partenaires avec une session. "
+        "Écriture : fiches de l'annuaire par les membres de l'organisation (session et jeton CSRF)."
+    ),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
