@@ -77,7 +77,7 @@ def edit(request, pk):
 def delete(request, pk):
     call = _call(request, pk)
     if request.method == "POST":
-        services.delete_call(call, request.user)
+        call.soft_delete(request.user)
         messages.success(
             request, f"« {call.title} » est dans la corbeille : vous pouvez le restaurer."
         )
@@ -90,7 +90,7 @@ def delete(request, pk):
 def restore(request, pk):
     call = _call(request, pk, deleted=True)
     if call.is_deleted:
-        services.restore_call(call, request.user)
+        call.restore(request.user)
         messages.success(request, f"« {call.title} » a été restauré.")
     return redirect(call.get_absolute_url())
 

@@ -49,20 +49,6 @@ def save_form(form, user):
 
 
 @transaction.atomic
-def delete_call(call: CallForProjects, user):
-    call._history_user = user
-    call._change_reason = "Mis à la corbeille"
-    call.soft_delete(user)
-
-
-@transaction.atomic
-def restore_call(call: CallForProjects, user):
-    call._history_user = user
-    call._change_reason = "Restauré"
-    call.restore()
-
-
-@transaction.atomic
 def add_attachment(call, content: bytes, content_type: str, filename: str, user):
     if call.is_deleted:
         raise ValidationError("Cet appel est dans la corbeille.")

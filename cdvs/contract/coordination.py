@@ -66,7 +66,7 @@ def delete(request, kind, pk):
     obj, _ = _editable(kind, pk)
     require(request.user, "contract.edit", obj)
     if request.method == "POST":
-        services.soft_delete(obj, request.user)
+        obj.soft_delete(request.user)
         messages.success(
             request,
             f"« {obj} » a été mis à la corbeille. Vous pouvez le restaurer depuis la corbeille.",
@@ -85,7 +85,7 @@ def restore(request, kind, pk):
     obj, _ = _editable(kind, pk, deleted=True)
     require(request.user, "contract.edit", obj)
     if obj.is_deleted:
-        services.restore(obj, request.user)
+        obj.restore(request.user)
         messages.success(request, f"« {obj} » a été restauré.")
     return redirect("contract_admin:trash")
 

@@ -19,20 +19,6 @@ def update(form, user):
     return _save(form.save(commit=False), user, "Modification")
 
 
-@transaction.atomic
-def soft_delete(obj, user):
-    obj._history_user = user
-    obj._change_reason = "Suppression (corbeille)"
-    obj.soft_delete(user)
-
-
-@transaction.atomic
-def restore(obj, user):
-    obj._history_user = user
-    obj._change_reason = "Restauration depuis la corbeille"
-    obj.restore()
-
-
 def _next_position(queryset):
     return (queryset.aggregate(m=Max("position"))["m"] or 0) + 1
 

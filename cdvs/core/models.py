@@ -45,14 +45,21 @@ class SoftDeletable(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def soft_delete(self, user=None):
+    def soft_delete(self, user=None, reason: str = "Mis à la corbeille"):
+        """To the trash, with who and why in the history (for the models that keep one)."""
         self.deleted_at = timezone.now()
         self.deleted_by = user
-        self.save(update_fields=["deleted_at", "deleted_by"])
+        self._save_trash_state(user, reason)
 
-    def restore(self):
+    def restore(self, user=None, reason: str = "Restauré"):
         self.deleted_at = None
         self.deleted_by = None
+        self._save_trash_state(user, reason)
+
+    def _save_trash_state(self, user, reason):
+        self._change_reason = reason
+        if user is not None and user.is_authenticated:
+            self._history_user = user
         self.save(update_fields=["deleted_at", "deleted_by"])
 
 

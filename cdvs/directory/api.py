@@ -437,5 +437,5 @@ def place_delete(request, place_pk: int):
     place, allowed = _own_place(request, place_pk)
     if not allowed:
         return _forbidden()
-    services.trash(place, request.user, "Suppression d'un lieu")
+    place.soft_delete(request.user, "Suppression d'un lieu")
     return Status(204, None)

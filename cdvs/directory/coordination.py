@@ -14,7 +14,7 @@ from cdvs.accounts import permissions
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapped_rows, read_table
 
-from . import imports, services
+from . import imports
 from .forms import ImportUploadForm, MappingForm
 from .models import (
     Contact,
@@ -343,6 +343,6 @@ def restore(request, kind, pk):
         raise Http404("Type inconnu.")
     obj = get_object_or_404(model.all_objects.deleted().select_related("organisation"), pk=pk)
     permissions.require(request.user, "directory.coordinate", obj.organisation)
-    services.restore(obj, request.user, f"Restauration ({model._meta.verbose_name})")
+    obj.restore(request.user, f"Restauration ({model._meta.verbose_name})")
     messages.success(request, f"« {obj.name} » restauré.")
     return redirect("directory_admin:trash")

@@ -444,8 +444,7 @@ def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
             obj._history_user = user
             if formset.can_delete and form.cleaned_data.get("DELETE"):
                 if obj.pk:
-                    obj._change_reason = "Suppression d'un horaire"
-                    obj.soft_delete(user)
+                    obj.soft_delete(user, "Suppression d'un horaire")
                 continue
             if not form.has_changed():
                 continue
@@ -466,23 +465,6 @@ def save_contact(form, user) -> Contact:
     contact._change_reason = "Modification d'un contact"
     contact.save()
     return contact
-
-
-@transaction.atomic
-def trash(obj, user, reason: str):
-    """Soft deletion, kept in the history; coordinators can restore it."""
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.soft_delete(user)
-    return obj
-
-
-@transaction.atomic
-def restore(obj, user, reason: str):
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.restore()
-    return obj
 
 
 @transaction.atomic

@@ -535,7 +535,7 @@ def contact_edit(request, contact_pk):
 def _confirm_delete(request, obj, organisation, what, reason, done):
     permissions.require(request.user, "directory.edit", organisation)
     if request.method == "POST":
-        services.trash(obj, request.user, reason)
+        obj.soft_delete(request.user, reason)
         messages.success(request, done)
         return redirect(organisation)
     return render(

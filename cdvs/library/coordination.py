@@ -38,7 +38,7 @@ def _news(request, pk, *, deleted=False) -> News:
 def delete(request, pk):
     document = _document(request, pk)
     if request.method == "POST":
-        services.delete_document(document, request.user)
+        document.soft_delete(request.user)
         messages.success(
             request, f"« {document} » a été mis à la corbeille ; vous pouvez le restaurer."
         )
@@ -55,7 +55,7 @@ def delete(request, pk):
 def restore(request, pk):
     document = _document(request, pk, deleted=True)
     if document.is_deleted:
-        services.restore_document(document, request.user)
+        document.restore(request.user)
         messages.success(request, f"« {document} » a été restauré.")
     return redirect("library_admin:trash")
 
@@ -64,7 +64,7 @@ def restore(request, pk):
 def delete_news(request, pk):
     news = _news(request, pk)
     if request.method == "POST":
-        services.delete_news(news, request.user)
+        news.soft_delete(request.user, "Mise à la corbeille")
         messages.success(
             request, f"« {news} » a été mise à la corbeille ; vous pouvez la restaurer."
         )
@@ -81,7 +81,7 @@ def delete_news(request, pk):
 def restore_news(request, pk):
     news = _news(request, pk, deleted=True)
     if news.is_deleted:
-        services.restore_news(news, request.user)
+        news.restore(request.user, "Restaurée")
         messages.success(request, f"« {news} » a été restaurée.")
     return redirect("library_admin:trash")
 

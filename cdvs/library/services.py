@@ -133,20 +133,6 @@ def update_document(form, user) -> Document:
     return document
 
 
-@transaction.atomic
-def delete_document(document: Document, user):
-    document.deleted_at = timezone.now()
-    document.deleted_by = user
-    _save(document, user, "Mis à la corbeille", update_fields=["deleted_at", "deleted_by"])
-
-
-@transaction.atomic
-def restore_document(document: Document, user):
-    document.deleted_at = None
-    document.deleted_by = None
-    _save(document, user, "Restauré", update_fields=["deleted_at", "deleted_by"])
-
-
 def extract_version(version_id: int) -> DocumentVersion | None:
     """Run in the worker: read the file from the storage, keep its text."""
     version = DocumentVersion.objects.filter(pk=version_id).first()
@@ -327,20 +313,6 @@ def moderate_news(news: News, decision: str, user, note: str = "") -> News:
     news.moderation_note = note[:255]
     _save(news, user, reason)
     return news
-
-
-@transaction.atomic
-def delete_news(news: News, user):
-    news.deleted_at = timezone.now()
-    news.deleted_by = user
-    _save(news, user, "Mise à la corbeille", update_fields=["deleted_at", "deleted_by"])
-
-
-@transaction.atomic
-def restore_news(news: News, user):
-    news.deleted_at = None
-    news.deleted_by = None
-    _save(news, user, "Restaurée", update_fields=["deleted_at", "deleted_by"])
 
 
 # ----------------------------------------------------------------- the digest

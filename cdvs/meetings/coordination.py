@@ -131,7 +131,7 @@ def create(request):
 def delete(request, pk):
     meeting = _meeting(request, pk)
     if request.method == "POST":
-        services.soft_delete(meeting, request.user)
+        meeting.soft_delete(request.user, "Mise à la corbeille")
         messages.success(
             request, f"« {meeting} » a été mise à la corbeille ; vous pouvez la restaurer."
         )
@@ -144,7 +144,7 @@ def delete(request, pk):
 def restore(request, pk):
     meeting = _meeting(request, pk, deleted=True)
     if meeting.is_deleted:
-        services.restore(meeting, request.user)
+        meeting.restore(request.user, "Restaurée")
         messages.success(request, f"« {meeting} » a été restaurée.")
     return redirect("meetings_admin:trash")
 

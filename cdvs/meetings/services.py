@@ -99,20 +99,6 @@ def create_meeting(form, user) -> Meeting:
 
 
 @transaction.atomic
-def soft_delete(meeting: Meeting, user):
-    meeting._history_user = user
-    meeting._change_reason = "Suppression (corbeille)"
-    meeting.soft_delete(user)
-
-
-@transaction.atomic
-def restore(meeting: Meeting, user):
-    meeting._history_user = user
-    meeting._change_reason = "Restauration depuis la corbeille"
-    meeting.restore()
-
-
-@transaction.atomic
 def update_series(form, user):
     """Save the rule of an instance and regenerate its meetings (same transaction)."""
     from .generation import generate
