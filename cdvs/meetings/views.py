@@ -122,6 +122,9 @@ def index(request):
         {
             "page": page,
             "past": past,
+            "pager_query": "&".join(
+                [f"{k}={v}" for k, v in chosen.items()] + (["passees=1"] if past else [])
+            ),
             "today": today,
             "title": "Réunions passées" if past else "Prochaines réunions",
             **_filter_context(request, chosen),

@@ -329,3 +329,15 @@ def test_history_page_shows_the_meeting_and_minutes_changes(client, agenda, logi
     assert "Camille Coordinatrice" in body
     login("membre")
     assert client.get(reverse("meetings_admin:history", args=[point.pk])).status_code == 403
+
+
+def test_past_meetings_pager_stays_on_past_meetings(client, agenda, login):
+    login("coordinateur")
+    start = Meeting.objects.order_by("sort_date").first().sort_date
+    for n in range(55):  # more than one page of past meetings
+        Meeting.objects.create(series=agenda.point, title=f"Ancienne {n}", day=start)
+    body = client.get(reverse("meetings:index") + "?passees=1").content.decode()
+    assert "Réunions passées" in body
+    assert 'href="?page=2&amp;passees=1"' in body
+    second = client.get(reverse("meetings:index") + "?page=2&passees=1").content.decode()
+    assert "Ancienne" in second and "Page 2 sur" in second
