@@ -7,6 +7,7 @@ from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import Organisation, OrganisationKind
 from cdvs.meetings.markup import html_tags
+from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
 from .files import MAX_SIZE, check_upload
@@ -20,13 +21,6 @@ STATUS_FILTERS = [
     (Status.CLOSED, "Clos"),
     ("tous", "Tous"),
 ]
-
-
-def _territory_choices():
-    return [
-        (t.pk, f"{t.name} ({t.get_kind_display()})")
-        for t in Territory.objects.only("pk", "name", "kind").order_by("kind", "name")
-    ]
 
 
 def enjeu_label(enjeu) -> str:
@@ -84,13 +78,11 @@ class CallForm(forms.ModelForm):
         )
         self.fields["enjeux"].queryset = Enjeu.objects.order_by("contract_id", "number")
         self.fields["enjeux"].label_from_instance = enjeu_label
-        self.fields["territories"].queryset = Territory.objects.all()
-        self.fields["territories"].widget.choices = _territory_choices()
-        communes = Territory.objects.filter(kind__in=["epci", "commune"])
-        self.fields["commune"].queryset = communes
-        self.fields["commune"].widget.choices = [("", "— Tout le contrat —")] + [
-            (t.pk, t.name) for t in communes.only("pk", "name").order_by("kind", "name")
-        ]
+        territory_field(self.fields["territories"], Territory.objects.all(), with_kind=True)
+        self.fields["commune"].empty_label = "— Tout le contrat —"
+        territory_field(
+            self.fields["commune"], Territory.objects.filter(kind__in=["epci", "commune"])
+        )
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
@@ -146,7 +138,10 @@ class FilterForm(forms.Form):
             (e.pk, f"Enjeu {e.number} : {e.title}")
             for e in Enjeu.objects.only("pk", "number", "title").order_by("contract_id", "number")
         ]
-        self.fields["territoire"].choices = [("", "Tous les territoires")] + _territory_choices()
+        self.fields["territoire"].choices = [
+            ("", "Tous les territoires"),
+            *Territory.objects.choices(with_kind=True),
+        ]
 
 
 class SavedSearchForm(forms.ModelForm):

@@ -38,18 +38,22 @@ class StaleFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from cdvs.territories.forms import territory_field
         from cdvs.territories.models import Territory
 
-        self.fields["territory"].queryset = Territory.objects.filter(
-            kind__in=["epci", "commune", "qpv", "pac"]
-        ).order_by("kind", "name")
+        territory_field(
+            self.fields["territory"],
+            Territory.objects.filter(kind__in=["epci", "commune", "qpv", "pac"]),
+        )
 
 
 def _freshness_lists(request):
     """(form, stale, orphaned) for the coordinator's territories, filtered by one
     territory (fiches attached to it or to a territory inside it)."""
     base = permissions.filter_allowed(
-        request.user, "directory.coordinate", Organisation.objects.select_related("territory")
+        request.user,
+        "directory.coordinate",
+        Organisation.objects.select_related("territory").defer("territory__geometry"),
     )
     form = StaleFilterForm(request.GET or None, user=request.user)
     if form.is_valid() and (territory := form.cleaned_data.get("territory")):

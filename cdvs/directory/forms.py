@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from cdvs.contract.models import Enjeu
+from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Kind, Territory
 
 from . import vocabulary as voc
@@ -70,7 +71,7 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["territories"].queryset = Territory.objects.order_by("kind", "name")
+        territory_field(self.fields["territories"], Territory.objects.all())
         self.fields["enjeux"].queryset = Enjeu.objects.order_by("number")
         self.fields["enjeux"].label_from_instance = lambda e: f"Enjeu {e.number} : {e.title}"
 
@@ -147,9 +148,10 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["enjeu"].queryset = Enjeu.objects.order_by("number")
         self.fields["enjeu"].label_from_instance = lambda e: f"Enjeu {e.number}"
-        self.fields["territory"].queryset = Territory.objects.filter(
-            kind__in=[Kind.COMMUNE, Kind.QPV, Kind.PAC]
-        ).order_by("kind", "name")
+        territory_field(
+            self.fields["territory"],
+            Territory.objects.filter(kind__in=[Kind.COMMUNE, Kind.QPV, Kind.PAC]),
+        )
         _open_fields(self)
 
 
@@ -173,9 +175,9 @@ class HelpForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["place"].queryset = Territory.objects.filter(
-            kind__in=[Kind.QPV, Kind.PAC]
-        ).order_by("name")
+        territory_field(
+            self.fields["place"], Territory.objects.filter(kind__in=[Kind.QPV, Kind.PAC])
+        )
         _open_fields(self)
 
     def clean(self):
@@ -267,7 +269,7 @@ class ImportUploadForm(forms.Form):
             qs = qs.filter(pk__in=permissions.coordinated_territory_ids(user))
             self.fields["territory"].required = True
             self.fields["territory"].empty_label = None
-        self.fields["territory"].queryset = qs.order_by("kind", "name")
+        territory_field(self.fields["territory"], qs)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -78,8 +78,9 @@ def open_filter(qs, params: dict):
 
 
 def listing(qs):
-    """What the list pages show, in a constant number of queries."""
-    return qs.select_related("territory").prefetch_related("enjeux")
+    """What the list pages show, in a constant number of queries (the territory's
+    name, not its perimeter)."""
+    return qs.select_related("territory").defer("territory__geometry").prefetch_related("enjeux")
 
 
 EARTH_RADIUS_KM = 6371.0088
@@ -130,7 +131,11 @@ def who_can_help(
         chosen = {o.pk: (None, None) for o in qs.only("pk").order_by("name")[:limit]}
     else:
         chosen = _nearest(qs, lat, lon, limit)
-    organisations = Organisation.objects.select_related("territory").in_bulk(list(chosen))
+    organisations = (
+        Organisation.objects.select_related("territory")
+        .defer("territory__geometry")
+        .in_bulk(list(chosen))
+    )
     places = Place.objects.in_bulk([p for _, p in chosen.values() if p])
     helpers = [
         Helper(organisations[pk], distance, places.get(place_pk))
@@ -283,6 +288,7 @@ def places_geojson(organisations) -> dict:
     qs = (
         Place.objects.filter(organisation__in=organisations.values("pk"), lat__isnull=False)
         .select_related("organisation", "territory")
+        .defer("territory__geometry")
         .order_by("organisation__name", "name")
     )
     features = []

@@ -145,7 +145,7 @@ def moderation_settings(request):
         filter_allowed(
             request.user,
             "library.moderate",
-            Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE]),
+            Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE]).defer("geometry"),
         ).order_by("kind", "name")
     )
     effective = _effective_moderation(territories)

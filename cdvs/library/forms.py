@@ -7,6 +7,7 @@ from cdvs.contract.models import Enjeu
 from cdvs.directory.models import Organisation
 from cdvs.meetings.markup import html_tags
 from cdvs.meetings.models import MeetingSeries
+from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
 from .files import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL, check_upload, max_size, sha256_of
@@ -41,7 +42,7 @@ class TaggedForm(forms.ModelForm):
         self.fields["enjeux"].widget = forms.CheckboxSelectMultiple()
         self.fields["enjeux"].widget.choices = self.fields["enjeux"].choices
         self.fields["enjeux"].label_from_instance = lambda e: f"Enjeu {e.number} : {e.title}"
-        self.fields["territories"].queryset = Territory.objects.order_by("kind", "name")
+        territory_field(self.fields["territories"], Territory.objects.all())
         self.fields["territories"].help_text = (
             "Les communes, quartiers prioritaires ou périmètres concernés (plusieurs choix "
             "possibles avec Ctrl ou Maj)."

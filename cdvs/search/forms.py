@@ -38,12 +38,7 @@ class SearchForm(forms.Form):
                 .values_list("number", "title")
                 .distinct()
             ]
-            territories = [
-                (pk, f"{name} ({kind_label(kind)})")
-                for pk, name, kind in Territory.objects.exclude(kind="epci")
-                .order_by("kind", "name")
-                .values_list("pk", "name", "kind")
-            ]
+            territories = Territory.objects.exclude(kind="epci").choices(with_kind=True)
         self.fields["enjeu"].choices = [("", "Tous les enjeux"), *enjeux]
         self.fields["territoire"].choices = [("", "Tous les territoires"), *territories]
         if not with_choices:
@@ -58,10 +53,3 @@ class SearchForm(forms.Form):
                 "au", "La date de fin doit être postérieure ou égale à la date de début."
             )
         return data
-
-
-KIND_LABELS = {"commune": "commune", "qpv": "QPV", "pac": "PAC", "epci": "EPCI"}
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)

@@ -2,7 +2,25 @@ import json
 
 from django import forms
 
+from cdvs.core.widgets import FastSelect
+
 from . import geo
+from .models import TerritoryQuerySet
+
+
+def territory_field(field, queryset: TerritoryQuerySet, *, with_kind=False):
+    """Point a model choice field at `queryset`; its options are built from names only
+    (one query, no perimeter loaded) and a single select is written in Python. The
+    chosen territory comes without its perimeter too; it is read if someone asks."""
+    field.queryset = queryset.defer("geometry")
+    if type(field.widget) is forms.Select:
+        field.widget = FastSelect(attrs=field.widget.attrs)
+        field.widget.is_required = field.required
+    empty = getattr(field, "empty_label", None)
+    first = [("", empty)] if empty is not None else []
+    # a callable: the query runs when the form is rendered, not when it is built
+    field.widget.choices = lambda: first + queryset.choices(with_kind=with_kind)
+
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

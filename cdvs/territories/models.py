@@ -13,6 +13,10 @@ class Kind(models.TextChoices):
     PAC = "pac", "Périmètre d'attention complémentaire"
 
 
+# after a name, in a list of choices: « Bizet-Briqueterie (QPV) »
+SHORT_KIND_LABELS = {"epci": "EPCI", "commune": "commune", "qpv": "QPV", "pac": "PAC"}
+
+
 class TerritoryQuerySet(LiveQuerySet):
     def of_kind(self, kind):
         return self.filter(kind=kind)
@@ -22,6 +26,14 @@ class TerritoryQuerySet(LiveQuerySet):
 
     def without_perimeter(self):
         return self.filter(geometry="")
+
+    def choices(self, *, with_kind=False) -> list[tuple[int, str]]:
+        """(pk, label) for a select, ordered by kind then name, without loading the
+        perimeters (real QPV outlines weigh hundreds of kilobytes each)."""
+        return [
+            (pk, f"{name} ({SHORT_KIND_LABELS[kind]})" if with_kind else name)
+            for pk, name, kind in self.order_by("kind", "name").values_list("pk", "name", "kind")
+        ]
 
 
 class TerritoryManager(LiveManager.from_queryset(TerritoryQuerySet)):

@@ -36,6 +36,30 @@ def test_list_runs_a_constant_number_of_queries(client, world, django_assert_max
         client.get(url)
 
 
+def test_list_pages_never_read_the_perimeters(client, world, qpv_square):
+    """Real QPV outlines weigh hundreds of kilobytes: lists and their filters show
+    territory names only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Organisation.objects.filter(pk=world.organisations["asso_arm"].pk).update(territory=qpv_square)
+    client.force_login(world.users["coordinateur"])
+    urls = [
+        reverse("directory:list"),
+        reverse("directory:list") + f"?territory={qpv_square.pk}",
+        reverse("directory:help") + "?need=jeunes",
+        reverse("directory:places_geojson"),
+        reverse("directory_admin:stale"),
+    ]
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        read = [q["sql"] for q in queries if '"territories_territory"."geometry"' in q["sql"]]
+        assert not read, (url, read)
+    chosen = client.get(urls[1]).content.decode()
+    assert f'<option value="{qpv_square.pk}" selected>{qpv_square.name}</option>' in chosen
+
+
 def test_detail_is_public_and_members_are_not(client, world):
     asso = world.organisations["asso_arm"]
     page = text(client.get(asso.get_absolute_url()))
