@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.core.history import history_page
 from cdvs.core.imports import ImportFileError
+from cdvs.core.trash import confirm_trash, restore_from_trash
 
 from . import imports, services
 from .forms import AttachmentForm, CallForm, ImportForm
@@ -76,23 +77,25 @@ def edit(request, pk):
 @login_required
 def delete(request, pk):
     call = _call(request, pk)
-    if request.method == "POST":
-        call.soft_delete(request.user)
-        messages.success(
-            request, f"« {call.title} » est dans la corbeille : vous pouvez le restaurer."
-        )
-        return redirect("calls_admin:trash")
-    return render(request, "calls/coordination/delete.html", {"call": call})
+    return confirm_trash(
+        request,
+        call,
+        heading=f"Mettre à la corbeille : {call.title}",
+        explanation="L'appel disparaîtra des listes, des alertes, des calendriers et de l'API. "
+        "Vous pourrez le restaurer depuis la corbeille.",
+        back=call.get_absolute_url(),
+        then="calls_admin:trash",
+        done=f"« {call.title} » est dans la corbeille : vous pouvez le restaurer.",
+    )
 
 
 @login_required
 @require_POST
 def restore(request, pk):
     call = _call(request, pk, deleted=True)
-    if call.is_deleted:
-        call.restore(request.user)
-        messages.success(request, f"« {call.title} » a été restauré.")
-    return redirect(call.get_absolute_url())
+    return restore_from_trash(
+        request, call, then=call.get_absolute_url(), done=f"« {call.title} » a été restauré."
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, require
 from cdvs.core.history import history_page
+from cdvs.core.trash import confirm_trash, restore_from_trash
 
 from . import services
 from .forms import EDITABLE, ActionLeadForm, AmbitionForm, ObjectiveForm
@@ -65,17 +66,15 @@ def edit(request, kind, pk):
 def delete(request, kind, pk):
     obj, _ = _editable(kind, pk)
     require(request.user, "contract.edit", obj)
-    if request.method == "POST":
-        obj.soft_delete(request.user)
-        messages.success(
-            request,
-            f"« {obj} » a été mis à la corbeille. Vous pouvez le restaurer depuis la corbeille.",
-        )
-        return redirect(_back_url(obj))
-    return render(
+    return confirm_trash(
         request,
-        "contract/coordination/delete.html",
-        {"obj": obj, "kind": kind, "back": _back_url(obj)},
+        obj,
+        heading="Mettre à la corbeille ?",
+        explanation=f"« {obj} » sera retiré des pages. Il restera dans la corbeille, d'où un "
+        "coordinateur peut le restaurer à tout moment ; son historique est conservé.",
+        back=_back_url(obj),
+        then=_back_url(obj),
+        done=f"« {obj} » a été mis à la corbeille. Vous pouvez le restaurer depuis la corbeille.",
     )
 
 
@@ -84,10 +83,9 @@ def delete(request, kind, pk):
 def restore(request, kind, pk):
     obj, _ = _editable(kind, pk, deleted=True)
     require(request.user, "contract.edit", obj)
-    if obj.is_deleted:
-        obj.restore(request.user)
-        messages.success(request, f"« {obj} » a été restauré.")
-    return redirect("contract_admin:trash")
+    return restore_from_trash(
+        request, obj, then="contract_admin:trash", done=f"« {obj} » a été restauré."
+    )
 
 
 @login_required

@@ -8,10 +8,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Invitation
 from cdvs.core.exports import FORMAT_LABELS, export_response
+from cdvs.core.trash import confirm_trash
 
 from . import services
 from .forms import (
@@ -452,7 +454,6 @@ def organisation_map(request):
     """The map of organisations and places, filtered like the list; next to it the
     same organisations as a list (the map's text alternative)."""
     from django.conf import settings
-    from django.urls import reverse
     from django.utils.html import json_script
 
     permissions.require(request.user, "directory.view")
@@ -534,14 +535,20 @@ def contact_edit(request, contact_pk):
 
 def _confirm_delete(request, obj, organisation, what, reason, done):
     permissions.require(request.user, "directory.edit", organisation)
-    if request.method == "POST":
-        obj.soft_delete(request.user, reason)
-        messages.success(request, done)
-        return redirect(organisation)
-    return render(
+    return confirm_trash(
         request,
-        "directory/confirm_delete.html",
-        {"organisation": organisation, "object": obj, "what": what},
+        obj,
+        heading=f"Supprimer {what} « {obj.name} »\u00a0?",
+        explanation=f"Il disparaîtra de la fiche de {organisation.name}. La coordination peut "
+        "le restaurer depuis la corbeille de l'annuaire.",
+        back=organisation.get_absolute_url(),
+        then=organisation.get_absolute_url(),
+        done=done,
+        reason=reason,
+        breadcrumb=[
+            ("Annuaire", reverse("directory:list")),
+            (organisation.name, organisation.get_absolute_url()),
+        ],
     )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.core.exports import export_response
 from cdvs.core.history import history_page
+from cdvs.core.trash import confirm_trash, restore_from_trash
 from cdvs.territories.models import Kind, Territory
 
 from . import services
@@ -37,16 +38,14 @@ def _news(request, pk, *, deleted=False) -> News:
 @login_required
 def delete(request, pk):
     document = _document(request, pk)
-    if request.method == "POST":
-        document.soft_delete(request.user)
-        messages.success(
-            request, f"« {document} » a été mis à la corbeille ; vous pouvez le restaurer."
-        )
-        return redirect("library:documents")
-    return render(
+    return confirm_trash(
         request,
-        "library/coordination/delete.html",
-        {"item": document, "kind": "le document", "back": document.get_absolute_url()},
+        document,
+        heading=f"Mettre à la corbeille : {document}",
+        explanation="Vous pourrez restaurer le document depuis la corbeille ; rien n'est effacé.",
+        back=document.get_absolute_url(),
+        then="library:documents",
+        done=f"« {document} » a été mis à la corbeille ; vous pouvez le restaurer.",
     )
 
 
@@ -54,25 +53,23 @@ def delete(request, pk):
 @require_POST
 def restore(request, pk):
     document = _document(request, pk, deleted=True)
-    if document.is_deleted:
-        document.restore(request.user)
-        messages.success(request, f"« {document} » a été restauré.")
-    return redirect("library_admin:trash")
+    return restore_from_trash(
+        request, document, then="library_admin:trash", done=f"« {document} » a été restauré."
+    )
 
 
 @login_required
 def delete_news(request, pk):
     news = _news(request, pk)
-    if request.method == "POST":
-        news.soft_delete(request.user, "Mise à la corbeille")
-        messages.success(
-            request, f"« {news} » a été mise à la corbeille ; vous pouvez la restaurer."
-        )
-        return redirect("news:index")
-    return render(
+    return confirm_trash(
         request,
-        "library/coordination/delete.html",
-        {"item": news, "kind": "l'actualité", "back": news.get_absolute_url()},
+        news,
+        heading=f"Mettre à la corbeille : {news}",
+        explanation="Vous pourrez restaurer l'actualité depuis la corbeille ; rien n'est effacé.",
+        back=news.get_absolute_url(),
+        then="news:index",
+        done=f"« {news} » a été mise à la corbeille ; vous pouvez la restaurer.",
+        reason="Mise à la corbeille",
     )
 
 
@@ -80,10 +77,13 @@ def delete_news(request, pk):
 @require_POST
 def restore_news(request, pk):
     news = _news(request, pk, deleted=True)
-    if news.is_deleted:
-        news.restore(request.user, "Restaurée")
-        messages.success(request, f"« {news} » a été restaurée.")
-    return redirect("library_admin:trash")
+    return restore_from_trash(
+        request,
+        news,
+        then="library_admin:trash",
+        done=f"« {news} » a été restaurée.",
+        reason="Restaurée",
+    )
 
 
 @login_required

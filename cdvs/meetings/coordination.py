@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, filter_allowed, require
 from cdvs.core.history import history_page
+from cdvs.core.trash import confirm_trash, restore_from_trash
 
 from . import services
 from .forms import (
@@ -130,23 +131,31 @@ def create(request):
 @login_required
 def delete(request, pk):
     meeting = _meeting(request, pk)
-    if request.method == "POST":
-        meeting.soft_delete(request.user, "Mise à la corbeille")
-        messages.success(
-            request, f"« {meeting} » a été mise à la corbeille ; vous pouvez la restaurer."
-        )
-        return redirect("meetings:index")
-    return render(request, "meetings/coordination/delete.html", {"meeting": meeting})
+    return confirm_trash(
+        request,
+        meeting,
+        heading=f"Mettre à la corbeille : {meeting.title}",
+        explanation=f"{meeting.when_text}. La réunion disparaît de l'agenda et des abonnements "
+        "mais reste restaurable depuis la corbeille, avec son contenu. Pour prévenir les "
+        "invités, annulez-la plutôt.",
+        back=reverse("meetings:detail", args=[meeting.pk]),
+        then="meetings:index",
+        done=f"« {meeting} » a été mise à la corbeille ; vous pouvez la restaurer.",
+        reason="Mise à la corbeille",
+    )
 
 
 @login_required
 @require_POST
 def restore(request, pk):
     meeting = _meeting(request, pk, deleted=True)
-    if meeting.is_deleted:
-        meeting.restore(request.user, "Restaurée")
-        messages.success(request, f"« {meeting} » a été restaurée.")
-    return redirect("meetings_admin:trash")
+    return restore_from_trash(
+        request,
+        meeting,
+        then="meetings_admin:trash",
+        done=f"« {meeting} » a été restaurée.",
+        reason="Restaurée",
+    )
 
 
 @login_required
