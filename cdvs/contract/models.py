@@ -2,6 +2,7 @@
 pistes d'actions and actions existantes, at the EPCI scale and in each volet communal."""
 
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from cdvs.core.models import Seeded, SoftDeletable
@@ -195,6 +196,9 @@ class ActionLead(Seeded, SoftDeletable):
 
     def scope_territory(self):
         return self.objective.scope_territory()
+
+    def get_absolute_url(self):
+        return reverse("contract:enjeu", args=[self.objective.enjeu_id]) + f"#piste-{self.pk}"
 
     def __str__(self):
         return self.text

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from cdvs.accounts.permissions import visible_levels
 
@@ -44,6 +44,7 @@ class ItemOut(Schema):
     duration_minutes: int | None
     presenter: str
     enjeu: int | None
+    action_id: int | None = Field(description="Piste ou action du contrat liée")
 
 
 class MeetingOut(Schema):
@@ -75,7 +76,8 @@ class NextStepOut(Schema):
     organisation: str | None
     due_date: date | None
     enjeu: int | None
-    action: str
+    action_id: int | None = Field(description="Piste ou action du contrat liée")
+    action: str = Field(description="Son texte, ou une action hors du contrat")
     status: str
     late: bool
 
@@ -129,6 +131,7 @@ def _meeting(m):
                 "duration_minutes": i.duration_minutes,
                 "presenter": i.presenter,
                 "enjeu": i.enjeu.number if i.enjeu_id else None,
+                "action_id": i.action_id,
             }
             for i in m.shareable_items
         ],
@@ -182,7 +185,7 @@ def list_next_steps(request, ouvertes: bool = True):
     queryset = NextStep.objects.filter(
         meeting__deleted_at__isnull=True,
         meeting__visibility__in=visible_levels(request.user),
-    ).select_related("who_organisation", "enjeu")
+    ).select_related("who_organisation", "enjeu", "action")
     if ouvertes:
         queryset = queryset.open()
     return [
@@ -194,7 +197,8 @@ def list_next_steps(request, ouvertes: bool = True):
             "organisation": s.who_organisation.name if s.who_organisation_id else None,
             "due_date": s.due_date,
             "enjeu": s.enjeu.number if s.enjeu_id else None,
-            "action": s.action_label,
+            "action_id": s.action_id,
+            "action": s.action.text if s.action_id else s.action_label,
             "status": s.status,
             "late": s.is_late(),
         }

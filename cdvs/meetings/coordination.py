@@ -173,16 +173,23 @@ def trash(request):
 @login_required
 def agenda(request, pk):
     meeting = _meeting(request, pk)
-    form = AgendaItemForm(request.POST or None, meeting=meeting)
+    form = AgendaItemForm(request.POST or None, meeting=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.add_item(meeting, form, request.user)
         messages.success(request, "Point ajouté à l'ordre du jour.")
         return redirect("meetings_admin:agenda", pk=meeting.pk)
-    items = list(
+    items = services.with_readable_documents(
         AgendaItem.objects.filter(meeting=meeting)
-        .select_related("enjeu", "proposed_by", "proposed_by_organisation", "source_meeting")
+        .select_related(
+            "enjeu",
+            "proposed_by",
+            "proposed_by_organisation",
+            "source_meeting",
+            "action__objective",
+        )
         .prefetch_related(Prefetch("raised_as", to_attr="raised"))
-        .order_by("temps", "position", "pk")
+        .order_by("temps", "position", "pk"),
+        request.user,
     )
     return render(
         request,
@@ -208,7 +215,9 @@ def _item(request, pk):
 @login_required
 def edit_item(request, pk):
     item = _item(request, pk)
-    form = AgendaItemForm(request.POST or None, instance=item, meeting=item.meeting)
+    form = AgendaItemForm(
+        request.POST or None, instance=item, meeting=item.meeting, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         services.update_item(form, request.user)
         messages.success(request, "Point modifié.")
@@ -330,7 +339,9 @@ def minutes(request, pk):
             "form": form,
             "minutes": instance,
             "step_form": NextStepForm(),
-            "next_steps": meeting.next_steps.select_related("who_organisation", "enjeu"),
+            "next_steps": meeting.next_steps.select_related(
+                "who_organisation", "enjeu", "action__objective"
+            ),
         },
     )
 

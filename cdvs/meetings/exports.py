@@ -63,7 +63,8 @@ STEP_HEADERS = [
     "Organisation en charge",
     "Échéance",
     "Enjeu",
-    "Action liée",
+    "Piste ou action du contrat",
+    "Autre action liée",
     "Statut",
     "En retard",
 ]
@@ -103,7 +104,7 @@ def export(request, table, fmt):
     if table == "suites":
         steps = (
             NextStep.objects.filter(meeting__in=meetings)
-            .select_related("meeting", "who_organisation", "enjeu")
+            .select_related("meeting", "who_organisation", "enjeu", "action")
             .order_by("due_date", "pk")
         )
         rows = (
@@ -115,6 +116,7 @@ def export(request, table, fmt):
                 s.who_organisation.name if s.who_organisation_id else "",
                 s.due_date,
                 f"Enjeu {s.enjeu.number}" if s.enjeu_id else "",
+                s.action.text if s.action_id else "",
                 s.action_label,
                 s.get_status_display(),
                 s.is_late(),

@@ -4,7 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cdvs.contract.models import Enjeu
+from cdvs.contract.models import ActionLead, Enjeu
+from cdvs.core.widgets import FastSelect
+from cdvs.library.models import Document
 
 from .markup import html_tags
 from .models import (
@@ -39,6 +41,52 @@ def _enjeu_field(required=False):
     return forms.ModelChoiceField(
         Enjeu.objects.order_by("number"), required=required, label="Enjeu lié"
     )
+
+
+class ActionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, lead):
+        kind = "piste" if lead.kind == "piste" else "action existante"
+        text = lead.text if len(lead.text) <= 110 else lead.text[:109].rstrip() + "…"
+        return f"Enjeu {lead.objective.enjeu.number} · {kind} · {text}"
+
+
+def _action_field():
+    return ActionChoiceField(
+        ActionLead.objects.select_related("objective__enjeu").order_by(
+            "objective__enjeu__number", "objective__position", "kind", "position", "pk"
+        ),
+        required=False,
+        label="Piste ou action du contrat liée",
+        widget=FastSelect,
+    )
+
+
+RECENT_DOCUMENTS = 300
+
+
+def _document_field(user, current_id=None):
+    """The documents `user` may read, the most recent first: a select stays short
+    whatever the library holds; the one already linked is always offered."""
+    readable = Document.objects.visible_to(user)
+    field = forms.ModelChoiceField(
+        readable,
+        required=False,
+        label="Document de la bibliothèque lié",
+        help_text=f"Parmi les {RECENT_DOCUMENTS} documents les plus récents que vous pouvez "
+        "lire ; pour un autre document, indiquez son adresse ci-dessous.",
+        widget=FastSelect,
+    )
+
+    def choices():
+        rows = list(
+            readable.order_by("-created_at", "-pk").values_list("pk", "title")[:RECENT_DOCUMENTS]
+        )
+        if current_id and current_id not in {pk for pk, _ in rows}:
+            rows += list(readable.filter(pk=current_id).values_list("pk", "title"))
+        return [("", "---------"), *rows]
+
+    field.widget.choices = choices
+    return field
 
 
 class MeetingForm(forms.Form):
@@ -167,6 +215,7 @@ class CancelForm(forms.Form):
 
 class AgendaItemForm(forms.ModelForm):
     enjeu = _enjeu_field()
+    action = _action_field()
     document_url = forms.URLField(
         label="Document lié (adresse)", required=False, assume_scheme="https"
     )
@@ -180,13 +229,16 @@ class AgendaItemForm(forms.ModelForm):
             "duration_minutes",
             "presenter",
             "enjeu",
+            "action",
+            "document",
             "document_url",
             "confidential",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, meeting: Meeting, **kwargs):
+    def __init__(self, *args, meeting: Meeting, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["document"] = _document_field(user, self.instance.document_id)
         series = meeting.series
         if not (series and series.agenda_template):
             del self.fields["temps"]
@@ -285,11 +337,22 @@ class MinutesForm(forms.ModelForm):
 
 class NextStepForm(forms.ModelForm):
     enjeu = _enjeu_field()
+    action = _action_field()
 
     class Meta:
         model = NextStep
-        fields = ["what", "who", "who_organisation", "due_date", "enjeu", "action_label", "status"]
+        fields = [
+            "what",
+            "who",
+            "who_organisation",
+            "due_date",
+            "enjeu",
+            "action",
+            "action_label",
+            "status",
+        ]
         widgets = {"what": forms.Textarea(attrs={"rows": 2}), "due_date": DateInput()}
+        help_texts = {"action_label": "Une action hors du contrat (droit commun, projet…)."}
 
 
 class InvitationForm(forms.Form):

@@ -489,6 +489,22 @@ class AgendaItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    action = models.ForeignKey(
+        "contract.ActionLead",
+        verbose_name="piste ou action du contrat liée",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agenda_items",
+    )
+    document = models.ForeignKey(
+        "library.Document",
+        verbose_name="document de la bibliothèque lié",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agenda_items",
+    )
     document_url = models.URLField("document lié (adresse)", blank=True)
     status = models.CharField(
         "statut", max_length=20, choices=ItemStatus.choices, default=ItemStatus.ACCEPTED
@@ -699,7 +715,15 @@ class NextStep(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action_label = models.CharField("action liée", max_length=255, blank=True)
+    action = models.ForeignKey(
+        "contract.ActionLead",
+        verbose_name="piste ou action du contrat liée",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_steps",
+    )
+    action_label = models.CharField("autre action liée", max_length=255, blank=True)
     status = models.CharField(
         "statut", max_length=20, choices=NextStepStatus.choices, default=NextStepStatus.TODO
     )

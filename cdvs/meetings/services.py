@@ -307,9 +307,22 @@ def carried_next_steps(meeting: Meeting):
         NextStep.objects.open()
         .filter(meeting__series_id=meeting.series_id, meeting__sort_date__lt=meeting.sort_date)
         .exclude(meeting=meeting)
-        .select_related("meeting", "who_organisation", "enjeu")
+        .select_related("meeting", "who_organisation", "enjeu", "action__objective")
         .order_by("due_date", "pk")
     )
+
+
+def with_readable_documents(items, user):
+    """Set `readable_document` on each agenda item: its library document when `user`
+    may read it (one query), else None — a link never reveals a document's title."""
+    from cdvs.library.models import Document
+
+    items = list(items)
+    linked = {i.document_id for i in items if i.document_id}
+    readable = Document.objects.visible_to(user).in_bulk(linked, field_name="pk") if linked else {}
+    for item in items:
+        item.readable_document = readable.get(item.document_id)
+    return items
 
 
 # ---------------------------------------------------------------- invitations

@@ -283,7 +283,7 @@ def detail(request, pk):
     manage = can(user, "meetings.manage", meeting)
     confidential = can(user, "meetings.view_confidential", meeting)
     items = AgendaItem.objects.filter(meeting=meeting).select_related(
-        "enjeu", "proposed_by_organisation", "source_meeting"
+        "enjeu", "proposed_by_organisation", "source_meeting", "action__objective"
     )
     if not manage:
         items = items.filter(
@@ -304,13 +304,15 @@ def detail(request, pk):
         "meetings/detail.html",
         {
             "meeting": meeting,
-            "items": list(items.order_by("temps", "position", "pk")),
+            "items": services.with_readable_documents(
+                items.order_by("temps", "position", "pk"), user
+            ),
             "carried": list(services.carried_next_steps(meeting)),
             "minutes": minutes,
             "next_steps": list(
-                meeting.next_steps.select_related("who_organisation", "enjeu").order_by(
-                    "due_date", "pk"
-                )
+                meeting.next_steps.select_related(
+                    "who_organisation", "enjeu", "action__objective"
+                ).order_by("due_date", "pk")
             ),
             "attendances": attendances,
             "show_attendance": show_attendance,
@@ -360,7 +362,7 @@ def next_steps(request):
     status = request.GET.get("statut", "ouvertes")
     queryset = NextStep.objects.filter(
         meeting__deleted_at__isnull=True, meeting__visibility__in=_levels(request.user)
-    ).select_related("meeting__series", "who_organisation", "enjeu")
+    ).select_related("meeting__series", "who_organisation", "enjeu", "action__objective")
     if status == "ouvertes":
         queryset = queryset.open()
     series_id = request.GET.get("instance", "")

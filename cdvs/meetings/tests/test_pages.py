@@ -341,3 +341,57 @@ def test_past_meetings_pager_stays_on_past_meetings(client, agenda, login):
     assert 'href="?page=2&amp;passees=1"' in body
     second = client.get(reverse("meetings:index") + "?page=2&passees=1").content.decode()
     assert "Ancienne" in second and "Page 2 sur" in second
+
+
+def test_agenda_items_and_next_steps_link_the_contract_and_readable_documents(
+    client, contract, agenda, login
+):
+    from cdvs.contract.models import ActionLead
+    from cdvs.library.models import Document
+
+    lead = ActionLead.objects.select_related("objective").filter(kind="existante").first()
+    shared = Document.objects.create(title="Diagnostic partagé", kind="pdf")
+    internal = Document.objects.create(
+        title="Note interne aux financeurs", kind="pdf", visibility="coordination"
+    )
+    point = agenda.meeting(agenda.point, "2025-03")
+    login("coordinateur")
+    for document in (shared, internal):
+        response = client.post(
+            reverse("meetings_admin:agenda", args=[point.pk]),
+            {"title": f"Présentation {document.pk}", "action": lead.pk,
+             "document": document.pk},
+        )  # fmt: skip
+        assert response.status_code == 302
+    client.post(
+        reverse("meetings_admin:add_next_step", args=[point.pk]),
+        {"what": "Relancer les porteurs", "action": lead.pk, "status": "a_faire"},
+    )
+    assert NextStep.objects.get().action == lead
+    assert set(AgendaItem.objects.values_list("document", flat=True)) == {shared.pk, internal.pk}
+
+    login("membre")
+    body = client.get(reverse("meetings:detail", args=[point.pk])).content.decode()
+    assert lead.get_absolute_url() in body
+    assert f"#piste-{lead.pk}" in lead.get_absolute_url()
+    assert "Document : Diagnostic partagé" in body
+    assert "Note interne aux financeurs" not in body  # the link never reveals the title
+    page = client.get(lead.get_absolute_url().split("#")[0]).content.decode()
+    assert f'id="piste-{lead.pk}"' in page
+    steps = client.get("/api/agenda/suites-a-donner").json()
+    assert steps[0]["action_id"] == lead.pk and steps[0]["action"] == lead.text
+
+
+def test_agenda_item_with_an_unknown_document_is_refused(client, agenda, login):
+    from cdvs.library.models import Document
+
+    hidden = Document.objects.create(title="Réservé", kind="pdf", visibility="coordination")
+    point = agenda.meeting(agenda.point, "2025-03")
+    login("coordinateur")
+    response = client.post(
+        reverse("meetings_admin:agenda", args=[point.pk]),
+        {"title": "Point", "document": hidden.pk + 1000},
+    )
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not AgendaItem.objects.filter(title="Point").exists()
