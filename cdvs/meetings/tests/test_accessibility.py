@@ -11,6 +11,8 @@ pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
+    from cdvs.contract.models import ActionLead
+    from cdvs.library.models import Document
     from cdvs.meetings.loader import load
     from cdvs.meetings.models import AgendaItem, Meeting, MeetingSeries, NextStep
 
@@ -19,8 +21,17 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
     cookie = coordinator_cookie(client, live_server)
     point = Meeting.objects.filter(series__key="armentieres-point-actu-acteurs-qpv").first()
     reunion = Meeting.objects.filter(series__key="armentieres-reunion-acteurs-proximite").first()
-    AgendaItem.objects.create(meeting=point, title="Tour de table", duration_minutes=20)
-    NextStep.objects.create(meeting=point, what="Relancer les partenaires", who="CCAS")
+    lead = ActionLead.objects.first()
+    document = Document.objects.create(title="Diagnostic partagé", kind="pdf")
+    for meeting in (point, reunion):
+        AgendaItem.objects.create(
+            meeting=meeting,
+            title="Tour de table",
+            duration_minutes=20,
+            action=lead,
+            document=document,
+        )
+    NextStep.objects.create(meeting=point, what="Relancer les partenaires", who="CCAS", action=lead)
     series = MeetingSeries.objects.get(key="armentieres-point-actu-acteurs-qpv")
     pages = {
         "agenda-liste": reverse("meetings:index"),
