@@ -50,13 +50,13 @@ class ActionChoiceField(forms.ModelChoiceField):
         return f"Enjeu {lead.objective.enjeu.number} · {kind} · {text}"
 
 
-def _action_field():
+def _action_field(label="Piste ou action du contrat liée"):
     return ActionChoiceField(
         ActionLead.objects.select_related("objective__enjeu").order_by(
             "objective__enjeu__number", "objective__position", "kind", "position", "pk"
         ),
         required=False,
-        label="Piste ou action du contrat liée",
+        label=label,
         widget=FastSelect,
     )
 
@@ -100,6 +100,7 @@ class MeetingForm(forms.Form):
     enjeu = forms.ModelChoiceField(
         Enjeu.objects.order_by("number"), required=False, label="Enjeu travaillé (temps 3)"
     )
+    action = _action_field(label="Action suivie (Copil de suivi d'une action)")
     notify = forms.BooleanField(
         label="Prévenir les personnes déjà invitées (mise à jour de leur agenda)",
         required=False,
@@ -118,6 +119,7 @@ class MeetingForm(forms.Form):
                 "place": meeting.place,
                 "video_url": meeting.video_url,
                 "enjeu": meeting.enjeu_id,
+                "action": meeting.action_id,
                 "notify": True,
             },
         )
@@ -159,6 +161,7 @@ class MeetingForm(forms.Form):
             "place": data["place"].strip(),
             "video_url": data["video_url"],
             "enjeu": data["enjeu"],
+            "action": data["action"],
         }
 
 
@@ -167,10 +170,11 @@ class NewMeetingForm(forms.ModelForm):
 
     start_time = forms.TimeField(label="Heure de début", widget=TimeInput(), required=False)
     end_time = forms.TimeField(label="Heure de fin", widget=TimeInput(), required=False)
+    action = _action_field(label="Action suivie (Copil de suivi d'une action)")
 
     class Meta:
         model = Meeting
-        fields = ["series", "title", "day", "place", "format", "visibility"]
+        fields = ["series", "title", "day", "place", "format", "visibility", "action"]
         widgets = {"day": DateInput()}
 
     def __init__(self, *args, series_queryset=None, **kwargs):

@@ -323,6 +323,15 @@ class Meeting(SoftDeletable):
         on_delete=models.SET_NULL,
         related_name="meetings",
     )
+    action = models.ForeignKey(
+        "contract.ActionLead",
+        verbose_name="action suivie",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        help_text="Pour le Copil de suivi d'une action : l'action du contrat qu'il suit.",
+    )
     uid = models.CharField("identifiant iCalendar", max_length=120, unique=True, default=_new_uid)
     sequence = models.PositiveIntegerField("version iCalendar", default=0)
     invited_at = models.DateTimeField("invitations envoyées le", null=True, blank=True)

@@ -254,7 +254,7 @@ class _LoginRequired(Exception):
 def _visible_meeting(request, pk, queryset=None):
     meeting = get_object_or_404(
         (queryset if queryset is not None else Meeting.objects).select_related(
-            "series__commune", "series__feeds_into", "enjeu", "organiser"
+            "series__commune", "series__feeds_into", "enjeu", "organiser", "action__objective"
         ),
         pk=pk,
     )

@@ -395,3 +395,36 @@ def test_agenda_item_with_an_unknown_document_is_refused(client, agenda, login):
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not AgendaItem.objects.filter(title="Point").exists()
+
+
+def test_coordinator_creates_the_yearly_copil_of_an_action(client, contract, agenda, login):
+    from cdvs.contract.models import ActionLead
+
+    lead = ActionLead.objects.filter(kind="existante").first()
+    login("coordinateur")
+    response = client.post(
+        reverse("meetings_admin:create"),
+        {
+            "series": agenda.point.pk,
+            "title": "Copil de suivi annuel",
+            "day": "2025-06-16",
+            "start_time": "14:00",
+            "end_time": "15:30",
+            "visibility": "partenaires",
+            "action": lead.pk,
+        },
+    )
+    assert response.status_code == 302
+    copil = Meeting.objects.get(title="Copil de suivi annuel")
+    assert copil.action == lead and copil.day == date(2025, 6, 16)
+    body = client.get(reverse("meetings:detail", args=[copil.pk])).content.decode()
+    assert "Action suivie" in body and lead.get_absolute_url() in body
+
+    response = client.post(
+        reverse("meetings_admin:create"),
+        {"title": "Copil", "day": "2025-06-16", "start_time": "15:00", "end_time": "14:00",
+         "visibility": "partenaires", "action": lead.pk},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "L&#x27;heure de fin doit être après l&#x27;heure de début." in response.content.decode()
+    assert Meeting.objects.filter(title="Copil").count() == 0
