@@ -187,6 +187,27 @@ def _timed(client, urls, requests):
     return times
 
 
+def _bench_perimeter(qpv):
+    """Real QPV perimeters are not available here: give the bench's QPV a generated
+    outline (a wavy ring of 360 vertices, about 1,4 km across, near Armentières' QPV),
+    recorded as generated for the bench. Never run on a real database."""
+    import math
+
+    if qpv.geometry:
+        return qpv
+    ring = []
+    for i in range(360):
+        angle = math.radians(i)
+        radius = 0.006 * (1 + 0.15 * math.sin(7 * angle))
+        ring.append([round(2.88 + radius * 1.4 * math.cos(angle), 6),
+                     round(50.69 + radius * math.sin(angle), 6)])  # fmt: skip
+    ring.append(ring[0])
+    qpv.geometry = json.dumps({"type": "Polygon", "coordinates": [ring]})
+    qpv.geometry_source = "périmètre généré pour le banc d'essai (pas un périmètre officiel)"
+    qpv.save(update_fields=["geometry", "geometry_source"])
+    return qpv
+
+
 def child() -> list[dict]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
     import django
@@ -208,6 +229,8 @@ def child() -> list[dict]:
     places = Place.objects.count()
     log(f"  {database_vendor()} : {total} organisations, {places} lieux dans la base")
     qpv = Territory.objects.filter(kind="qpv").order_by("code").first()
+    near_qpv = _bench_perimeter(qpv)
+    lille = Territory.objects.filter(kind="commune", name="Lille").first()
     lst, help_url = reverse("directory:list"), reverse("directory:help")
     markers = reverse("directory:map_data")
     started = time.perf_counter()
@@ -238,6 +261,12 @@ def child() -> list[dict]:
             f"{lst}?open_date=2026-12-08&thematique=famille",
             f"{lst}?q=emploi&open_date=2026-12-02",
             f"{help_url}?need=logement&age=30&lat=50.69&lon=2.88&open_date=2026-12-08",
+        ],
+        "Dans ou près d'un QPV (lieu dedans, 500 m, 1 km) ; lieux dans Lille": [
+            f"{lst}?territory={near_qpv.pk}&proximity=0",
+            f"{lst}?territory={near_qpv.pk}&proximity=500&thematique=famille",
+            f"{lst}?territory={near_qpv.pk}&proximity=1000",
+            f"{lst}?territory={lille.pk if lille else ''}&proximity=0",
         ],
         "Carte : page et marqueurs (zone, filtres ; réponses en cache par version)": [
             f"{reverse('directory:map')}?thematique=famille",

@@ -143,6 +143,17 @@ class FilterForm(forms.Form):
     territory = forms.ModelChoiceField(
         label="Territoire", required=False, queryset=Territory.objects.none(), empty_label="Tous"
     )
+    proximity = forms.ChoiceField(
+        label="Dans ce territoire",
+        required=False,
+        choices=[
+            ("", "les organisations qui y interviennent"),
+            ("0", "celles qui y ont un lieu d'accueil"),
+            ("500", "celles qui ont un lieu à moins de 500 m"),
+            ("1000", "celles qui ont un lieu à moins de 1 km"),
+        ],
+        help_text="La distance se mesure depuis le périmètre du QPV ou du PAC.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +164,26 @@ class FilterForm(forms.Form):
             Territory.objects.filter(kind__in=[Kind.COMMUNE, Kind.QPV, Kind.PAC]),
         )
         _open_fields(self)
+
+    def clean(self):
+        data = super().clean()
+        territory, proximity = data.get("territory"), data.get("proximity")
+        if proximity and not territory:
+            self.add_error("territory", "Choisissez le territoire autour duquel chercher.")
+        elif proximity and territory.kind == Kind.COMMUNE:
+            if proximity != "0":
+                self.add_error(
+                    "proximity",
+                    "La recherche à proximité vaut pour un QPV ou un PAC ; pour une commune, "
+                    "cherchez les organisations qui y ont un lieu.",
+                )
+        elif proximity and not territory.has_perimeter:
+            self.add_error(
+                "proximity",
+                f"Le périmètre de {territory.name} n'est pas encore chargé : on ne peut pas "
+                "savoir quels lieux s'y trouvent. Cherchez les organisations qui y interviennent.",
+            )
+        return data
 
 
 class HelpForm(forms.Form):

@@ -3,8 +3,11 @@
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
+
+from cdvs.territories.models import Kind
 
 from .models import Contact, Organisation, Place
 
@@ -61,8 +64,35 @@ def filtered(params: dict):
     if params.get("age") is not None:
         qs = qs.for_age(params["age"])
     if params.get("territory"):
-        qs = qs.serving(params["territory"])
+        proximity = params.get("proximity") or ""
+        if proximity:
+            qs = qs.filter(pk__in=with_place_near(params["territory"], int(proximity)))
+        else:
+            qs = qs.serving(params["territory"])
     return open_filter(qs, params)
+
+
+def with_place_near(territory, metres: int = 0):
+    """Ids of the organisations with a place inside `territory` or at most `metres` from
+    its perimeter. A commune without its outline falls back on the commune the BAN gave
+    to each place; otherwise the perimeter is needed (FilterForm says so)."""
+    from cdvs.territories import geo
+
+    places = Place.objects.all()
+    outline = territory.outline
+    if outline is None:
+        if metres or territory.kind != Kind.COMMUNE:
+            raise ValueError(f"Le périmètre de {territory.name} n'est pas chargé.")
+        return places.filter(citycode=territory.code).values("organisation_id")
+    min_lon, min_lat, max_lon, max_lat = geo.bounds_around(outline, metres)
+    rows = np.array(
+        places.filter(lat__range=(min_lat, max_lat), lon__range=(min_lon, max_lon)).values_list(
+            "organisation_id", "lon", "lat"
+        ),
+        dtype=float,
+    ).reshape(-1, 3)
+    inside = geo.within_distance(outline, rows[:, 1], rows[:, 2], metres)
+    return sorted({int(pk) for pk in rows[inside, 0]})
 
 
 def open_filter(qs, params: dict):

@@ -284,3 +284,32 @@ def shapely_parts(geom: BaseGeometry) -> list:
 
 def vertex_count(geom: BaseGeometry) -> int:
     return int(shapely.get_num_coordinates(geom))
+
+
+def _to_lambert93():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(WGS84, LAMBERT93, always_xy=True)
+
+
+def within_distance(geom: BaseGeometry, lons, lats, metres: float) -> np.ndarray:
+    """For each (lon, lat), whether it lies inside `geom` or at most `metres` from it,
+    measured in Lambert-93 (metric, exact to a few centimetres over metropolitan France)."""
+    transformer = _to_lambert93()
+    projected = shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+    area = projected.buffer(metres) if metres else projected
+    shapely.prepare(area)
+    x, y = transformer.transform(np.asarray(lons, float), np.asarray(lats, float))
+    return shapely.intersects_xy(area, x, y)
+
+
+def bounds_around(geom: BaseGeometry, metres: float) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of `geom` widened by a little more than
+    `metres`: a prefilter for an indexed latitude/longitude search."""
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    margin_lat = metres * 1.1 / 110_574.0
+    cos_lat = max(math.cos(math.radians(max(abs(min_lat), abs(max_lat)))), 0.01)
+    margin_lon = metres * 1.1 / (111_320.0 * cos_lat)
+    return min_lon - margin_lon, min_lat - margin_lat, max_lon + margin_lon, max_lat + margin_lat
