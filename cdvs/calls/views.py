@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, can_view
+from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.meetings.markup import render_markdown
 
@@ -42,15 +43,9 @@ def _list_queryset(user, filters, today):
 
 def _with_relations(qs):
     return qs.select_related("funder").prefetch_related(
-        Prefetch("enjeux", queryset=_enjeux_qs()),
+        Prefetch("enjeux", queryset=enjeu_labels()),
         "territories",
     )
-
-
-def _enjeux_qs():
-    from cdvs.contract.models import Enjeu
-
-    return Enjeu.objects.only("pk", "number", "title").order_by("number")
 
 
 def _decorate(calls, today):
@@ -74,7 +69,7 @@ def call_list(request):
         "pk", "title", "funder_name", "funder_id", "opens_on", "closes_on", "closes_at",
         "recurrence", "recurrence_until", "nature", "visibility", "amount_min", "amount_max",
         "envelope",
-    ).prefetch_related(Prefetch("enjeux", queryset=_enjeux_qs()))  # fmt: skip
+    ).prefetch_related(Prefetch("enjeux", queryset=enjeu_labels()))  # fmt: skip
     by_pk = {c.pk: c for c in rows}
     calls = _decorate([by_pk[pk] for pk in ids if pk in by_pk], today)
     query = as_query(filters)
@@ -102,7 +97,7 @@ def call_list(request):
 def _visible_call(request, pk):
     call = get_object_or_404(
         CallForProjects.objects.select_related("funder", "commune").prefetch_related(
-            Prefetch("enjeux", queryset=_enjeux_qs()), "territories"
+            Prefetch("enjeux", queryset=enjeu_labels()), "territories"
         ),
         pk=pk,
     )

@@ -76,6 +76,13 @@ class Enjeu(Seeded, SoftDeletable):
         return f"Enjeu {self.number} : {self.title}"
 
 
+def enjeu_labels():
+    """Enjeux with their number and title only, for lists that name them on every row:
+    each full row carries the seed's JSON (partners, seed values), slow to decode a
+    hundred times per page."""
+    return Enjeu.objects.only("pk", "number", "title").order_by("number")
+
+
 class LocalEnjeu(Seeded, SoftDeletable):
     """An enjeu as worded and staffed in a volet communal."""
 

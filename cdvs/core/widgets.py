@@ -30,3 +30,15 @@ class FastSelect(forms.Select):
         for key, label in self.choices:
             key = getattr(key, "value", key)
             yield ("" if key is None else str(key)), label
+
+
+def fast_selects(form):
+    """Write every plain single <select> of `form` in Python (same choices and attributes):
+    filter forms with long vocabularies render in a fraction of the time."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            fast = FastSelect(attrs=widget.attrs)
+            fast.choices = widget.choices
+            fast.is_required = widget.is_required
+            field.widget = fast

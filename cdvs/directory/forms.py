@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from cdvs.contract.models import Enjeu
+from cdvs.core.widgets import fast_selects
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Kind, Territory
 
@@ -164,6 +165,7 @@ class FilterForm(forms.Form):
             Territory.objects.filter(kind__in=[Kind.COMMUNE, Kind.QPV, Kind.PAC]),
         )
         _open_fields(self)
+        fast_selects(self)
 
     def clean(self):
         data = super().clean()
@@ -210,6 +212,7 @@ class HelpForm(forms.Form):
             self.fields["place"], Territory.objects.filter(kind__in=[Kind.QPV, Kind.PAC])
         )
         _open_fields(self)
+        fast_selects(self)
 
     def clean(self):
         data = super().clean()

@@ -1,12 +1,15 @@
 """Writes of the directory (each in one transaction, with its history) and its searches."""
 
+import hashlib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Kind
 
 from .models import Contact, Organisation, Place
@@ -107,10 +110,37 @@ def open_filter(qs, params: dict):
     return qs
 
 
+# what a row of the list pages shows (name, type, enjeux, commune, freshness)
+LIST_PAGE_COLUMNS = (
+    "id", "name", "kind", "city", "territory__name", "territory__kind",
+    "territory__code", "last_confirmed_at", "update_frequency_months",
+)  # fmt: skip
+
+
+def list_rows_key(query_string: str, mine) -> str:
+    """What the rows of a list page depend on: the query (filters and page), the data's
+    version (every write leaves a history row), the territories' version, the day (the
+    « mis à jour il y a N mois » badges) and the reader's own organisations."""
+    from django.db.models import Count, Max
+
+    from cdvs.territories.models import Territory
+
+    from .maps import data_version
+
+    territories = Territory.all_objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    parts = [query_string, data_version(), str(territories), timezone.localdate().isoformat()]
+    parts.append(",".join(map(str, sorted(mine))))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 def listing(qs):
     """What the list pages show, in a constant number of queries (the territory's
     name, not its perimeter)."""
-    return qs.select_related("territory").defer("territory__geometry").prefetch_related("enjeux")
+    return (
+        qs.select_related("territory")
+        .defer("territory__geometry")
+        .prefetch_related(Prefetch("enjeux", queryset=enjeu_labels()))
+    )
 
 
 EARTH_RADIUS_KM = 6371.0088

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Invitation
@@ -48,12 +49,15 @@ def _filters(request):
 def organisation_list(request):
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
-    qs = services.listing(services.filtered(params))
+    qs = services.listing(services.filtered(params)).only(*services.LIST_PAGE_COLUMNS)
     printable = bool(request.GET.get("imprimer"))
-    page = Paginator(qs, PRINT_SIZE if printable else PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, PRINT_SIZE if printable else PAGE_SIZE)
+    # lazy: when the rows come from the cache, neither the count nor the rows are read
+    page = SimpleLazyObject(lambda: paginator.get_page(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("imprimer", None)
+    mine = _mine(request.user)
     return render(
         request,
         "directory/organisation_list.html",
@@ -61,8 +65,9 @@ def organisation_list(request):
             "printable": printable,
             "form": form,
             "page": page,
-            "organisations": page.object_list,
-            "mine": _mine(request.user),
+            "organisations": SimpleLazyObject(lambda: page.object_list),
+            "rows_key": services.list_rows_key(request.GET.urlencode(), mine),
+            "mine": mine,
             "query": query.urlencode(),
             "formats": FORMAT_LABELS,
             "filtered": any(v not in (None, "") for v in params.values()),

@@ -115,3 +115,21 @@ def test_unknown_or_deleted_organisation_is_404(client, world):
 def test_organisation_scope_territory(world):
     assert world.organisations["pv_arm"].scope_territory() == world.territories["armentieres"]
     assert world.organisations["no_territory"].scope_territory() is None
+
+
+def test_list_rows_come_from_the_cache_until_the_data_changes(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    asso = world.organisations["asso_arm"]
+    url = reverse("directory:list")
+    assert asso.name in text(client.get(url))
+    with CaptureQueriesContext(connection) as queries:
+        assert asso.name in text(client.get(url))
+    assert not [q for q in queries if "directory_organisation_enjeux" in q["sql"]]
+    asso.name = "Centre social renommé"
+    asso.save()  # a history row: the data's version moves
+    body = text(client.get(url))
+    assert "Centre social renommé" in body and "Centre social du Bizet" not in body
+    client.force_login(world.users["membre"])
+    assert "Mon organisation" in text(client.get(url))
