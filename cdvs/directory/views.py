@@ -463,8 +463,9 @@ def organisation_map(request):
 
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
-    qs = services.listing(services.filtered(params))
-    page = Paginator(qs, PAGE_SIZE).get_page(1)
+    qs = services.listing(services.filtered(params)).only(*services.LIST_PAGE_COLUMNS)
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = SimpleLazyObject(lambda: paginator.get_page(1))
     query = request.GET.copy()
     query.pop("page", None)
     data = {
@@ -481,7 +482,8 @@ def organisation_map(request):
         {
             "form": form,
             "page": page,
-            "organisations": page.object_list,
+            "organisations": SimpleLazyObject(lambda: page.object_list),
+            "rows_key": services.list_rows_key(query.urlencode(), ()),
             "query": query.urlencode(),
             "filtered": any(v not in (None, "") for v in params.values()),
             "map_data": json_script(data, "directory-map-data"),
