@@ -122,13 +122,14 @@ def _generate_hours():
     import datetime
 
     from django.db import transaction
+    from django.db.models import Exists, OuterRef
 
     from cdvs.directory.models import OpeningException, OpeningSlot, Place
 
-    todo = Place.objects.filter(organisation__key__startswith=BENCH_KEY).exclude(
-        pk__in=OpeningSlot.objects.values("place_id")
-    )
-    ids = list(todo.values_list("pk", "organisation_id"))
+    # an anti-join: PostgreSQL runs « NOT IN (subquery) » over 150 000 rows as a nested loop
+    has_slot = Exists(OpeningSlot.objects.filter(place_id=OuterRef("pk")))
+    todo = Place.objects.filter(organisation__key__startswith=BENCH_KEY).filter(~has_slot)
+    ids = list(todo.order_by("pk").values_list("pk", "organisation_id"))
     if not ids:
         return
     rng = random.Random(SEED)

@@ -386,7 +386,10 @@ class Place(SoftDeletable):
         verbose_name = "lieu d'accueil"
         verbose_name_plural = "lieux d'accueil"
         ordering = ["organisation", "name"]
-        indexes = [models.Index(fields=["lat", "lon"], name="directory_place_latlon_idx")]
+        # bounding-box searches (map, « qui peut aider ? »); « près d'un QPV » reads only these
+        indexes = [
+            models.Index(fields=["lat", "lon", "organisation"], name="directory_place_near_idx")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"

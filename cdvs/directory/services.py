@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -78,23 +79,45 @@ def filtered(params: dict):
 def with_place_near(territory, metres: int = 0):
     """Ids of the organisations with a place inside `territory` or at most `metres` from
     its perimeter. A commune without its outline falls back on the commune the BAN gave
-    to each place; otherwise the perimeter is needed (FilterForm says so)."""
-    from cdvs.territories import geo
+    to each place; otherwise the perimeter is needed (FilterForm says so). Kept in the
+    cache until a fiche, a place or a territory changes."""
+    from django.core.cache import cache
+
+    from .maps import data_version
 
     places = Place.objects.all()
-    outline = territory.outline
-    if outline is None:
+    if not territory.has_perimeter:
         if metres or territory.kind != Kind.COMMUNE:
             raise ValueError(f"Le périmètre de {territory.name} n'est pas chargé.")
         return places.filter(citycode=territory.code).values("organisation_id")
+    stamp = territory.updated_at.timestamp() if territory.updated_at else 0
+    key = f"directory:near:{territory.pk}:{stamp}:{metres}:{data_version()}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = _organisations_near(places, territory.outline, metres)
+        cache.set(key, ids, 3600)
+    return ids
+
+
+def _organisations_near(places, outline, metres: int) -> list[int]:
+    from django.db import connection
+
+    from cdvs.territories import geo
+
     min_lon, min_lat, max_lon, max_lat = geo.bounds_around(outline, metres)
-    rows = np.array(
-        places.filter(lat__range=(min_lat, max_lat), lon__range=(min_lon, max_lon)).values_list(
-            "organisation_id", "lon", "lat"
-        ),
-        dtype=float,
-    ).reshape(-1, 3)
-    inside = geo.within_distance(outline, rows[:, 1], rows[:, 2], metres)
+    candidates = places.filter(
+        lat__range=(min_lat, max_lat), lon__range=(min_lon, max_lon)
+    ).order_by()
+    # tens of thousands of rows in a large commune: read as plain tuples, not through the ORM
+    sql, params = candidates.values_list("organisation_id", "lon", "lat").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+    if metres:
+        inside = geo.within_distance(outline, rows[:, 1], rows[:, 2], metres)
+    else:
+        shapely.prepare(outline)
+        inside = shapely.intersects_xy(outline, rows[:, 1], rows[:, 2])
     return sorted({int(pk) for pk in rows[inside, 0]})
 
 

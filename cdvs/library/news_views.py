@@ -15,13 +15,13 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.csrf import csrf_exempt
 
 from cdvs.accounts.permissions import can, can_view, require
-from cdvs.contract.models import Enjeu
+from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
 from . import services
 from .forms import DigestForm, NewsForm
 from .models import DigestSubscription, News
-from .views import LoginRequired, login_if_needed
+from .views import LoginRequired, filter_choices, login_if_needed
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
@@ -29,7 +29,7 @@ FEED_SIZE = 30
 
 def news_rows(queryset):
     return queryset.select_related("organisation", "author").prefetch_related(
-        Prefetch("enjeux", queryset=Enjeu.objects.only("pk", "number", "title")),
+        Prefetch("enjeux", queryset=enjeu_labels()),
         Prefetch("territories", queryset=Territory.objects.only("pk", "name", "kind")),
     )
 
@@ -52,10 +52,7 @@ def index(request):
             "page": page,
             "chosen": chosen,
             "query": "&".join(f"{k}={v}" for k, v in chosen.items()),
-            "all_enjeux": list(Enjeu.objects.order_by("number").only("pk", "number", "title")),
-            "all_territories": list(
-                Territory.objects.order_by("kind", "name").only("pk", "name", "kind")
-            ),
+            **filter_choices(request.user, chosen, series=False),
             "can_post": can(request.user, "library.post_news"),
             "can_moderate": can(request.user, "library.moderate"),
             "can_subscribe": can(request.user, "library.digest"),

@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from cdvs.accounts.permissions import can, can_view, require, visible_levels
-from cdvs.contract.models import Enjeu
+from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS
 from cdvs.meetings.models import MeetingSeries
 from cdvs.territories.models import Territory
@@ -83,24 +84,30 @@ def filtered_documents(request, queryset):
     return queryset, chosen
 
 
-def filter_choices(user):
-    return {
-        "all_enjeux": list(Enjeu.objects.order_by("number").only("pk", "number", "title")),
-        "all_territories": list(
-            Territory.objects.order_by("kind", "name").only("pk", "name", "kind")
-        ),
-        "all_series": list(
-            MeetingSeries.objects.filter(visibility__in=visible_levels(user))
-            .order_by("position", "name")
-            .only("pk", "name", "short_name")
-        ),
+def filter_choices(user, chosen: dict, *, series=True):
+    """(value, label) pairs of the filters of the documents and news lists, and the
+    value chosen for each filter ("" when none)."""
+    choices = {
+        "selected": {k: chosen.get(k, "") for k in ("enjeu", "territoire", "instance", "type")},
+        "enjeu_options": [
+            (e.pk, f"Enjeu {e.number} : {Truncator(e.title).chars(60)}") for e in enjeu_labels()
+        ],
+        "territory_options": Territory.objects.choices(with_kind=True),
         "kinds": FileKind.choices,
     }
+    if series:
+        choices["series_options"] = [
+            (s.pk, s.label)
+            for s in MeetingSeries.objects.filter(visibility__in=visible_levels(user))
+            .order_by("position", "name")
+            .only("pk", "name", "short_name")
+        ]
+    return choices
 
 
 def document_rows(queryset):
     return queryset.select_related("current_version", "series", "organisation").prefetch_related(
-        Prefetch("enjeux", queryset=Enjeu.objects.only("pk", "number", "title")),
+        Prefetch("enjeux", queryset=enjeu_labels()),
         Prefetch("territories", queryset=Territory.objects.only("pk", "name", "kind")),
     )
 
@@ -122,7 +129,7 @@ def documents(request):
             "can_upload": can(request.user, "library.upload"),
             "can_moderate": can(request.user, "library.moderate"),
             "export_formats": FORMAT_LABELS,
-            **filter_choices(request.user),
+            **filter_choices(request.user, chosen),
         },
     )
 
