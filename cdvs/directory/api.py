@@ -2,10 +2,13 @@
 everyone; writes (fiche, places) for the organisation's own members. Contacts (personal data)
 only for logged-in partners (`directory.view_contacts`), `null` for anyone else."""
 
+import json
+
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from cdvs.accounts import permissions
+from cdvs.api.cached import cached_json
 
 from . import services
 from .models import Organisation
@@ -104,7 +107,9 @@ def organisations(request, filters: Query[Filters]):
     limit = max(1, min(params.pop("limit"), MAX_LIMIT))
     offset = max(0, params.pop("offset"))
     qs = services.listing(services.filtered(params))[offset : offset + limit]
-    return [_out(o) for o in qs]
+    # public fields only, the same for every reader: serialised once per data version
+    key = "directory:api-list:" + services.list_rows_key(json.dumps([params, limit, offset]), ())
+    return cached_json(key, list[OrganisationOut], lambda: [_out(o) for o in qs])
 
 
 @router.get("/organisations/{int:pk}", response=OrganisationDetailOut, url_name="organisation")

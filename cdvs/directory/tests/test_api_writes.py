@@ -142,3 +142,19 @@ def test_openapi_documents_the_writes(client):
     assert {"post", "get"} <= set(paths["/api/annuaire/organisations/{pk}/lieux"])
     assert {"patch", "delete"} <= set(paths["/api/annuaire/lieux/{place_pk}"])
     assert "/api/annuaire/organisations/{pk}/services" in paths
+
+
+def test_public_list_follows_a_change_made_through_the_api(world, asso):
+    client = csrf_client(world.users["membre"])
+    names = [o["name"] for o in client.get(f"{API}/organisations?limit=500").json()]
+    assert asso.name in names
+    response = client.patch(
+        f"{API}/organisations/{asso.pk}",
+        data=json.dumps({"name": "Centre social renommé"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert response.status_code == 200
+    names = [o["name"] for o in Client().get(f"{API}/organisations?limit=500").json()]
+    assert "Centre social renommé" in names and asso.name not in names
+    assert Client().get(f"{API}/organisations?limit=0").status_code == 200
