@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from cdvs.accounts.models import Membership, Role, User
-from cdvs.contract.models import Ambition, Enjeu, Objective
+from cdvs.contract.models import ActionLead, Ambition, Enjeu, Objective
 from cdvs.directory.models import Organisation, OrganisationKind
 
 
@@ -40,6 +40,19 @@ def test_public_pages_show_the_tree(client, loaded):
     ):
         assert text in body
     assert "Modifier" not in body
+
+
+@pytest.mark.django_db
+def test_every_piste_and_action_has_its_anchor_on_its_enjeu_page(client, loaded):
+    """Agenda items and next steps link a piste by its anchor (`#piste-N`)."""
+    pages = {}
+    leads = list(ActionLead.objects.select_related("objective"))
+    assert leads
+    for lead in leads:
+        url, anchor = lead.get_absolute_url().split("#")
+        if url not in pages:
+            pages[url] = client.get(url).content.decode()
+        assert f'id="{anchor}"' in pages[url], lead.text
 
 
 @pytest.mark.django_db
