@@ -4,6 +4,23 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 
+def option_tags(choices, selected: set[str]):
+    """<option> elements for (value, label) pairs, those in `selected` marked: written
+    in Python, a thousand options cost a millisecond, not a template per option."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (
+                "" if key is None else key,
+                mark_safe(" selected") if str(key) in selected else "",
+                label,
+            )
+            for key, label in choices
+        ),
+    )
+
+
 class FastSelect(forms.Select):
     """A <select> whose options are written in Python rather than one template per
     option: a list of thousands of organisations renders in milliseconds."""
@@ -12,18 +29,7 @@ class FastSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    "" if key is None else key,
-                    mark_safe(" selected") if str(key) in selected else "",
-                    label,
-                )
-                for key, label in self._flat_choices()
-            ),
-        )
+        options = option_tags(self._flat_choices(), selected)
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
     def _flat_choices(self):
