@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cdvs import home
+
 urlpatterns = [
+    path("", home.home, name="home"),
     path("", include("cdvs.core.urls")),
     path("compte/", include("cdvs.accounts.urls")),
     path("territoires/", include("cdvs.territories.urls")),

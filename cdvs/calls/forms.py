@@ -3,10 +3,10 @@ from django.core.exceptions import ValidationError
 
 from cdvs.accounts.permissions import Visibility
 from cdvs.contract.models import Enjeu
+from cdvs.core.markup import html_tags
 from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import Organisation, OrganisationKind
-from cdvs.meetings.markup import html_tags
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 

@@ -4,7 +4,7 @@ A call holds no personal data."""
 
 from django.utils.html import strip_tags
 
-from cdvs.meetings.markup import render_markdown
+from cdvs.core.markup import render_markdown
 from cdvs.search.registry import Entry, SearchSource, register
 
 from .models import CallForProjects

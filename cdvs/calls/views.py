@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cdvs.accounts.permissions import can, can_view
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS, export_response
-from cdvs.meetings.markup import render_markdown
+from cdvs.core.markup import render_markdown
 
 from . import alerts
 from .filters import apply_filters, as_query, clean_filters, ordered

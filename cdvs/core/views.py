@@ -2,27 +2,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
-from cdvs.contract.models import Contract
-from cdvs.territories.models import Kind, Territory
-
-from .navigation import AREAS, area
-
-
-def home(request):
-    contract = Contract.objects.order_by("id").first()
-    counts = {
-        kind: Territory.objects.of_kind(kind).count() for kind in (Kind.COMMUNE, Kind.QPV, Kind.PAC)
-    }
-    return render(
-        request,
-        "core/home.html",
-        {
-            "contract": contract,
-            "enjeux": contract.enjeux.all() if contract else [],
-            "counts": counts,
-            "areas": AREAS,
-        },
-    )
+from .navigation import area
 
 
 def upcoming_area(request, area: str):

@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class LibraryConfig(AppConfig):
     name = "cdvs.library"
     verbose_name = "Documents et actualités"
-
-    def ready(self):
-        from . import signals  # noqa: F401

@@ -4,8 +4,8 @@ from django.template.defaultfilters import filesizeformat
 
 from cdvs.accounts.permissions import ADMIN, Visibility, role_of, visible_levels
 from cdvs.contract.models import Enjeu
+from cdvs.core.markup import html_tags
 from cdvs.directory.models import Organisation
-from cdvs.meetings.markup import html_tags
 from cdvs.meetings.models import MeetingSeries
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory

@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 
 
@@ -302,8 +303,6 @@ class News(SoftDeletable):
         return self.title
 
     def save(self, *args, **kwargs):
-        from cdvs.meetings.markup import render_markdown
-
         self.body_html = render_markdown(self.body)
         if "update_fields" in kwargs and kwargs["update_fields"] is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"body_html"}

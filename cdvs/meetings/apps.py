@@ -5,3 +5,6 @@ class MeetingsConfig(AppConfig):
     name = "cdvs.meetings"
     label = "meetings"
     verbose_name = "Instances et réunions"
+
+    def ready(self):
+        from . import library  # noqa: F401  (receivers: connected once the apps are loaded)

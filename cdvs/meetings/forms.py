@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cdvs.contract.models import ActionLead, Enjeu
+from cdvs.core.markup import html_tags
 from cdvs.core.widgets import FastSelect
 from cdvs.library.models import Document
 
-from .markup import html_tags
 from .models import (
     PARIS,
     AgendaItem,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -671,8 +672,6 @@ class Minutes(models.Model):
         return f"Compte-rendu — {self.meeting.title}"
 
     def save(self, *args, **kwargs):
-        from .markup import render_markdown
-
         self.body_html = render_markdown(self.body)
         self.decisions_html = render_markdown(self.decisions)
         super().save(*args, **kwargs)

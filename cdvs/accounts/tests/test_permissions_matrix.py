@@ -255,7 +255,7 @@ class Page:
 
 PAGES = {
     # core
-    "core:home": Page(PUBLIC),
+    "home": Page(PUBLIC),
     "core:upcoming": Page(PUBLIC, lambda o: {"area": "plan-actions"}),
     "core:accessibility": Page(PUBLIC),
     "core:health": Page(PUBLIC),

@@ -76,7 +76,7 @@ def public_pages() -> dict[str, str]:
     qpv = _territory("qpv")
     enjeu = Enjeu.objects.order_by("contract_id", "number").first()
     pages = {
-        "accueil": reverse("core:home"),
+        "accueil": reverse("home"),
         "contrat": reverse("contract:index"),
         "enjeu": reverse("contract:enjeu", args=[enjeu.pk]),
         "territoires": reverse("territories:index"),
@@ -199,7 +199,7 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
     load_reference_data()
     cookie = coordinator_cookie(client, live_server)
     pages = {
-        "coordination-accueil": reverse("core:home"),
+        "coordination-accueil": reverse("home"),
         "coordination-compte": reverse("accounts:account"),
         "coordination-contrat": reverse("contract:index"),
         "coordination-invitations": reverse("accounts:invitations"),

@@ -7,7 +7,7 @@ from cdvs.core.navigation import AREAS
 
 @pytest.mark.django_db
 def test_home_lists_every_area(client):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 200
     body = response.content.decode()
     for area in AREAS:
@@ -38,7 +38,7 @@ def test_ensure_admin_creates_one_admin_with_random_password(capsys):
 
 @pytest.mark.django_db
 def test_security_headers(client):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"

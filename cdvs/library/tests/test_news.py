@@ -35,7 +35,7 @@ def test_carrier_posts_and_it_is_published_without_moderation(client, login, wor
     assert news.history.first().history_user == world.users["porteur"]
     login("anonyme")
     assert "Fête de quartier" in client.get(reverse("news:index")).content.decode()
-    assert "Fête de quartier" in client.get(reverse("core:home")).content.decode()
+    assert "Fête de quartier" in client.get(reverse("home")).content.decode()
 
 
 def test_html_is_refused_and_markdown_links_are_sanitised(client, login, world):
@@ -155,7 +155,7 @@ def test_no_leak_through_list_detail_feeds_home_and_api(client, login, three_new
     listing = client.get(reverse("news:index")).content.decode()
     rss = client.get(reverse("news:rss")).content.decode()
     atom = client.get(reverse("news:atom")).content.decode()
-    home = client.get(reverse("core:home")).content.decode()
+    home = client.get(reverse("home")).content.decode()
     api = {n["title"] for n in client.get("/api/actualites").json()}
     for visibility, news in three_news.items():
         visible = visibility in SEES[role]

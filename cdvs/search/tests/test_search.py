@@ -300,7 +300,7 @@ def test_pagination_and_constant_number_of_queries(client, world):
 
 @pytest.mark.django_db
 def test_header_box_points_to_the_page(client, world):
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("home")).content.decode()
     assert f'action="{reverse("search:index")}"' in html
     assert 'name="q"' in html
 

@@ -1,19 +1,21 @@
-"""Published minutes appear among the documents: the meetings app knows nothing of the
-library; these receivers follow its saves (minutes published or edited, a meeting
-renamed, made more confidential, put in the trash or restored)."""
+"""Published minutes appear among the documents of the library: these receivers follow
+the saves of minutes and meetings (minutes published or edited, a meeting renamed, made
+more confidential, put in the trash or restored) and hand them to the library's
+`sync_minutes_document`. The library knows nothing of the meetings."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from cdvs.meetings.models import Meeting, Minutes
+from cdvs.library.models import Document
+from cdvs.library.services import sync_minutes_document
+
+from .models import Meeting, Minutes
 
 
 @receiver(post_save, sender=Minutes, dispatch_uid="library_minutes_document")
 def minutes_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .services import sync_minutes_document
-
     meeting = Meeting.all_objects.select_related("series__commune", "series__organiser").get(
         pk=instance.meeting_id
     )
@@ -24,9 +26,6 @@ def minutes_saved(sender, instance, raw=False, **kwargs):
 def meeting_saved(sender, instance, raw=False, created=False, **kwargs):
     if raw or created:
         return
-    from .models import Document
-    from .services import sync_minutes_document
-
     if not Document.all_objects.filter(meeting_id=instance.pk).exists():
         return
     minutes = Minutes.objects.filter(meeting_id=instance.pk).first()
