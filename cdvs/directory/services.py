@@ -167,13 +167,6 @@ def listing(qs):
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
 @dataclass
 class Helper:
     organisation: Organisation

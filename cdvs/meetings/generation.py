@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
 from cdvs.core.history import history_author, save_with_history
@@ -179,20 +179,3 @@ def generate_all(queryset=None) -> GenerationReport:
     for series in queryset.select_related("section"):
         report.add(generate(series))
     return report
-
-
-def protected_ids(queryset):
-    """Ids of the meetings of `queryset` that a regeneration leaves alone."""
-    return set(
-        with_content_flag(queryset)
-        .filter(
-            Q(_has_items=True)
-            | Q(_has_attendance=True)
-            | Q(_has_minutes=True)
-            | Q(_has_steps=True)
-            | Q(edited_by_hand=True)
-            | ~Q(status=MeetingStatus.PLANNED)
-            | Q(invited_at__isnull=False)
-        )
-        .values_list("pk", flat=True)
-    )
