@@ -5,21 +5,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from cdvs.core.history import save_with_history
+
 from .models import CallAttachment, CallForProjects
-
-
-def _save(call: CallForProjects, user, reason: str | None = None):
-    call.full_clean()
-    call._history_user = user
-    if reason:
-        call._change_reason = reason
-    call.save()
 
 
 @transaction.atomic
 def create_call(values: dict, enjeux=(), territories=(), user=None, reason=None):
     call = CallForProjects(**values)
-    _save(call, user, reason)
+    call.full_clean()  # raw values (an import row, a test): the model's rules
+    save_with_history(call, user, reason)
     call.enjeux.set(enjeux)
     call.territories.set(territories)
     return call
@@ -29,7 +24,8 @@ def create_call(values: dict, enjeux=(), territories=(), user=None, reason=None)
 def update_call(call: CallForProjects, values: dict, enjeux=None, territories=None, user=None):
     for field, value in values.items():
         setattr(call, field, value)
-    _save(call, user)
+    call.full_clean()
+    save_with_history(call, user, None)
     if enjeux is not None:
         call.enjeux.set(enjeux)
     if territories is not None:

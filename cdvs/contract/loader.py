@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 
+from cdvs.core.history import save_with_history
 from cdvs.territories.models import Kind, Territory
 
 from .models import (
@@ -225,8 +226,7 @@ class _Sync:
         obj = model.all_objects.filter(key=key).first()
         if obj is None:
             obj = model(key=key, seed_values=values, **values, **links)
-            obj._change_reason = LOADER_REASON
-            obj.save()
+            save_with_history(obj, None, LOADER_REASON)
             self.report.created[label] += 1
             return obj
         if obj.is_deleted:
@@ -251,8 +251,7 @@ class _Sync:
                 changed = True
         if changed:
             obj.seed_values = seed
-            obj._change_reason = LOADER_REASON
-            obj.save()
+            save_with_history(obj, None, LOADER_REASON)
             self.report.updated[label] += 1
         else:
             self.report.unchanged += 1

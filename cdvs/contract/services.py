@@ -4,19 +4,14 @@ transaction, with the author recorded in the history."""
 from django.db import transaction
 from django.db.models import Max
 
+from cdvs.core.history import save_with_history
+
 from .models import ActionLead, Ambition, Objective, Scale
-
-
-def _save(obj, user, reason):
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.save()
-    return obj
 
 
 @transaction.atomic
 def update(form, user):
-    return _save(form.save(commit=False), user, "Modification")
+    return save_with_history(form.save(commit=False), user, "Modification")
 
 
 def _next_position(queryset):
@@ -30,7 +25,7 @@ def add_ambition(form, local_enjeu, user):
     ambition.local_enjeu = local_enjeu
     ambition.scale = Scale.LOCAL
     ambition.position = _next_position(Ambition.all_objects.filter(local_enjeu=local_enjeu))
-    return _save(ambition, user, "Création")
+    return save_with_history(ambition, user, "Création")
 
 
 @transaction.atomic
@@ -39,7 +34,7 @@ def add_objective(form, ambition, user):
     objective.ambition = ambition
     objective.enjeu = ambition.enjeu
     objective.position = _next_position(Objective.all_objects.filter(ambition=ambition))
-    return _save(objective, user, "Création")
+    return save_with_history(objective, user, "Création")
 
 
 @transaction.atomic
@@ -49,4 +44,4 @@ def add_lead(form, objective, user):
     lead.position = _next_position(
         ActionLead.all_objects.filter(objective=objective, kind=lead.kind)
     )
-    return _save(lead, user, "Création")
+    return save_with_history(lead, user, "Création")

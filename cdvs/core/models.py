@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .history import save_with_history
+
 
 class LiveQuerySet(models.QuerySet):
     def alive(self):
@@ -49,18 +51,12 @@ class SoftDeletable(models.Model):
         """To the trash, with who and why in the history (for the models that keep one)."""
         self.deleted_at = timezone.now()
         self.deleted_by = user
-        self._save_trash_state(user, reason)
+        save_with_history(self, user, reason, update_fields=["deleted_at", "deleted_by"])
 
     def restore(self, user=None, reason: str = "Restauré"):
         self.deleted_at = None
         self.deleted_by = None
-        self._save_trash_state(user, reason)
-
-    def _save_trash_state(self, user, reason):
-        self._change_reason = reason
-        if user is not None and user.is_authenticated:
-            self._history_user = user
-        self.save(update_fields=["deleted_at", "deleted_by"])
+        save_with_history(self, user, reason, update_fields=["deleted_at", "deleted_by"])
 
 
 class Seeded(models.Model):

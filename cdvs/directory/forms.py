@@ -376,7 +376,6 @@ class MappingForm(forms.Form):
 
 # ------------------------------------------------------------------ opening hours
 
-TIME_INPUT = {"widget": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 

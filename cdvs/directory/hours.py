@@ -162,9 +162,3 @@ def organisations_open_on(*, day: datetime.date | None = None, weekday: int | No
     if extra:
         q |= Q(pk__in=sorted(extra))
     return q
-
-
-def open_on_label(*, day=None, weekday=None) -> str:
-    if day is not None:
-        return f"ouvert le {WEEKDAY_NAMES[day.weekday()]} {day_label(day)}"
-    return f"ouvert le {WEEKDAY_NAMES[weekday]}"

@@ -12,6 +12,7 @@ import yaml
 from django.db import transaction
 
 from cdvs.contract.models import Enjeu
+from cdvs.core.history import save_with_history
 from cdvs.territories.models import Kind, Territory
 
 from .models import Organisation, OrganisationKind
@@ -90,8 +91,7 @@ def load(path=DEFAULT_FILE) -> LoadReport:
                 key=row["key"], name=row["name"], kind=row["kind"], territory=territory
             )
             org.seed_values = seed
-            org._change_reason = REASON
-            org.save()
+            save_with_history(org, None, REASON)
             report.created += 1
             changed_fields = ["enjeux"]
             if territory is not None:
@@ -113,8 +113,7 @@ def load(path=DEFAULT_FILE) -> LoadReport:
                 changed_fields.append("enjeux")
             if changed_fields:
                 org.seed_values = seed
-                org._change_reason = REASON
-                org.save()
+                save_with_history(org, None, REASON)
                 report.updated += 1
             else:
                 report.unchanged += 1

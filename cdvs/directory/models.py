@@ -410,10 +410,6 @@ class Place(SoftDeletable):
         if self.lat is not None and not in_france(self.lat, self.lon):
             raise ValidationError({"lat": outside_france_message(self.lat, self.lon)})
 
-    @property
-    def full_address(self) -> str:
-        return " ".join(p for p in (self.address, self.postcode, self.city) if p)
-
     def classify(self):
         """Set `classification` and `territory` from the coordinates (QPV first)."""
         if self.lat is None or self.lon is None:
@@ -650,15 +646,6 @@ class OpeningSlot(SoftDeletable):
         from .hours import slot_label
 
         return slot_label(self)
-
-    def applies_on(self, day) -> bool:
-        if day.weekday() != self.weekday:
-            return False
-        if self.valid_from and day < self.valid_from:
-            return False
-        if self.valid_until and day > self.valid_until:
-            return False
-        return not self.weeks or str((day.day - 1) // 7 + 1) in self.weeks
 
     def scope_territory(self):
         return self.place.organisation.territory

@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cdvs.contract.models import enjeu_labels
+from cdvs.core.history import mark_history, save_with_history
 from cdvs.territories.models import Kind
 
 from .models import Contact, Organisation, Place
@@ -20,10 +21,8 @@ from .models import Contact, Organisation, Place
 def update_fiche(form, user) -> Organisation:
     """Save an organisation's fiche from a valid form (fields and many-to-many)."""
     organisation = form.save(commit=False)
-    organisation._history_user = user
-    organisation._change_reason = "Modification de la fiche"
     organisation.last_confirmed_at = timezone.now()
-    organisation.save()
+    save_with_history(organisation, user, "Modification de la fiche")
     form.save_m2m()
     organisation.refresh_index()
     return organisation
@@ -32,21 +31,20 @@ def update_fiche(form, user) -> Organisation:
 @transaction.atomic
 def mark_up_to_date(organisation: Organisation, user) -> Organisation:
     """« Marquer comme à jour » : confirm the fiche without editing it."""
-    organisation._history_user = user
-    organisation._change_reason = "Fiche confirmée à jour"
     organisation.last_confirmed_at = timezone.now()
-    organisation.save(update_fields=["last_confirmed_at", "updated_at"])
-    return organisation
+    return save_with_history(
+        organisation,
+        user,
+        "Fiche confirmée à jour",
+        update_fields=["last_confirmed_at", "updated_at"],
+    )
 
 
 @transaction.atomic
 def add_contact(form, organisation, user) -> Contact:
     contact = form.save(commit=False)
     contact.organisation = organisation
-    contact._history_user = user
-    contact._change_reason = "Ajout d'un contact"
-    contact.save()
-    return contact
+    return save_with_history(contact, user, "Ajout d'un contact")
 
 
 # ------------------------------------------------------------------ searching
@@ -167,13 +165,6 @@ def listing(qs):
 
 
 EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 @dataclass
@@ -328,10 +319,8 @@ def apply_geocoding(place: Place, result) -> Place:
 def save_place(form, organisation, user) -> Place:
     place = form.save(commit=False)
     place.organisation = organisation
-    place._history_user = user
-    place._change_reason = "Modification d'un lieu d'accueil" if place.pk else "Ajout d'un lieu"
-    place.save()  # classified QPV / PAC / hors périmètre on save
-    return place
+    reason = "Modification d'un lieu d'accueil" if place.pk else "Ajout d'un lieu"
+    return save_with_history(place, user, reason)  # classified QPV / PAC / hors périmètre
 
 
 def geocode_places(places, *, client=None, user=None, reason="Géocodage des adresses") -> dict:
@@ -354,9 +343,7 @@ def geocode_places(places, *, client=None, user=None, reason="Géocodage des adr
                 counts["not_found"] += 1
                 continue
             apply_geocoding(place, result)
-            place._history_user = user
-            place._change_reason = reason
-            place.save()
+            save_with_history(place, user, reason)
             counts["found"] += 1
             counts["to_review"] += int(place.needs_review)
     return counts
@@ -522,15 +509,13 @@ def erase_contact(contact: Contact) -> None:
 def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
     """Save a place's slots and exceptions from valid formsets: removed ones go to
     the trash (soft deletion, in their history), the others are saved with theirs."""
-    holidays_form.instance._history_user = user
-    holidays_form.instance._change_reason = "Modification des horaires"
+    mark_history(holidays_form.instance, user, "Modification des horaires")
     holidays_form.save()
     for formset in (slots, exceptions):
         for form in formset.forms:
             if not form.has_changed() and not form.instance.pk:
                 continue
             obj = form.instance
-            obj._history_user = user
             if formset.can_delete and form.cleaned_data.get("DELETE"):
                 if obj.pk:
                     obj.soft_delete(user, "Suppression d'un horaire")
@@ -539,8 +524,8 @@ def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
                 continue
             obj = form.save(commit=False)
             obj.place = place
-            obj._change_reason = "Modification des horaires" if obj.pk else "Ajout d'un horaire"
-            obj.save()
+            reason = "Modification des horaires" if obj.pk else "Ajout d'un horaire"
+            save_with_history(obj, user, reason)
 
 
 # ------------------------------------------------------------------ contacts and services
@@ -549,18 +534,12 @@ def save_hours(place: Place, holidays_form, slots, exceptions, user) -> None:
 @transaction.atomic
 def save_contact(form, user) -> Contact:
     """Edit a contact: the person's consent is confirmed again (its date renewed)."""
-    contact = form.save(commit=False)
-    contact._history_user = user
-    contact._change_reason = "Modification d'un contact"
-    contact.save()
-    return contact
+    return save_with_history(form.save(commit=False), user, "Modification d'un contact")
 
 
 @transaction.atomic
 def save_service(form, organisation, user):
     service = form.save(commit=False)
     service.organisation = organisation
-    service._history_user = user
-    service._change_reason = "Modification d'un service" if service.pk else "Ajout d'un service"
-    service.save()
-    return service
+    reason = "Modification d'un service" if service.pk else "Ajout d'un service"
+    return save_with_history(service, user, reason)

@@ -19,6 +19,7 @@ from cdvs.accounts.permissions import (
     role_of,
     visible_levels,
 )
+from cdvs.core.history import save_with_history
 from cdvs.territories.models import Kind
 
 from .extraction import ExtractionError, extract
@@ -39,14 +40,6 @@ logger = logging.getLogger(__name__)
 
 class LibraryError(Exception):
     """A write refused for a reason the user must read (in French)."""
-
-
-def _save(obj, user, reason, **kwargs):
-    obj._change_reason = reason
-    if user is not None and user.is_authenticated:
-        obj._history_user = user
-    obj.save(**kwargs)
-    return obj
 
 
 def home_territory(series=None, organisation=None):
@@ -98,10 +91,10 @@ def create_document(form, user) -> Document:
     document.created_by = user
     document.kind = checked.kind
     document.territory = home_territory(document.series, document.organisation)
-    _save(document, user, "Document déposé")
+    save_with_history(document, user, "Document déposé")
     form.save_m2m()
     version = _store_version(document, form.cleaned_data["file"], checked, user, sha256=form.sha256)
-    _save(document, user, "Version 1 déposée")
+    save_with_history(document, user, "Version 1 déposée")
     _queue_extraction(version)
     return document
 
@@ -119,7 +112,7 @@ def add_version(document: Document, form, user) -> DocumentVersion:
         comment=form.cleaned_data.get("comment", ""),
         sha256=form.sha256,
     )
-    _save(document, user, f"Version {version.number} déposée")
+    save_with_history(document, user, f"Version {version.number} déposée")
     _queue_extraction(version)
     return version
 
@@ -128,7 +121,7 @@ def add_version(document: Document, form, user) -> DocumentVersion:
 def update_document(form, user) -> Document:
     document = form.save(commit=False)
     document.territory = home_territory(document.series, document.organisation)
-    _save(document, user, "Document modifié")
+    save_with_history(document, user, "Document modifié")
     form.save_m2m()
     return document
 
@@ -209,7 +202,7 @@ def sync_minutes_document(meeting, minutes) -> Document | None:
     # the meeting in the trash takes its minutes with it (and brings them back)
     document.deleted_at = meeting.deleted_at
     document.deleted_by = meeting.deleted_by
-    _save(document, minutes.published_by, reason)
+    save_with_history(document, minutes.published_by, reason)
     if meeting.enjeu_id:
         document.enjeux.add(meeting.enjeu_id)
     if series is not None and series.commune_id:
@@ -249,7 +242,7 @@ def set_moderation(commune, moderated: bool, user) -> NewsModeration:
     setting = NewsModeration.objects.filter(commune=commune).first()
     setting = setting or NewsModeration(commune=commune)
     setting.moderated = moderated
-    return _save(
+    return save_with_history(
         setting,
         user,
         "Actualités modérées avant publication" if moderated else "Actualités publiées directement",
@@ -278,7 +271,7 @@ def post_news(form, user) -> News:
     else:
         news.status = NewsStatus.PENDING
         reason = "Actualité proposée (en attente de modération)"
-    _save(news, user, reason)
+    save_with_history(news, user, reason)
     form.save_m2m()
     return news
 
@@ -293,7 +286,7 @@ def update_news(form, user) -> News:
         # a moderated commune reads every change before it is published again
         news.status = NewsStatus.PENDING
         reason = "Actualité modifiée (en attente de modération)"
-    _save(news, user, reason)
+    save_with_history(news, user, reason)
     form.save_m2m()
     return news
 
@@ -311,7 +304,7 @@ def moderate_news(news: News, decision: str, user, note: str = "") -> News:
         raise LibraryError("Décision inconnue : choisissez « publier » ou « refuser ».")
     news.moderated_by = user
     news.moderation_note = note[:255]
-    _save(news, user, reason)
+    save_with_history(news, user, reason)
     return news
 
 
@@ -339,7 +332,7 @@ def set_digest(user, active: bool) -> DigestSubscription:
     subscription, _ = DigestSubscription.objects.get_or_create(user=user)
     if subscription.active != active:
         subscription.active = active
-        _save(subscription, user, "Abonnement" if active else "Désabonnement")
+        save_with_history(subscription, user, "Abonnement" if active else "Désabonnement")
     return subscription
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from simple_history.utils import bulk_create_with_history
 
+from cdvs.core.history import history_author, save_with_history
 from cdvs.search.registry import refresh_objects
 
 from .models import (
@@ -111,8 +112,9 @@ def planned_values(series, occurrence, index, enjeux) -> dict:
 
 
 @transaction.atomic
-def generate(series: MeetingSeries) -> GenerationReport:
-    """Create, move or remove the meetings of `series` so that they follow its rule."""
+def generate(series: MeetingSeries, user=None) -> GenerationReport:
+    """Create, move or remove the meetings of `series` so that they follow its rule
+    (`user`, who changed the rule, is the author of the meetings' history)."""
     report = GenerationReport()
     if series.is_deleted:
         return report
@@ -149,12 +151,13 @@ def generate(series: MeetingSeries) -> GenerationReport:
         meeting.sort_date = meeting.day or meeting.window_start
         to_update.append(meeting)
     if to_create:
-        bulk_create_with_history(to_create, Meeting, batch_size=500)
+        bulk_create_with_history(
+            to_create, Meeting, batch_size=500, default_user=history_author(user)
+        )
         refresh_objects(Meeting, [m.pk for m in to_create])  # no signal on bulk_create
         report.created = len(to_create)
     for meeting in to_update:
-        meeting._change_reason = "Règle de l'instance modifiée"
-        meeting.save()
+        save_with_history(meeting, user, "Règle de l'instance modifiée")
     report.moved = len(to_update)
     # occurrences the rule no longer gives
     gone = [m for m in existing.values() if not m.is_deleted]
@@ -176,20 +179,3 @@ def generate_all(queryset=None) -> GenerationReport:
     for series in queryset.select_related("section"):
         report.add(generate(series))
     return report
-
-
-def protected_ids(queryset):
-    """Ids of the meetings of `queryset` that a regeneration leaves alone."""
-    return set(
-        with_content_flag(queryset)
-        .filter(
-            Q(_has_items=True)
-            | Q(_has_attendance=True)
-            | Q(_has_minutes=True)
-            | Q(_has_steps=True)
-            | Q(edited_by_hand=True)
-            | ~Q(status=MeetingStatus.PLANNED)
-            | Q(invited_at__isnull=False)
-        )
-        .values_list("pk", flat=True)
-    )

@@ -19,6 +19,7 @@ from cdvs.contract.loader import DEFAULT_FILE as CONTRACT_FILE
 from cdvs.contract.loader import ContractFileError, LoadReport
 from cdvs.contract.loader import parse as parse_contract
 from cdvs.contract.models import LocalSection
+from cdvs.core.history import save_with_history
 from cdvs.directory.models import Organisation
 
 from .generation import GenerationReport, generate
@@ -217,8 +218,7 @@ def load(contract_file: Path | str = CONTRACT_FILE, rules_file: Path | str = RUL
             target = by_key.get(p["feeds_into"])
             if series.feeds_into_id != (target.pk if target else None) and not series.is_deleted:
                 series.feeds_into = target
-                series._change_reason = LOADER_REASON
-                series.save(update_fields=["feeds_into"])
+                save_with_history(series, None, LOADER_REASON, update_fields=["feeds_into"])
         for series in by_key.values():
             report.meetings.add(generate(series))
     return report
@@ -233,8 +233,7 @@ def _upsert(p, section, report: LoadReport) -> MeetingSeries:
         series = MeetingSeries(key=p["key"], section=section, commune=section.commune, **values)
         series.seed_values = seed
         series.organiser = _organiser(p["organiser_match"], section)
-        series._change_reason = LOADER_REASON
-        series.save()
+        save_with_history(series, None, LOADER_REASON)
         report.created[label] += 1
         return series
     if series.is_deleted:
@@ -262,8 +261,7 @@ def _upsert(p, section, report: LoadReport) -> MeetingSeries:
         changed = True
     if changed:
         series.seed_values = last_seed
-        series._change_reason = LOADER_REASON
-        series.save()
+        save_with_history(series, None, LOADER_REASON)
         report.updated[label] += 1
     else:
         report.unchanged += 1

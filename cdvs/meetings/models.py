@@ -4,7 +4,7 @@ attendance list, minutes and next steps."""
 
 import secrets
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -173,9 +173,6 @@ class MeetingSeries(Seeded, SoftDeletable):
     def scope_territory(self):
         return self.commune
 
-    def duration(self) -> timedelta | None:
-        return timedelta(minutes=self.duration_minutes) if self.duration_minutes else None
-
     def clean(self):
         from .recurrence import Rule, RuleError
 
@@ -208,9 +205,6 @@ class MeetingQuerySet(LiveQuerySet):
 
     def dated(self):
         return self.filter(day__isnull=False)
-
-    def to_schedule(self):
-        return self.filter(day__isnull=True)
 
     def between(self, first: date, last: date):
         """Meetings on a day in [first, last], or to schedule in a window touching it
@@ -426,18 +420,6 @@ class Meeting(SoftDeletable):
     def place_text(self) -> str:
         rotating = bool(self.series_id and self.series.rotating_place)
         return describe_place(self.place, self.format, rotating)
-
-    def has_content(self) -> bool:
-        """True when regenerating the series must leave this meeting where it is."""
-        return (
-            self.edited_by_hand
-            or self.status != MeetingStatus.PLANNED
-            or self.invited_at is not None
-            or self.agenda_items.exists()
-            or self.attendances.exists()
-            or Minutes.objects.filter(meeting=self).exists()
-            or self.next_steps.exists()
-        )
 
 
 def describe_place(place: str, format: str, rotating: bool) -> str:

@@ -40,10 +40,6 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_public_holiday(day)
 
 
-def holiday_name(day: date) -> str:
-    return holidays.France(years=day.year, language="fr").get(day, "")
-
-
 @dataclass(frozen=True)
 class Occurrence:
     key: str

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cdvs.accounts.models import Membership
+from cdvs.core.history import mark_history, save_with_history
 
 from . import ics
 from .models import (
@@ -33,13 +34,6 @@ class MeetingError(Exception):
     """A write refused for a reason the user must read (in French)."""
 
 
-def _save(obj, user, reason, **kwargs):
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.save(**kwargs)
-    return obj
-
-
 # ------------------------------------------------------------------- meetings
 
 
@@ -57,7 +51,7 @@ def update_meeting(meeting: Meeting, changes: dict, user, notify: bool = False) 
     meeting.edited_by_hand = True
     if any(getattr(meeting, n) != before[n] for n in ICS_FIELDS):
         meeting.sequence += 1
-    _save(meeting, user, "Modification de la réunion")
+    save_with_history(meeting, user, "Modification de la réunion")
     if notify and meeting.invited_at is not None:
         _mail_attendees(meeting, Mailing.Kind.UPDATE, user)
     return meeting
@@ -70,7 +64,7 @@ def cancel_meeting(meeting: Meeting, reason: str, user, notify: bool = True) -> 
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = reason
     meeting.sequence += 1
-    _save(meeting, user, "Annulation")
+    save_with_history(meeting, user, "Annulation")
     if notify and meeting.invited_at is not None:
         _mail_attendees(meeting, Mailing.Kind.CANCELLATION, user)
     return meeting
@@ -83,7 +77,7 @@ def reinstate_meeting(meeting: Meeting, user) -> Meeting:
     meeting.status = MeetingStatus.PLANNED
     meeting.cancel_reason = ""
     meeting.sequence += 1
-    return _save(meeting, user, "Annulation levée")
+    return save_with_history(meeting, user, "Annulation levée")
 
 
 @transaction.atomic
@@ -95,7 +89,7 @@ def create_meeting(form, user) -> Meeting:
         meeting.visibility = meeting.series.visibility
         meeting.organiser = meeting.organiser or meeting.series.organiser
     meeting.window_start = meeting.window_end = meeting.day
-    return _save(meeting, user, "Création")
+    return save_with_history(meeting, user, "Création")
 
 
 @transaction.atomic
@@ -103,9 +97,9 @@ def update_series(form, user):
     """Save the rule of an instance and regenerate its meetings (same transaction)."""
     from .generation import generate
 
-    series = _save(form.save(commit=False), user, "Règle de l'instance modifiée")
+    series = save_with_history(form.save(commit=False), user, "Règle de l'instance modifiée")
     form.save_m2m()
-    return generate(series)
+    return generate(series, user)
 
 
 # --------------------------------------------------------------------- agenda
@@ -122,19 +116,17 @@ def add_item(meeting: Meeting, form, user) -> AgendaItem:
     item.meeting = meeting
     item.status = ItemStatus.ACCEPTED
     item.position = _next_position(meeting, item.temps)
-    return _save(item, user, "Ajout à l'ordre du jour")
+    return save_with_history(item, user, "Ajout à l'ordre du jour")
 
 
 @transaction.atomic
 def update_item(form, user) -> AgendaItem:
-    return _save(form.save(commit=False), user, "Modification de l'ordre du jour")
+    return save_with_history(form.save(commit=False), user, "Modification de l'ordre du jour")
 
 
 @transaction.atomic
 def delete_item(item: AgendaItem, user):
-    item._history_user = user
-    item._change_reason = "Retiré de l'ordre du jour"
-    item.delete()
+    mark_history(item, user, "Retiré de l'ordre du jour").delete()
 
 
 @transaction.atomic
@@ -152,7 +144,7 @@ def propose_item(meeting: Meeting, form, user) -> AgendaItem:
         .first()
     )
     item.position = _next_position(meeting, item.temps)
-    return _save(item, user, "Proposition d'un partenaire")
+    return save_with_history(item, user, "Proposition d'un partenaire")
 
 
 @transaction.atomic
@@ -160,7 +152,7 @@ def decide_item(item: AgendaItem, status: str, user) -> AgendaItem:
     if status not in (ItemStatus.ACCEPTED, ItemStatus.REJECTED):
         raise MeetingError("Décision inconnue.")
     item.status = status
-    return _save(item, user, "Décision sur une proposition")
+    return save_with_history(item, user, "Décision sur une proposition")
 
 
 def next_meeting_of(series, after) -> Meeting | None:
@@ -201,7 +193,7 @@ def raise_item(item: AgendaItem, user) -> AgendaItem:
         source_meeting=meeting,
         position=_next_position(target),
     )
-    return _save(raised, user, f"Remontée de « {series.label} »")
+    return save_with_history(raised, user, f"Remontée de « {series.label} »")
 
 
 def apply_template(meeting: Meeting, user) -> int:
@@ -215,7 +207,7 @@ def apply_template(meeting: Meeting, user) -> int:
             title = part["title"]
             if part.get("temps") == 3 and meeting.enjeu_id:
                 title = f"{title} : enjeu {meeting.enjeu.number}"
-            _save(
+            save_with_history(
                 AgendaItem(
                     meeting=meeting,
                     temps=part.get("temps"),
@@ -237,14 +229,14 @@ def apply_template(meeting: Meeting, user) -> int:
 def add_attendee(meeting: Meeting, form, user) -> Attendance:
     attendance = form.save(commit=False)
     attendance.meeting = meeting
-    return _save(attendance, user, "Ajout à la liste de présence")
+    return save_with_history(attendance, user, "Ajout à la liste de présence")
 
 
 @transaction.atomic
 def record_attendance(formset, user):
     for form in formset.forms:
         if form.has_changed():
-            _save(form.save(commit=False), user, "Présence enregistrée")
+            save_with_history(form.save(commit=False), user, "Présence enregistrée")
 
 
 # -------------------------------------------------------------------- minutes
@@ -254,7 +246,7 @@ def record_attendance(formset, user):
 def save_minutes(meeting: Meeting, form, user) -> Minutes:
     minutes = form.save(commit=False)
     minutes.meeting = meeting
-    return _save(minutes, user, "Compte-rendu enregistré")
+    return save_with_history(minutes, user, "Compte-rendu enregistré")
 
 
 @transaction.atomic
@@ -267,10 +259,10 @@ def publish_minutes(meeting: Meeting, user, notify: bool = True) -> Minutes:
     first = minutes.published_at is None
     minutes.published_at = timezone.now()
     minutes.published_by = user
-    _save(minutes, user, "Compte-rendu publié")
+    save_with_history(minutes, user, "Compte-rendu publié")
     if meeting.status == MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.HELD
-        _save(meeting, user, "Réunion tenue (compte-rendu publié)")
+        save_with_history(meeting, user, "Réunion tenue (compte-rendu publié)")
     if notify and first:
         recipients = recipients_for(meeting)
         if recipients:
@@ -285,7 +277,7 @@ def publish_minutes(meeting: Meeting, user, notify: bool = True) -> Minutes:
 def add_next_step(meeting: Meeting, form, user) -> NextStep:
     step = form.save(commit=False)
     step.meeting = meeting
-    return _save(step, user, "Suite à donner ajoutée")
+    return save_with_history(step, user, "Suite à donner ajoutée")
 
 
 @transaction.atomic
@@ -295,7 +287,7 @@ def update_next_step(form, user) -> NextStep:
         step.closed_at = None
     elif step.closed_at is None:
         step.closed_at = timezone.now()
-    return _save(step, user, "Suite à donner mise à jour")
+    return save_with_history(step, user, "Suite à donner mise à jour")
 
 
 def carried_next_steps(meeting: Meeting):
@@ -423,7 +415,7 @@ def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> li
         if email in known:
             continue
         person = users.get(email)
-        _save(
+        save_with_history(
             Attendance(
                 meeting=meeting,
                 user=person,
@@ -436,7 +428,7 @@ def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> li
         )
     kind = Mailing.Kind.INVITATION if meeting.invited_at is None else Mailing.Kind.UPDATE
     meeting.invited_at = timezone.now()
-    _save(meeting, user, "Invitations envoyées")
+    save_with_history(meeting, user, "Invitations envoyées")
     _mail(meeting, kind, recipients, user)
     return recipients
 

@@ -55,8 +55,8 @@ What the registry does with it
   of the source's model. ``bulk_create`` and ``queryset.update()`` send no signal:
   call `refresh_objects(Model, pks)` after them.
 - ``python manage.py rebuild_search_index [--kind KIND]`` recomputes everything, in
-  batches; `schedule(kind, pks)` recomputes some objects in the worker (for heavy
-  bodies, e.g. the text extracted from a document once the worker has extracted it).
+  batches; the task `cdvs.search.tasks.refresh_entries(kind, pks)` recomputes some
+  objects in the worker (for heavy bodies).
 
 What an `Entry` holds
 ---------------------
@@ -150,10 +150,6 @@ def register(source: SearchSource) -> SearchSource:
         _triggers[trigger_model] = bucket + [(source, fn)]
         _connect(trigger_model)
     return source
-
-
-def sources() -> list[SearchSource]:
-    return list(_sources.values())
 
 
 def source(kind: str) -> SearchSource:
@@ -253,10 +249,3 @@ def refresh_objects(model, pks: Iterable[int]) -> None:
         ]
         if affected:
             refresh(src, affected)
-
-
-def schedule(kind: str, pks: Iterable[int]) -> None:
-    """Recompute these objects' entries in the worker (for heavy bodies)."""
-    from .tasks import refresh_entries
-
-    refresh_entries.enqueue(kind, [int(pk) for pk in pks])

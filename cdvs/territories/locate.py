@@ -440,10 +440,6 @@ def get_index() -> TerritoryIndex:
     return index
 
 
-def clear_process_copy():
-    _process_copy.clear()
-
-
 def coordinates(points) -> tuple[np.ndarray, np.ndarray]:
     """(lat, lon) arrays from a sequence of (lat, lon) pairs or an (n, 2) array, or a
     ValueError with a French message naming the first bad point."""

@@ -108,7 +108,3 @@ class Territory(SoftDeletable):
     def outline(self):
         """The perimeter as a shapely geometry (None when it is not loaded)."""
         return shapely.from_geojson(self.geometry) if self.geometry else None
-
-    @property
-    def is_priority_area(self) -> bool:
-        return self.kind in (Kind.QPV, Kind.PAC)

@@ -14,6 +14,7 @@ import shapely
 from django.db import transaction
 
 from cdvs.accounts.permissions import require
+from cdvs.core.history import save_with_history
 
 from . import geo
 from .models import Kind, Territory
@@ -75,12 +76,6 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return any(c.total_changes() for c in self.counts.values())
-
-
-def _save(territory: Territory, user=None, reason: str | None = None):
-    territory._history_user = user
-    territory._change_reason = reason
-    territory.save()
 
 
 def _set_geometry(territory: Territory, geom, source: str) -> None:
@@ -211,7 +206,7 @@ def _upsert(existing, report, kind, code, values, geometry, communes=None):
         else:
             report.kept_perimeters.append(f"{territory.name} ({territory.geometry_source})")
     if changed:
-        _save(territory, reason="Chargement des territoires de référence")
+        save_with_history(territory, None, "Chargement des territoires de référence")
     if communes is not None:
         current = set(territory.communes.values_list("id", flat=True)) if not created else set()
         wanted = {c.id for c in communes}
@@ -219,7 +214,7 @@ def _upsert(existing, report, kind, code, values, geometry, communes=None):
             territory.communes.set(communes)
             if not changed:
                 # the M2M change is a change of the territory: keep it in its history
-                _save(territory, reason="Communes couvertes mises à jour")
+                save_with_history(territory, None, "Communes couvertes mises à jour")
             changed = True
     if created:
         counter.created += 1
@@ -315,7 +310,7 @@ def import_qpv_perimeters(
                 report.unchanged.append(code)
                 continue
             _set_geometry(territory, geom, source)
-            _save(territory, reason="Import des périmètres officiels des QPV")
+            save_with_history(territory, None, "Import des périmètres officiels des QPV")
             report.updated.append(code)
     return report
 
@@ -337,7 +332,7 @@ def set_perimeter(territory: Territory, geojson_text: str | bytes, user, source:
     with transaction.atomic():
         locked = Territory.objects.select_for_update().get(pk=territory.pk)
         _set_geometry(locked, geom, label)
-        _save(locked, user=user, reason=label)
+        save_with_history(locked, user, label)
     territory.refresh_from_db()
     return territory
 
@@ -359,10 +354,10 @@ def ensure_pac(key: str, name: str, commune_insee: str) -> Territory:
         pac = Territory.all_objects.filter(kind=Kind.PAC, code=key).first()
         if pac is None:
             pac = Territory(kind=Kind.PAC, code=key, name=name, parent=commune)
-            _save(pac, reason="Créé par le chargement du contrat")
+            save_with_history(pac, None, "Créé par le chargement du contrat")
         elif pac.name != name or pac.parent_id != commune.id:
             pac.name, pac.parent = name, commune
-            _save(pac, reason="Mis à jour par le chargement du contrat")
+            save_with_history(pac, None, "Mis à jour par le chargement du contrat")
         if list(pac.communes.values_list("id", flat=True)) != [commune.id]:
             pac.communes.set([commune])
     return pac
