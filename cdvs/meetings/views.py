@@ -19,14 +19,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, can_view, require
+from cdvs.core.french import MONTHS, WEEKDAYS
 from cdvs.directory.models import Organisation
 
 from . import ics, services
 from .forms import ProposalForm
 from .models import (
-    MONTHS,
     PARIS,
-    WEEKDAYS,
     AgendaItem,
     CalendarFeedToken,
     ItemStatus,
