@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.core.cache import cached, data_version
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import OrganisationKind
@@ -159,17 +159,14 @@ class CallQuerySet(LiveQuerySet):
         recurring = self.model.all_objects.filter(
             recurrence__in=list(RECURRENCE_MONTHS), deleted_at__isnull=True
         )
-        version = recurring.aggregate(n=Count("pk"), top=Max("pk"))
-        version["last"] = self.model.history.aggregate(last=Max("history_id"))["last"]
-        key = "calls:recurring:{}:{}:{n}:{last}:{top}".format(
-            today.isoformat(), ",".join(sorted(statuses)), **version
-        ).replace(" ", "_")
-        ids = cache.get(key)
-        if ids is None:
+        version = data_version(recurring, self.model)
+        key = ("calls:recurring", today.isoformat(), ",".join(sorted(statuses)), version)
+
+        def compute():
             rows = recurring.values_list(
                 "pk", "opens_on", "closes_on", "recurrence", "recurrence_until"
             )
-            ids = [
+            return [
                 pk
                 for pk, opens_on, closes_on, recurrence, until in rows
                 if session_status(
@@ -177,8 +174,8 @@ class CallQuerySet(LiveQuerySet):
                 )
                 in statuses
             ]
-            cache.set(key, ids, 24 * 3600)
-        return ids
+
+        return cached(key, compute, 24 * 3600)
 
     def with_status(self, status: str, today=None):
         """status: a `Status` value, or "en_cours" (open, closing soon included)."""

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from cdvs.api.cached import cached_json
+from cdvs.core.cache import cached_json
 
 from .models import ActionLead, Ambition, Enjeu, LocalEnjeu, Objective, tree_version
 from .views import current_contract

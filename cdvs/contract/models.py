@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from cdvs.core.cache import data_version
 from cdvs.core.models import Seeded, SoftDeletable
 
 
@@ -248,14 +249,4 @@ TREE_MODELS = [
 def tree_version() -> str:
     """Changes whenever any element of the strategic frame is written (every write,
     the loader's included, adds a history row): a cache key every process agrees on."""
-    from django.db import connection
-
-    tables = [m.history.model._meta.db_table for m in TREE_MODELS]
-    selects = ", ".join(
-        f"(SELECT MAX(history_id) FROM {connection.ops.quote_name(t)})"  # noqa: S608 — our tables
-        for t in tables
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}")  # noqa: S608
-        row = cursor.fetchone()
-    return "-".join(str(v or 0) for v in row)
+    return data_version(*TREE_MODELS)

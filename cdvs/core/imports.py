@@ -23,8 +23,6 @@ and the writes; this module brings the rest:
 
 import csv
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
+
+from cdvs.core.french import words
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
@@ -255,9 +255,7 @@ class Column:
 
 def fold(text: str) -> str:
     """'Code Postal' -> 'code postal'; 'N° SIRET' -> 'n siret'."""
-    text = unicodedata.normalize("NFKD", text or "").casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(words(text))
 
 
 def guess_mapping(headers: list[str], columns: Iterable[Column]) -> dict[str, int | None]:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from cdvs.accounts import permissions
-from cdvs.api.cached import cached_json
+from cdvs.core.cache import cached_json
 
 from . import services
 from .models import Organisation

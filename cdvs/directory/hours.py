@@ -1,4 +1,4 @@
-"""Opening hours of the places: French labels (« le mardi de 14 h à 17 h »), the
+"""Opening hours of the places: French labels (« le mardi de 14 h 00 à 17 h 00 »), the
 OpenStreetMap `opening_hours` syntax for data·inclusion, and « ouvert le … » as a
 database filter (a constant number of queries whatever the number of places)."""
 
@@ -6,22 +6,13 @@ import datetime
 from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils.formats import date_format
+
+from cdvs.core.french import date_text, hour
 
 from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot
 
 OSM_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]  # fmt: skip
-
-
-def time_label(t: datetime.time) -> str:
-    """14 h, 9 h 30 (French typography, non-breaking spaces)."""
-    return f"{t.hour}\u00a0h" + (f"\u00a0{t.minute:02d}" if t.minute else "")
-
-
-def day_label(d: datetime.date) -> str:
-    text = date_format(d, "j F Y")
-    return ("1er" + text[1:]) if d.day == 1 else text
 
 
 def _ordinal(n: int) -> str:
@@ -34,11 +25,11 @@ def _join(parts: list[str]) -> str:
 
 def validity_label(valid_from, valid_until) -> str:
     if valid_from and valid_until:
-        return f"du {day_label(valid_from)} au {day_label(valid_until)}"
+        return f"du {date_text(valid_from)} au {date_text(valid_until)}"
     if valid_from:
-        return f"à partir du {day_label(valid_from)}"
+        return f"à partir du {date_text(valid_from)}"
     if valid_until:
-        return f"jusqu'au {day_label(valid_until)}"
+        return f"jusqu'au {date_text(valid_until)}"
     return ""
 
 
@@ -49,7 +40,7 @@ def slot_label(slot) -> str:
         text = f"{which} {day} du mois"
     else:
         text = f"le {day}"
-    text += f" de {time_label(slot.start)} à {time_label(slot.end)}"
+    text += f" de {hour(slot.start)} à {hour(slot.end)}"
     if validity := validity_label(slot.valid_from, slot.valid_until):
         text += f", {validity}"
     if slot.note:
@@ -59,13 +50,13 @@ def slot_label(slot) -> str:
 
 def exception_label(exception) -> str:
     weekday = WEEKDAY_NAMES[exception.date.weekday()]
-    text = f"le {weekday} {day_label(exception.date)}"
+    text = f"le {weekday} {date_text(exception.date)}"
     if exception.closed:
         text = f"Fermé {text}"
     else:
         text = f"Ouverture exceptionnelle {text}"
         if exception.start and exception.end:
-            text += f" de {time_label(exception.start)} à {time_label(exception.end)}"
+            text += f" de {hour(exception.start)} à {hour(exception.end)}"
     if exception.note:
         text += f" ({exception.note})"
     return text

@@ -5,24 +5,14 @@ map's bounding box and up to a limit, cached per version of the data."""
 import hashlib
 import json
 
-from django.core.cache import cache
-from django.db.models import Max
+from cdvs.core.cache import cached
 
-from .models import OpeningException, OpeningSlot, Organisation, Place
+from .models import Organisation, Place
+from .services import directory_version, filtered
 
 DEFAULT_LIMIT = 3000
 MAX_LIMIT = 10000
 CACHE_SECONDS = 3600
-
-
-def data_version() -> str:
-    """Changes whenever a fiche, a place or an opening hour changes: every write of the
-    application leaves a history row (imports too), so the highest history ids say it."""
-    parts = [
-        model.history.aggregate(v=Max("history_id"))["v"] or 0
-        for model in (Organisation, Place, OpeningSlot, OpeningException)
-    ]
-    return "-".join(map(str, parts))
 
 
 def parse_bbox(value: str):
@@ -109,14 +99,10 @@ def markers(organisations, bbox=None, limit=DEFAULT_LIMIT) -> dict:
 
 def cached_markers(params: dict, query_string: str, bbox, limit) -> bytes:
     """`markers` as JSON bytes, cached under the query and the data's version."""
-    from .services import filtered
-
     digest = hashlib.sha256(f"{query_string}|{bbox}|{limit}".encode()).hexdigest()
-    key = f"directory:map:{data_version()}:{digest}"
-    body = cache.get(key)
-    if body is None:
-        body = json.dumps(
-            markers(filtered(params), bbox, limit), ensure_ascii=False, separators=(",", ":")
-        ).encode()
-        cache.set(key, body, CACHE_SECONDS)
-    return body
+
+    def compute() -> bytes:
+        found = markers(filtered(params), bbox, limit)
+        return json.dumps(found, ensure_ascii=False, separators=(",", ":")).encode()
+
+    return cached(("directory:map", directory_version(), digest), compute, CACHE_SECONDS)

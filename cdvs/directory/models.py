@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cdvs.core import french
 from cdvs.core.imports import ImportRecord
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
@@ -562,15 +563,7 @@ class DirectoryImport(ImportRecord):
 
 # ------------------------------------------------------------------ opening hours
 
-WEEKDAYS = [
-    (0, "lundi"),
-    (1, "mardi"),
-    (2, "mercredi"),
-    (3, "jeudi"),
-    (4, "vendredi"),
-    (5, "samedi"),
-    (6, "dimanche"),
-]
+WEEKDAYS = list(enumerate(french.WEEKDAYS))
 WEEKDAY_NAMES = dict(WEEKDAYS)
 OSM_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 WEEKS_OF_MONTH = [(1, "1re"), (2, "2e"), (3, "3e"), (4, "4e"), (5, "5e")]

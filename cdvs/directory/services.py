@@ -11,10 +11,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cdvs.contract.models import enjeu_labels
+from cdvs.core.cache import cached, data_version
 from cdvs.core.history import mark_history, save_with_history
-from cdvs.territories.models import Kind
+from cdvs.territories.models import Kind, Territory
 
-from .models import Contact, Organisation, Place
+from .models import Contact, OpeningException, OpeningSlot, Organisation, Place
 
 
 @transaction.atomic
@@ -74,27 +75,29 @@ def filtered(params: dict):
     return open_filter(qs, params)
 
 
+# what the directory's cached answers depend on
+DATA_MODELS = (Organisation, Place, OpeningSlot, OpeningException)
+
+
+def directory_version() -> str:
+    """Changes whenever a fiche, a place or an opening hour changes: every write of the
+    application leaves a history row (imports too)."""
+    return data_version(*DATA_MODELS)
+
+
 def with_place_near(territory, metres: int = 0):
     """Ids of the organisations with a place inside `territory` or at most `metres` from
     its perimeter. A commune without its outline falls back on the commune the BAN gave
     to each place; otherwise the perimeter is needed (FilterForm says so). Kept in the
     cache until a fiche, a place or a territory changes."""
-    from django.core.cache import cache
-
-    from .maps import data_version
-
     places = Place.objects.all()
     if not territory.has_perimeter:
         if metres or territory.kind != Kind.COMMUNE:
             raise ValueError(f"Le périmètre de {territory.name} n'est pas chargé.")
         return places.filter(citycode=territory.code).values("organisation_id")
     stamp = territory.updated_at.timestamp() if territory.updated_at else 0
-    key = f"directory:near:{territory.pk}:{stamp}:{metres}:{data_version()}"
-    ids = cache.get(key)
-    if ids is None:
-        ids = _organisations_near(places, territory.outline, metres)
-        cache.set(key, ids, 3600)
-    return ids
+    key = ("directory:near", territory.pk, stamp, metres, directory_version())
+    return cached(key, lambda: _organisations_near(places, territory.outline, metres))
 
 
 def _organisations_near(places, outline, metres: int) -> list[int]:
@@ -142,14 +145,8 @@ def list_rows_key(query_string: str, mine) -> str:
     """What the rows of a list page depend on: the query (filters and page), the data's
     version (every write leaves a history row), the territories' version, the day (the
     « mis à jour il y a N mois » badges) and the reader's own organisations."""
-    from django.db.models import Count, Max
-
-    from cdvs.territories.models import Territory
-
-    from .maps import data_version
-
-    territories = Territory.all_objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    parts = [query_string, data_version(), str(territories), timezone.localdate().isoformat()]
+    version = data_version(*DATA_MODELS, Territory, Territory.all_objects.all())
+    parts = [query_string, version, timezone.localdate().isoformat()]
     parts.append(",".join(map(str, sorted(mine))))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 

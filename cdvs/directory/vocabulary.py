@@ -6,10 +6,9 @@ data·inclusion; our own additions cover what the contract's enjeux need and the
 schema has no word for (education, culture, sport, citizenship, living environment).
 """
 
-import re
-import unicodedata
-
 from data_inclusion.schema.v1 import Categorie, Public
+
+from cdvs.core.french import words as folded_words
 
 OWN_THEMATIQUES = [
     ("education-reussite-scolaire", "Éducation et réussite scolaire"),
@@ -63,10 +62,7 @@ def normalise(text: str) -> str:
     """Lower case, without accents, punctuation as spaces, plurals folded; words are
     separated by single spaces and the result starts and ends with a space, so that
     `" ecole"` finds every word starting with "ecole"."""
-    text = unicodedata.normalize("NFKD", text or "").casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("œ", "oe").replace("æ", "ae")
-    words = re.findall(r"[a-z0-9]+", text)
+    words = folded_words(text)
     return " " + " ".join(fold_word(w) for w in words) + " " if words else ""
 
 

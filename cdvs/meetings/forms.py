@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cdvs.contract.models import ActionLead, Enjeu
+from cdvs.core.french import MONTHS
 from cdvs.core.markup import html_tags
 from cdvs.core.widgets import FastSelect
 from cdvs.library.models import Document
@@ -411,26 +412,7 @@ class SeriesForm(forms.ModelForm):
         label="Mois",
         required=False,
         coerce=int,
-        choices=[
-            (i, m.capitalize())
-            for i, m in enumerate(
-                [
-                    "janvier",
-                    "février",
-                    "mars",
-                    "avril",
-                    "mai",
-                    "juin",
-                    "juillet",
-                    "août",
-                    "septembre",
-                    "octobre",
-                    "novembre",
-                    "décembre",
-                ],
-                start=1,
-            )
-        ],  # fmt: skip
+        choices=[(i, m.capitalize()) for i, m in enumerate(MONTHS, start=1)],
         widget=forms.CheckboxSelectMultiple(),
     )
 

@@ -15,26 +15,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.core.french import WEEKDAYS, date_text, hour
 from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
 PARIS = ZoneInfo("Europe/Paris")
 
-WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 ORDINALS = {1: "premier", 2: "deuxième", 3: "troisième", 4: "quatrième", -1: "dernier"}
 
 
@@ -62,13 +48,13 @@ class Nth(models.IntegerChoices):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "lundi"
-    TUESDAY = 1, "mardi"
-    WEDNESDAY = 2, "mercredi"
-    THURSDAY = 3, "jeudi"
-    FRIDAY = 4, "vendredi"
-    SATURDAY = 5, "samedi"
-    SUNDAY = 6, "dimanche"
+    MONDAY = 0, WEEKDAYS[0]
+    TUESDAY = 1, WEEKDAYS[1]
+    WEDNESDAY = 2, WEEKDAYS[2]
+    THURSDAY = 3, WEEKDAYS[3]
+    FRIDAY = 4, WEEKDAYS[4]
+    SATURDAY = 5, WEEKDAYS[5]
+    SUNDAY = 6, WEEKDAYS[6]
 
 
 class MeetingSeries(Seeded, SoftDeletable):
@@ -408,11 +394,11 @@ class Meeting(SoftDeletable):
         """« lundi 3 mars 2025, 14 h 00 – 15 h 00 », « mars 2025 (date à fixer) »…"""
         if self.day is None:
             return f"{self.window_label or 'date'} (date à fixer)"
-        text = f"{WEEKDAYS[self.day.weekday()]} {_day_number(self.day.day)} {MONTHS[self.day.month - 1]} {self.day.year}"
+        text = date_text(self.day, weekday=True)
         if self.start:
-            text += f", {_hour(self.local_start().time())}"
+            text += f", {hour(self.local_start().time())}"
             if self.end:
-                text += f" – {_hour(self.local_end().time())}"
+                text += f" – {hour(self.local_end().time())}"
         else:
             text += " (horaire à fixer)"
         return text
@@ -430,14 +416,6 @@ def describe_place(place: str, format: str, rotating: bool) -> str:
     if rotating:
         return "Lieu à préciser (lieu tournant entre les structures des QPV)"
     return "Lieu à préciser"
-
-
-def _day_number(n: int) -> str:
-    return "1er" if n == 1 else str(n)
-
-
-def _hour(t: time) -> str:
-    return f"{t.hour} h {t.minute:02d}"
 
 
 def aware(day: date, at: time) -> datetime:

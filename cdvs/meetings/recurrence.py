@@ -13,7 +13,9 @@ from functools import lru_cache
 
 import holidays
 
-from .models import MONTHS, Period
+from cdvs.core.french import MONTHS, WEEKDAYS, hour
+
+from .models import Period
 
 MAX_YEARS = 20
 VALID_NTH = (1, 2, 3, 4, -1)
@@ -216,7 +218,7 @@ class Rule:
             else:
                 text = "En " + _join_fr([MONTHS[m - 1] for m in sorted(self.months)])
             if self.weekday is not None:
-                from .models import ORDINALS, WEEKDAYS
+                from .models import ORDINALS
 
                 text += f", le {ORDINALS[self.nth]} {WEEKDAYS[self.weekday]}"
                 text += " ouvré du mois" if self.working_day else " du mois"
@@ -231,7 +233,7 @@ class Rule:
             }[self.period]
         if self.weekday is not None:
             if self.start_time:
-                text += f", à {self.start_time.hour} h {self.start_time.minute:02d}"
+                text += f", à {hour(self.start_time)}"
             else:
                 text += ", horaire à fixer"
         if self.duration_minutes:

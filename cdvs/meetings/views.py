@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
@@ -19,14 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, can_view, require
+from cdvs.core.cache import cached
+from cdvs.core.french import MONTHS, WEEKDAYS
 from cdvs.directory.models import Organisation
 
 from . import ics, services
 from .forms import ProposalForm
 from .models import (
-    MONTHS,
     PARIS,
-    WEEKDAYS,
     AgendaItem,
     CalendarFeedToken,
     ItemStatus,
@@ -416,11 +415,7 @@ def _feed_response(request, queryset, name: str, filename: str, scope: str):
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    key = f"meetings-feed:{etag}"
-    content = cache.get(key)
-    if content is None:
-        content = ics.feed(queryset, name)
-        cache.set(key, content, 3600)
+    content = cached(("meetings-feed", etag), lambda: ics.feed(queryset, name))
     response = _ics_response(content, filename)
     response["ETag"] = etag
     return response

@@ -9,11 +9,12 @@ PostgreSQL does the same with its `french_unaccent` text search configuration
 
 import re
 import threading
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
 from django.utils.html import escape
+
+from cdvs.core.french import fold
 
 WORD = re.compile(r"\w+")
 # PostgreSQL's French stop words (tsearch_data/french.stop, from Snowball), folded
@@ -185,13 +186,6 @@ def _stemmer():
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("french")
     return stemmer
-
-
-def fold(text: str) -> str:
-    """Lower case, without accents; œ and æ spelt out."""
-    text = unicodedata.normalize("NFKD", text or "").casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("œ", "oe").replace("æ", "ae")
 
 
 @lru_cache(maxsize=100_000)

@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, model_validator
 from pydantic_core import PydanticCustomError
 
-from cdvs.api.cached import cached_json
+from cdvs.core.cache import cached_json
 
 from .geo import format_number
 from .locate import index_version, locate

@@ -30,6 +30,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from cdvs.core.cache import cached, data_version
+
 CACHE_KEY = "territories:locate-index"
 CACHE_TIMEOUT = 24 * 3600
 
@@ -392,17 +394,11 @@ class TerritoryIndex:
 
 
 def index_version() -> str:
-    from django.db.models import Count, Max
-
+    """Changes whenever a territory is written (its history), added or removed, or a
+    perimeter loaded or cleared."""
     from .models import Territory
 
-    row = Territory.all_objects.aggregate(
-        n=Count("id"), last=Max("updated_at"), deleted=Max("deleted_at")
-    )
-    alive = Territory.objects.with_perimeter().count()
-    stamp = row["last"].timestamp() if row["last"] else 0
-    deleted = row["deleted"].timestamp() if row["deleted"] else 0
-    return f"{row['n']}-{alive}-{stamp:.6f}-{deleted:.6f}"
+    return data_version(Territory, Territory.all_objects.all(), Territory.objects.with_perimeter())
 
 
 _process_copy: dict[str, TerritoryIndex] = {}
@@ -425,17 +421,11 @@ def build_index(version: str = "") -> TerritoryIndex:
 def get_index() -> TerritoryIndex:
     """The index of the current territories: this process's copy, else the shared
     cache's, else built from the database (then shared)."""
-    from django.core.cache import cache
-
     version = index_version()
     local = _process_copy.get("index")
     if local is not None and local.version == version:
         return local
-    key = f"{CACHE_KEY}:{version}"
-    index = cache.get(key)
-    if index is None:
-        index = build_index(version)
-        cache.set(key, index, CACHE_TIMEOUT)
+    index = cached((CACHE_KEY, version), lambda: build_index(version), CACHE_TIMEOUT)
     _process_copy["index"] = index
     return index
 

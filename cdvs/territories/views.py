@@ -5,13 +5,13 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 
 from cdvs.accounts.permissions import can, require
+from cdvs.core.cache import cached
 
 from . import geo
 from .forms import PerimeterDrawForm, PerimeterUploadForm
@@ -51,19 +51,18 @@ def _layer(name, kind, territories, emphasis=False):
 def _index_map():
     """The index page's map (all perimeters), rebuilt only when a territory changes:
     the version comes from the database, so every process agrees."""
-    version = index_version()
-    key = f"territories:index-map:{version}"
-    cached = cache.get(key)
-    if cached is None:
+
+    def compute():
         with_perimeter = list(Territory.objects.with_perimeter().order_by("kind", "name"))
         layers = [
             _layer(label, kind, items)
             for kind, label in Kind.choices
             if (items := [t for t in with_perimeter if t.kind == kind])
         ]
-        cached = (str(_map_data(layers)), bool(layers))
-        cache.set(key, cached, 3600)
-    return mark_safe(cached[0]), cached[1]  # noqa: S308 — produced by json_script
+        return str(_map_data(layers)), bool(layers)
+
+    data, any_layer = cached(("territories:index-map", index_version()), compute)
+    return mark_safe(data), any_layer  # noqa: S308 — produced by json_script
 
 
 def index(request):

@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from cdvs.core import french
 from cdvs.core.widgets import option_tags
 
 register = template.Library()
@@ -18,6 +19,12 @@ def emphasise(text, part):
     return mark_safe(  # noqa: S308 — every piece is escaped
         f"{escape(text[:index])}<strong>{escape(part)}</strong>{escape(text[end:])}"
     )
+
+
+@register.filter
+def hour(value):
+    """A time as every page writes it: « 14 h 00 » (see `cdvs.core.french.hour`)."""
+    return french.hour(value) if value is not None else ""
 
 
 @register.filter
