@@ -512,21 +512,25 @@ def due_reminders(days_ahead: int = 2):
 
 def send_reminders(days_ahead: int = 2) -> int:
     """Remind the invited of the meetings of the next `days_ahead` days (once)."""
-    sent = 0
-    for meeting in due_reminders(days_ahead).select_related("series"):
-        with transaction.atomic():
-            recipients = sorted(
-                {
-                    (a.email or (a.user.email if a.user_id else "")).lower()
-                    for a in meeting.attendances.select_related("user").exclude(
-                        status__in=[AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT]
-                    )
-                }
-                - {""}
-            )
-            if recipients:
-                _mail(meeting, Mailing.Kind.REMINDER, recipients)
-            meeting.reminded_at = timezone.now()
-            meeting.save(update_fields=["reminded_at"])
-            sent += 1
-    return sent
+    from cdvs.core.jobs import for_each_recipient
+
+    def remind(meeting):
+        recipients = sorted(
+            {
+                (a.email or (a.user.email if a.user_id else "")).lower()
+                for a in meeting.attendances.select_related("user").exclude(
+                    status__in=[AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT]
+                )
+            }
+            - {""}
+        )
+        if recipients:
+            _mail(meeting, Mailing.Kind.REMINDER, recipients)
+        meeting.reminded_at = timezone.now()
+        meeting.save(update_fields=["reminded_at"])
+
+    # each meeting in its own transaction: one failure is reported, the others leave
+    run = for_each_recipient(
+        due_reminders(days_ahead).select_related("series"), remind, "send_meeting_reminders"
+    )
+    return len(run.results)
