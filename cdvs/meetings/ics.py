@@ -17,8 +17,6 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Timezone
 
-from cdvs.core.validators import is_plausible_date
-
 from .models import PARIS, MeetingStatus, describe_place
 
 PRODID = "-//Outil partagé du contrat de ville et des solidarités//cdvs//FR"
@@ -228,12 +226,7 @@ def feed(meetings, name: str) -> bytes:
         meetings = feed_rows(meetings)
     prefix = _url_prefix()
     sender = _from_address()
-    bodies = (
-        event_lines(m, prefix=prefix, sender=sender)
-        for m in meetings
-        # a day out of the plausible range (stored before it was enforced) is left out
-        if m.day is not None and is_plausible_date(m.day)
-    )
+    bodies = (event_lines(m, prefix=prefix, sender=sender) for m in meetings if m.day is not None)
     return _calendar(name, bodies).encode("utf-8")
 
 

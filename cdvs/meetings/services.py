@@ -354,8 +354,8 @@ def parse_emails(text: str) -> list[str]:
     return found
 
 
-def participant_emails(meeting: Meeting) -> list[str]:
-    """Members of the participating organisations (instance, organiser, attendance)."""
+def participant_organisation_ids(meeting: Meeting) -> set[int]:
+    """The participating organisations (instance, organiser, attendance)."""
     org_ids = set(
         meeting.attendances.exclude(organisation=None).values_list("organisation_id", flat=True)
     )
@@ -365,6 +365,14 @@ def participant_emails(meeting: Meeting) -> list[str]:
             org_ids.add(meeting.series.organiser_id)
     if meeting.organiser_id:
         org_ids.add(meeting.organiser_id)
+    return org_ids
+
+
+def participant_emails(meeting: Meeting, org_ids=None) -> list[str]:
+    """Members of the participating organisations (instance, organiser, attendance),
+    or of `org_ids` among them."""
+    if org_ids is None:
+        org_ids = participant_organisation_ids(meeting)
     return list(
         Membership.objects.filter(
             organisation_id__in=org_ids,
@@ -387,6 +395,34 @@ def recipients_for(meeting: Meeting, extra: list[str] = ()) -> list[str]:
     ]
     emails += list(extra)
     return sorted(set(emails))
+
+
+def recipients_shown_to(meeting: Meeting, user) -> tuple[list[str], int]:
+    """The planned recipients `user` may read, and how many others there are: the
+    members of a participating organisation are shown only where
+    ``accounts.view_members`` holds for it (a coordinator of another territory sees
+    how many they are, not their addresses)."""
+    from cdvs.accounts.permissions import filter_allowed
+    from cdvs.directory.models import Organisation
+
+    everyone = recipients_for(meeting)
+    org_ids = participant_organisation_ids(meeting)
+    readable = set(
+        filter_allowed(
+            user, "accounts.view_members", Organisation.objects.filter(pk__in=org_ids)
+        ).values_list("pk", flat=True)
+    )
+    hidden = {e.lower() for e in participant_emails(meeting, org_ids - readable)}
+    hidden -= {e.lower() for e in participant_emails(meeting, readable)}
+    hidden -= {
+        e.lower() for e in meeting.attendances.exclude(email="").values_list("email", flat=True)
+    }
+    hidden -= {
+        e.lower()
+        for e in meeting.attendances.exclude(user=None).values_list("user__email", flat=True)
+    }
+    shown = [e for e in everyone if e not in hidden]
+    return shown, len(everyone) - len(shown)
 
 
 @transaction.atomic

@@ -91,9 +91,7 @@ def _filters(request, queryset):
 
 def _filter_context(request, chosen):
     series = list(
-        filter_readable(request.user, MeetingSeries.objects.all()).only(
-            "pk", "name", "short_name"
-        )
+        filter_readable(request.user, MeetingSeries.objects.all()).only("pk", "name", "short_name")
     )
     return {
         "all_series": series,
