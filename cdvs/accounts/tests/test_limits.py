@@ -57,7 +57,10 @@ def test_personal_data_links_are_limited_per_address(client, world, immediate_ta
     assert len(mailoutbox) == 3
 
 
-def _login(client, username, password="mauvais", **extra):
+WRONG = "mauvais"
+
+
+def _login(client, username, password=WRONG, **extra):
     return client.post(LOGIN, {"username": username, "password": password}, **extra)
 
 
