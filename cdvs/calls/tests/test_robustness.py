@@ -126,3 +126,19 @@ def test_a_failing_email_is_reported_and_the_others_leave(
     # the failed one is not marked as told: the next run tries again
     monkeypatch.setattr(alerts, "_unsubscribe_url", real)
     assert alerts.send_alerts("immediate").emails == 1
+
+
+def test_coordination_calls_stay_within_the_coordinators_scope(client, world, frozen):
+    call = make_call(
+        "Appel de coordination d'Armentières",
+        visibility="coordination",
+        commune=world.territories["armentieres"],
+    )
+    client.force_login(world.users["coordinateur_lille"])
+    assert client.get(reverse("calls:detail", args=[call.pk])).status_code == 403
+    assert client.get(f"/api/appels/{call.pk}").status_code == 404
+    assert call.title not in {c["title"] for c in client.get("/api/appels").json()}
+    assert call.title not in client.get(reverse("calls:list")).content.decode()
+    client.force_login(world.users["coordinateur"])
+    assert client.get(reverse("calls:detail", args=[call.pk])).status_code == 200
+    assert client.get(f"/api/appels/{call.pk}").status_code == 200

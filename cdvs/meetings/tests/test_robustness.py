@@ -77,3 +77,15 @@ def test_one_failing_reminder_never_stops_the_others(
     admin = [m for m in mail.outbox if m.to == ["admin@example.org"]]
     assert len(admin) == 1 and "send_meeting_reminders" in admin[0].subject
     assert "gabarit cassé" in admin[0].body
+
+
+def test_coordination_meetings_stay_within_the_coordinators_scope(client, agenda, login):
+    gpo = agenda.meeting(agenda.gpo, "2025-03")  # coordination, Armentières
+    login("coordinateur_lille")
+    assert client.get(reverse("meetings:detail", args=[gpo.pk])).status_code == 403
+    assert client.get(f"/api/agenda/reunions/{gpo.pk}").status_code == 404
+    assert agenda.gpo.label not in client.get(reverse("meetings:series_list")).content.decode()
+    assert "GPO" not in {s["name"] for s in client.get("/api/agenda/instances").json()}
+    login("coordinateur")
+    assert client.get(reverse("meetings:detail", args=[gpo.pk])).status_code == 200
+    assert "GPO" in {s["name"] for s in client.get("/api/agenda/instances").json()}
