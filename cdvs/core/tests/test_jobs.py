@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cdvs.accounts import tasks as account_tasks
-from cdvs.accounts.testing import World
+from cdvs.accounts.tests import conftest as accounts_fixtures
 from cdvs.core.jobs import for_each_recipient
 from cdvs.directory.models import FreshnessReminder, Organisation
 from cdvs.library import services as library
@@ -19,15 +19,9 @@ from cdvs.library.models import DigestItem, News, NewsStatus
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def world(db):
-    return World.build()
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# the fixtures of the accounts' tests (a World, tasks run inline)
+world = accounts_fixtures.world
+immediate_tasks = accounts_fixtures.immediate_tasks
 
 
 def _failing_for(monkeypatch, address):
