@@ -142,6 +142,12 @@ AXES_USERNAME_CALLABLE = "cdvs.accounts.lockout.username_for_axes"
 # Number of reverse proxies in front of the app (0: REMOTE_ADDR is the client's address)
 CDVS_TRUSTED_PROXIES = int(os.environ.get("CDVS_TRUSTED_PROXIES", "0"))
 AXES_CLIENT_IP_CALLABLE = "cdvs.accounts.lockout.client_ip_for_axes"
+# Cap per client address, whatever the accounts tried (failures within AXES_COOLOFF_TIME)
+CDVS_LOGIN_FAILURES_PER_IP = int(os.environ.get("CDVS_LOGIN_FAILURES_PER_IP", "30"))
+# Emails asked by anyone (password reset, « mes données »): per address and per client
+# address, within an hour
+CDVS_EMAILS_PER_ADDRESS = int(os.environ.get("CDVS_EMAILS_PER_ADDRESS", "3"))
+CDVS_EMAILS_PER_IP = int(os.environ.get("CDVS_EMAILS_PER_IP", "10"))
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -138,8 +138,10 @@ RULES = {
     "calls.import": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
-    # coordination entries of the search index: coordinators of their territory
-    "search.view_coordination": Rule(COORDINATOR, TERRITORY),
+    # coordination content (documents, actualités, calls, meetings) wherever it is read
+    # (pages, downloads, API, exports, search, feeds): coordinators of its territory
+    # (`can_read`, `filter_readable`)
+    "content.view_coordination": Rule(COORDINATOR, TERRITORY),
     "admin.site": Rule(ADMIN),
 }
 
@@ -235,7 +237,59 @@ def visible_levels(user) -> list[str]:
 
 
 def can_view(user, visibility: str) -> bool:
+    """May `user`'s role read content of `visibility`? Only the role: for a given object,
+    ask `can_read` (coordination content is also limited to the coordinator's scope)."""
     return visibility in visible_levels(user)
+
+
+def can_read(user, obj) -> bool:
+    """May `user` read `obj` (a document, an actualité, a call, a meeting…), by its
+    ``visibility``: public and partenaires content by role; coordination content only
+    where ``content.view_coordination`` holds, that is for the coordinators whose scope
+    covers the object's territory (any coordinator when it is contract-wide) and the
+    administrators. The same answer as `filter_readable` and `filter_searchable`."""
+    visibility = obj.visibility
+    if visibility != Visibility.COORDINATION:
+        return can_view(user, visibility)
+    return can_view(user, visibility) and can(user, "content.view_coordination", obj)
+
+
+def readable_condition(user, model, through: str = "") -> Q:
+    """The condition of `filter_readable` on rows of `model`, to combine with others;
+    `through` is the lookup from the queried model to `model` (e.g. ``"meeting"`` for
+    the next steps of the meetings one may read)."""
+    prefix = f"{through}__" if through else ""
+    levels = visible_levels(user)
+    allowed = Q(**{f"{prefix}visibility__in": [v for v in levels if v != Visibility.COORDINATION]})
+    if Visibility.COORDINATION in levels:
+        rule = rule_for("content.view_coordination")
+        role = role_of(user)
+        coordination = Q(**{f"{prefix}visibility": Visibility.COORDINATION})
+        if role == ADMIN or rule.scope == ANY:
+            allowed |= coordination
+        elif has_rank(role, rule.role):
+            path = prefix + model.scope_territory_path
+            allowed |= coordination & (
+                Q(**{f"{path}__isnull": True})
+                | Q(**{f"{path}__in": coordinated_territory_ids(user)})
+            )
+    return allowed
+
+
+def readable_key(user) -> str:
+    """A short text naming what `filter_readable` gives `user` (their levels and, for
+    a coordinator, their territories): the part of a cache key that keeps one reader's
+    answer from being served to another."""
+    key = "|".join(visible_levels(user))
+    if role_of(user) == COORDINATOR:
+        key += ":" + ",".join(map(str, sorted(coordinated_territory_ids(user))))
+    return key
+
+
+def filter_readable(user, queryset):
+    """The rows of `queryset` (a model with ``visibility`` and ``scope_territory_path``)
+    that `user` may read, in one query: the same answer as `can_read` row by row."""
+    return queryset.filter(readable_condition(user, queryset.model))
 
 
 def scope_territory(obj):
@@ -309,21 +363,7 @@ def filter_searchable(user, queryset):
 
     The rows carry a ``visibility`` and a coordination territory (the model's
     ``scope_territory_path``): public rows for everyone, partenaires rows for the
-    partners (porteurs, membres, coordinators), coordination rows only where
-    ``search.view_coordination`` holds, that is for the coordinators whose territory
-    covers the row (any coordinator for a contract-wide row) and the administrators,
-    the same answer as `filter_allowed`."""
-    levels = visible_levels(user)
-    allowed = Q(visibility__in=[v for v in levels if v != Visibility.COORDINATION])
-    if Visibility.COORDINATION in levels:
-        rule = rule_for("search.view_coordination")
-        role = role_of(user)
-        if role == ADMIN or rule.scope == ANY:
-            allowed |= Q(visibility=Visibility.COORDINATION)
-        elif has_rank(role, rule.role):
-            path = queryset.model.scope_territory_path
-            allowed |= Q(visibility=Visibility.COORDINATION) & (
-                Q(**{f"{path}__isnull": True})
-                | Q(**{f"{path}__in": coordinated_territory_ids(user)})
-            )
-    return queryset.filter(allowed)
+    partners (porteurs, membres, coordinators), coordination rows only for the
+    coordinators whose territory covers the row (any coordinator for a contract-wide
+    row) and the administrators: what they may read (`filter_readable`)."""
+    return filter_readable(user, queryset)

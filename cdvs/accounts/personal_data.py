@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cdvs.directory import services as directory_services
 from cdvs.directory.models import Contact
 
+from .lockout import email_request_refusal
 from .models import Invitation, Membership, User
 from .tasks import queue_email
 
@@ -85,6 +86,12 @@ def personal_data(request):
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
+        refusal = email_request_refusal(request, email, "personal-data")
+        if refusal:
+            form.add_error(None, refusal)
+            return render(
+                request, "accounts/personal_data_request.html", {"form": form}, status=429
+            )
         if _contacts(email).exists() or User.objects.filter(email__iexact=email).exists():
             url = settings.SITE_URL.rstrip("/") + reverse(
                 "accounts:personal_data_link", args=[_token(email)]

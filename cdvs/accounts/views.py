@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cdvs.directory.fields import suggestions
 from cdvs.directory.models import Organisation
 
-from . import permissions, services
+from . import lockout, permissions, services
 from .forms import (
     AcceptInvitationForm,
     CdvsPasswordResetForm,
@@ -31,6 +31,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        if lockout.address_locked(request):
+            context = {"cooloff_timedelta": settings.AXES_COOLOFF_TIME, "by_address": True}
+            return render(request, "accounts/lockout.html", context, status=429)
+        return super().post(request, *args, **kwargs)
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
@@ -41,6 +47,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = CdvsPasswordResetForm
     template_name = "accounts/password_reset_form.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        refusal = lockout.email_request_refusal(
+            self.request, form.cleaned_data["email"], "password-reset"
+        )
+        if refusal:
+            form.add_error(None, refusal)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Membership
+from cdvs.core.jobs import for_each_recipient
 from cdvs.directory.models import Organisation
 
 from .filters import apply_filters, clean_filters, related_territory_ids
@@ -237,13 +238,15 @@ def organisation_emails(today=None, now=None) -> list[Email]:
         )
     )
     users = _people([u for u in members if u not in opted_out])
-    emails = []
-    for user_id, user in users.items():
-        levels = set(permissions.visible_levels(user))
-        calls = [c for c in new if c.visibility in levels and matches[c.pk] & members[user_id]]
-        if calls:
-            emails.append(Email(user, AlertSource.ORGANISATION, None, calls))
-    return emails
+
+    def email_for(user):
+        calls = [
+            c for c in new if matches[c.pk] & members[user.pk] and permissions.can_read(user, c)
+        ]
+        return Email(user, AlertSource.ORGANISATION, None, calls) if calls else None
+
+    run = for_each_recipient(users.values(), email_for, "send_call_alerts")
+    return [email for email in run.results if email is not None]
 
 
 def search_emails(frequency: str, today=None) -> list[Email]:
@@ -254,11 +257,11 @@ def search_emails(frequency: str, today=None) -> list[Email]:
         .order_by("user_id", "pk")
     )
     users = _people({s.user_id for s in searches})
-    emails = []
-    for search in searches:
+
+    def email_for(search):
         user = users.get(search.user_id)
         if user is None:
-            continue
+            return None
         filters = clean_filters(QueryDict(search.query))
         filters.setdefault("statut", "")
         if filters["statut"] in ("tous", "clos"):
@@ -268,9 +271,12 @@ def search_emails(frequency: str, today=None) -> list[Email]:
             Q(created_at__gte=since) | Q(opens_on__gte=since.date(), opens_on__lte=today)
         )
         calls = list(qs.order_by("sort_date", "pk")[:200])
-        if calls:
-            emails.append(Email(user, AlertSource.SEARCH, search, calls))
-    return emails
+        return Email(user, AlertSource.SEARCH, search, calls) if calls else None
+
+    # a saved search that cannot be read (bad stored filters) is reported, never
+    # stops the alerts of the others
+    run = for_each_recipient(searches, email_for, "send_call_alerts")
+    return [email for email in run.results if email is not None]
 
 
 def _unsubscribe_url(email: Email) -> str:
@@ -291,15 +297,12 @@ def deliver(emails: list[Email]) -> Report:
         )
     )
     now = timezone.now()
-    for email in emails:
-        calls = []
-        for call in email.calls:
-            key = (email.user.pk, call.pk)
-            if key not in told:
-                told.add(key)
-                calls.append(call)
+
+    def send(email):
+        calls = [c for c in email.calls if (email.user.pk, c.pk) not in told]
+        calls = list({c.pk: c for c in calls}.values())
         if not calls:
-            continue
+            return
         url = _unsubscribe_url(email)
         with transaction.atomic():
             CallAlertDelivery.objects.bulk_create(
@@ -328,10 +331,19 @@ def deliver(emails: list[Email]) -> Report:
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 },
             )
+        told.update((email.user.pk, c.pk) for c in calls)
         report.emails += 1
         report.calls += len(calls)
         report.people.add(email.user.pk)
+
+    # one email that cannot be sent is reported, the others leave
+    for_each_recipient(emails, send, "send_call_alerts", describe=_describe_email)
     return report
+
+
+def _describe_email(email: Email) -> str:
+    what = f"recherche n° {email.search.pk}" if email.search else "alerte des organisations"
+    return f"personne n° {email.user.pk}, {what}"
 
 
 def send_alerts(frequency: str, today=None) -> Report:

@@ -3,7 +3,9 @@
 Built with the helpers of `cdvs.meetings.ics` (VTIMEZONE Europe/Paris from `icalendar`,
 escaping, line folding): one event per closing date of the current and next sessions
 (recurring calls), all-day, or ending at the deadline hour when there is one. Calls
-without a closing date (au fil de l'eau) have no deadline and are left out.
+without a closing date (au fil de l'eau) have no deadline and are left out, and so are
+dates out of the plausible range (`cdvs.core.validators`) stored before it was enforced:
+one bad row never breaks the feed of everyone.
 """
 
 from datetime import datetime, timedelta
@@ -11,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 
+from cdvs.core.validators import is_plausible_date
 from cdvs.meetings.ics import _calendar, _escape, _local, _utc
 from cdvs.meetings.models import PARIS
 
@@ -50,9 +53,11 @@ def deadlines_feed(calls, name: str, today=None) -> bytes:
     prefix = settings.SITE_URL.rstrip("/") + reverse("calls:detail", args=[0]).removesuffix("0/")
     bodies = []
     for call in calls:
-        if call.closes_on is None:
+        if call.closes_on is None or not all(
+            map(is_plausible_date, (call.opens_on, call.closes_on, call.recurrence_until))
+        ):
             continue
         for session in call.upcoming_sessions(SESSIONS_PER_CALL, today):
-            if session.closes_on is not None:
+            if session.closes_on is not None and is_plausible_date(session.closes_on):
                 bodies.append(_event(call, session, prefix))
     return _calendar(name, bodies).encode("utf-8")

@@ -146,9 +146,9 @@ def _single_session(status: str, today: date) -> Q:
 
 class CallQuerySet(LiveQuerySet):
     def visible_to(self, user):
-        from cdvs.accounts.permissions import visible_levels
+        from cdvs.accounts.permissions import filter_readable
 
-        return self.filter(visibility__in=visible_levels(user))
+        return filter_readable(user, self)
 
     def _recurring_ids(self, statuses, today):
         """Recurring calls are few: their current session is computed here, and the

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, can_view
+from cdvs.accounts.permissions import can, can_read
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.markup import render_markdown
@@ -101,7 +101,7 @@ def _visible_call(request, pk):
         ),
         pk=pk,
     )
-    if not can_view(request.user, call.visibility):
+    if not can_read(request.user, call):
         if not request.user.is_authenticated:
             raise _LoginRequired
         raise PermissionDenied("Cet appel à projets est réservé à d'autres partenaires.")

@@ -25,6 +25,7 @@ def send_reminders(now=None) -> Report:
     (the unique record makes a second run, or a concurrent one, send nothing)."""
     from cdvs.accounts.models import Membership
     from cdvs.accounts.tasks import queue_email
+    from cdvs.core.jobs import for_each_recipient
 
     now = now or timezone.now()
     report = Report()
@@ -41,14 +42,15 @@ def send_reminders(now=None) -> Report:
     ).values_list("organisation_id", "user__email"):
         members.setdefault(org_id, []).append(email)
     site = settings.SITE_URL.rstrip("/")
-    for organisation in stale:
+
+    def remind(organisation):
         if (organisation.pk, periods[organisation.pk]) in sent:
             report.already += 1
-            continue
+            return
         emails = sorted(set(members.get(organisation.pk, [])))
         if not emails:
             report.orphaned += 1
-            continue
+            return
         context = {
             "organisation": organisation,
             "fiche_url": site + organisation.get_absolute_url(),
@@ -66,7 +68,10 @@ def send_reminders(now=None) -> Report:
                     queue_email(email, "directory/emails/freshness", context)
         except IntegrityError:  # another run recorded it meanwhile
             report.already += 1
-            continue
+            return
         report.fiches += 1
         report.emails += len(emails)
+
+    # one fiche that fails is reported, the others are reminded
+    for_each_recipient(stale, remind, "send_freshness_reminders")
     return report

@@ -2,7 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from cdvs.accounts.permissions import ADMIN, Visibility, role_of, visible_levels
+from cdvs.accounts.permissions import (
+    ADMIN,
+    Visibility,
+    filter_readable,
+    role_of,
+    visible_levels,
+)
 from cdvs.contract.models import Enjeu
 from cdvs.core.markup import html_tags
 from cdvs.directory.models import Organisation
@@ -104,8 +110,8 @@ class DocumentForm(_FileChecked, TaggedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].queryset = MeetingSeries.objects.filter(
-            visibility__in=visible_levels(self.user)
+        self.fields["series"].queryset = filter_readable(
+            self.user, MeetingSeries.objects.all()
         ).order_by("position", "name")
         self.fields["series"].help_text = "L'instance dont relève ce document, s'il y en a une."
 

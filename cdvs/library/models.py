@@ -32,9 +32,9 @@ class FileKind(models.TextChoices):
 class LibraryQuerySet(LiveQuerySet):
     def visible_to(self, user):
         """What `user` may read, by visibility (one query, no per-row check)."""
-        from cdvs.accounts.permissions import visible_levels
+        from cdvs.accounts.permissions import filter_readable
 
-        return self.filter(visibility__in=visible_levels(user))
+        return filter_readable(user, self)
 
 
 class DocumentManager(LiveManager.from_queryset(LibraryQuerySet)):
@@ -221,9 +221,9 @@ class NewsQuerySet(LibraryQuerySet):
     def readable_by(self, user):
         """Published items the user's role may see, plus their own posts and, for a
         coordinator, the posts they may moderate (whatever their status)."""
-        from cdvs.accounts.permissions import filter_allowed, role_of, visible_levels
+        from cdvs.accounts.permissions import filter_allowed, readable_condition, role_of
 
-        readable = Q(status=NewsStatus.PUBLISHED, visibility__in=visible_levels(user))
+        readable = Q(status=NewsStatus.PUBLISHED) & readable_condition(user, News)
         if user.is_authenticated:
             readable |= Q(author=user)
             if role_of(user) in ("coordinateur", "administrateur"):

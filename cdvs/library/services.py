@@ -16,6 +16,7 @@ from cdvs.accounts.permissions import (
     ADMIN,
     COORDINATOR,
     can,
+    filter_readable,
     role_of,
     visible_levels,
 )
@@ -345,8 +346,7 @@ def digest_items(user, now=None):
     last month at most, newest first)."""
     now = now or timezone.now()
     return list(
-        News.objects.published()
-        .filter(visibility__in=visible_levels(user))
+        filter_readable(user, News.objects.published())
         .filter(published_at__gte=now - timedelta(days=DIGEST_WINDOW_DAYS))
         .exclude(digest_items__user=user)
         .select_related("organisation")
@@ -390,13 +390,14 @@ def send_digest_to(subscription, now=None) -> int:
 
 def send_digests(now=None) -> tuple[int, int]:
     """One email per active subscriber with something new: (emails, items)."""
-    emails = items = 0
+    from cdvs.core.jobs import for_each_recipient
+
     subscriptions = DigestSubscription.objects.filter(
         active=True, user__is_active=True
     ).select_related("user")
-    for subscription in subscriptions.iterator():
-        sent = send_digest_to(subscription, now)
-        if sent:
-            emails += 1
-            items += sent
-    return emails, items
+    # one subscriber whose digest fails is reported, the others receive theirs
+    run = for_each_recipient(
+        subscriptions.iterator(), lambda s: send_digest_to(s, now), "send_news_digest"
+    )
+    sent = [n for n in run.results if n]
+    return len(sent), sum(sent)

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
-from cdvs.accounts.permissions import can, can_view, require, visible_levels
+from cdvs.accounts.permissions import can, can_read, filter_readable, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS
 from cdvs.meetings.models import MeetingSeries
@@ -54,7 +54,7 @@ def login_if_needed(view):
 
 
 def require_visible(request, item):
-    if can_view(request.user, item.visibility):
+    if can_read(request.user, item):
         return
     if not request.user.is_authenticated:
         raise LoginRequired()
@@ -98,7 +98,7 @@ def filter_choices(user, chosen: dict, *, series=True):
     if series:
         choices["series_options"] = [
             (s.pk, s.label)
-            for s in MeetingSeries.objects.filter(visibility__in=visible_levels(user))
+            for s in filter_readable(user, MeetingSeries.objects.all())
             .order_by("position", "name")
             .only("pk", "name", "short_name")
         ]

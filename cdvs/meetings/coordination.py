@@ -413,13 +413,15 @@ def invitations(request, pk):
                 f"{'s' if len(sent) > 1 else ''}.",
             )
             return redirect(_back(meeting))
+    shown, hidden = services.recipients_shown_to(meeting, request.user)
     return render(
         request,
         "meetings/coordination/invitations.html",
         {
             "meeting": meeting,
             "form": form,
-            "recipients": services.recipients_for(meeting),
+            "recipients": shown,
+            "hidden_recipients": hidden,
             "mailings": meeting.mailings.select_related("sent_by")[:20],
         },
     )

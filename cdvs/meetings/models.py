@@ -185,9 +185,9 @@ def _new_uid():
 
 class MeetingQuerySet(LiveQuerySet):
     def visible_to(self, user):
-        from cdvs.accounts.permissions import visible_levels
+        from cdvs.accounts.permissions import filter_readable
 
-        return self.filter(visibility__in=visible_levels(user))
+        return filter_readable(user, self)
 
     def dated(self):
         return self.filter(day__isnull=False)

@@ -346,8 +346,8 @@ def parse_emails(text: str) -> list[str]:
     return found
 
 
-def participant_emails(meeting: Meeting) -> list[str]:
-    """Members of the participating organisations (instance, organiser, attendance)."""
+def participant_organisation_ids(meeting: Meeting) -> set[int]:
+    """The participating organisations (instance, organiser, attendance)."""
     org_ids = set(
         meeting.attendances.exclude(organisation=None).values_list("organisation_id", flat=True)
     )
@@ -357,6 +357,14 @@ def participant_emails(meeting: Meeting) -> list[str]:
             org_ids.add(meeting.series.organiser_id)
     if meeting.organiser_id:
         org_ids.add(meeting.organiser_id)
+    return org_ids
+
+
+def participant_emails(meeting: Meeting, org_ids=None) -> list[str]:
+    """Members of the participating organisations (instance, organiser, attendance),
+    or of `org_ids` among them."""
+    if org_ids is None:
+        org_ids = participant_organisation_ids(meeting)
     return list(
         Membership.objects.filter(
             organisation_id__in=org_ids,
@@ -379,6 +387,34 @@ def recipients_for(meeting: Meeting, extra: list[str] = ()) -> list[str]:
     ]
     emails += list(extra)
     return sorted(set(emails))
+
+
+def recipients_shown_to(meeting: Meeting, user) -> tuple[list[str], int]:
+    """The planned recipients `user` may read, and how many others there are: the
+    members of a participating organisation are shown only where
+    ``accounts.view_members`` holds for it (a coordinator of another territory sees
+    how many they are, not their addresses)."""
+    from cdvs.accounts.permissions import filter_allowed
+    from cdvs.directory.models import Organisation
+
+    everyone = recipients_for(meeting)
+    org_ids = participant_organisation_ids(meeting)
+    readable = set(
+        filter_allowed(
+            user, "accounts.view_members", Organisation.objects.filter(pk__in=org_ids)
+        ).values_list("pk", flat=True)
+    )
+    hidden = {e.lower() for e in participant_emails(meeting, org_ids - readable)}
+    hidden -= {e.lower() for e in participant_emails(meeting, readable)}
+    hidden -= {
+        e.lower() for e in meeting.attendances.exclude(email="").values_list("email", flat=True)
+    }
+    hidden -= {
+        e.lower()
+        for e in meeting.attendances.exclude(user=None).values_list("user__email", flat=True)
+    }
+    shown = [e for e in everyone if e not in hidden]
+    return shown, len(everyone) - len(shown)
 
 
 @transaction.atomic
@@ -504,21 +540,25 @@ def due_reminders(days_ahead: int = 2):
 
 def send_reminders(days_ahead: int = 2) -> int:
     """Remind the invited of the meetings of the next `days_ahead` days (once)."""
-    sent = 0
-    for meeting in due_reminders(days_ahead).select_related("series"):
-        with transaction.atomic():
-            recipients = sorted(
-                {
-                    (a.email or (a.user.email if a.user_id else "")).lower()
-                    for a in meeting.attendances.select_related("user").exclude(
-                        status__in=[AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT]
-                    )
-                }
-                - {""}
-            )
-            if recipients:
-                _mail(meeting, Mailing.Kind.REMINDER, recipients)
-            meeting.reminded_at = timezone.now()
-            meeting.save(update_fields=["reminded_at"])
-            sent += 1
-    return sent
+    from cdvs.core.jobs import for_each_recipient
+
+    def remind(meeting):
+        recipients = sorted(
+            {
+                (a.email or (a.user.email if a.user_id else "")).lower()
+                for a in meeting.attendances.select_related("user").exclude(
+                    status__in=[AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT]
+                )
+            }
+            - {""}
+        )
+        if recipients:
+            _mail(meeting, Mailing.Kind.REMINDER, recipients)
+        meeting.reminded_at = timezone.now()
+        meeting.save(update_fields=["reminded_at"])
+
+    # each meeting in its own transaction: one failure is reported, the others leave
+    run = for_each_recipient(
+        due_reminders(days_ahead).select_related("series"), remind, "send_meeting_reminders"
+    )
+    return len(run.results)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, can_view, require
+from cdvs.accounts.permissions import (
+    can,
+    can_read,
+    filter_readable,
+    readable_condition,
+    readable_key,
+    require,
+)
 from cdvs.core.cache import cached
 from cdvs.core.french import MONTHS, WEEKDAYS
 from cdvs.directory.models import Organisation
@@ -82,21 +90,13 @@ def _filters(request, queryset):
 
 def _filter_context(request, chosen):
     series = list(
-        MeetingSeries.objects.filter(visibility__in=_levels(request.user)).only(
-            "pk", "name", "short_name"
-        )
+        filter_readable(request.user, MeetingSeries.objects.all()).only("pk", "name", "short_name")
     )
     return {
         "all_series": series,
         "chosen": chosen,
         "query": "&".join(f"{k}={v}" for k, v in chosen.items()),
     }
-
-
-def _levels(user):
-    from cdvs.accounts.permissions import visible_levels
-
-    return visible_levels(user)
 
 
 def index(request):
@@ -190,7 +190,7 @@ def current_month(request):
 
 def series_list(request):
     series = (
-        MeetingSeries.objects.filter(visibility__in=_levels(request.user))
+        filter_readable(request.user, MeetingSeries.objects.all())
         .select_related("commune", "organiser")
         .annotate(n_meetings=Count("meetings", filter=Q(meetings__deleted_at__isnull=True)))
     )
@@ -201,7 +201,7 @@ def series_detail(request, pk):  # wrapped by login_if_needed below
     series = get_object_or_404(
         MeetingSeries.objects.select_related("commune", "organiser", "feeds_into", "section"), pk=pk
     )
-    _require_visible(request, series.visibility)
+    _require_visible(request, series)
     upcoming = _with_item_counts(
         _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
     )
@@ -238,8 +238,8 @@ def mine(request):
     )
 
 
-def _require_visible(request, visibility):
-    if can_view(request.user, visibility):
+def _require_visible(request, obj):
+    if can_read(request.user, obj):
         return
     if not request.user.is_authenticated:
         raise _LoginRequired()
@@ -257,7 +257,7 @@ def _visible_meeting(request, pk, queryset=None):
         ),
         pk=pk,
     )
-    _require_visible(request, meeting.visibility)
+    _require_visible(request, meeting)
     return meeting
 
 
@@ -360,7 +360,8 @@ def next_steps(request):
     today = timezone.localdate()
     status = request.GET.get("statut", "ouvertes")
     queryset = NextStep.objects.filter(
-        meeting__deleted_at__isnull=True, meeting__visibility__in=_levels(request.user)
+        readable_condition(request.user, Meeting, through="meeting"),
+        meeting__deleted_at__isnull=True,
     ).select_related("meeting__series", "who_organisation", "enjeu", "action__objective")
     if status == "ouvertes":
         queryset = queryset.open()
@@ -386,14 +387,14 @@ def next_steps(request):
 # ---------------------------------------------------------------------- feeds
 
 
-def _feed_queryset(request, levels, past_days=365, future_days=2 * 365):
+def _feed_queryset(request, user, past_days=365, future_days=2 * 365):
     """Dated meetings of the last year and the next two; `?annee=2027` for one year."""
     today = timezone.localdate()
     first, last = today - timedelta(days=past_days), today + timedelta(days=future_days)
     year = request.GET.get("annee", "")
     if year.isdigit() and 2000 <= int(year) <= 2100:
         first, last = date(int(year), 1, 1), date(int(year), 12, 31)
-    return Meeting.objects.filter(visibility__in=levels, day__gte=first, day__lte=last).order_by(
+    return filter_readable(user, Meeting.objects.filter(day__gte=first, day__lte=last)).order_by(
         "day", "start", "pk"
     )
 
@@ -430,7 +431,7 @@ def _ics_response(content: bytes, filename: str):
 
 def public_feed(request, pk=None):
     """Public meetings only (e.g. the conseils de quartier), for anyone."""
-    queryset = _feed_queryset(request, ["public"])
+    queryset = _feed_queryset(request, AnonymousUser())
     name = "Réunions publiques du contrat de ville"
     if pk is not None:
         series = get_object_or_404(MeetingSeries, pk=pk, visibility="public")
@@ -452,10 +453,10 @@ def _token_user(token):
 
 def private_feed(request, token, scope="tout", pk=None):
     user = _token_user(token)
-    queryset = _feed_queryset(request, _levels(user))
+    queryset = _feed_queryset(request, user)
     name = "Réunions du contrat de ville"
     if scope == "instance":
-        series = get_object_or_404(MeetingSeries, pk=pk, visibility__in=_levels(user))
+        series = get_object_or_404(filter_readable(user, MeetingSeries.objects.all()), pk=pk)
         queryset = queryset.filter(series=series)
         name = series.label
     elif scope == "organisation":
@@ -465,7 +466,7 @@ def private_feed(request, token, scope="tout", pk=None):
     elif scope == "mes-reunions":
         queryset = queryset.for_user(user)
         name = "Mes réunions du contrat de ville"
-    key = f"{'|'.join(_levels(user))}|{scope}|{pk}|{user.pk if scope == 'mes-reunions' else ''}"
+    key = f"{readable_key(user)}|{scope}|{pk}|{user.pk if scope == 'mes-reunions' else ''}"
     return _feed_response(request, queryset, name, "reunions.ics", key)
 
 
