@@ -217,14 +217,7 @@ def coordinated_territory_ids(user) -> set[int]:
             organisation__territory__isnull=False,
         ).values_list("organisation__territory_id", flat=True)
     )
-    scope = set(roots)
-    frontier = set(roots)
-    while frontier:
-        children = set(
-            Territory.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
-        ) | set(Territory.objects.filter(communes__id__in=frontier).values_list("id", flat=True))
-        frontier = children - scope
-        scope |= children
+    scope = roots | Territory.objects.descendants(roots)
     user._cdvs_scope = scope
     return scope
 

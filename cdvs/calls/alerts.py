@@ -35,8 +35,9 @@ from django.utils import timezone
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Membership
 from cdvs.directory.models import Organisation
+from cdvs.territories.models import Territory
 
-from .filters import apply_filters, clean_filters, related_territory_ids
+from .filters import apply_filters, clean_filters
 from .models import (
     AlertSource,
     CallAlertDelivery,
@@ -160,7 +161,7 @@ def matching_organisations(calls, orgs: dict[int, _Org] | None = None) -> dict[i
         area = set()
         for t in territories[call.pk]:
             if t not in expanded:
-                expanded[t] = related_territory_ids(t)
+                expanded[t] = Territory.all_objects.related({t})
             area |= expanded[t]
         kinds = set(call.carriers or [])
         result[call.pk] = {
