@@ -220,12 +220,12 @@ class NewsQuerySet(LibraryQuerySet):
     def readable_by(self, user):
         """Published items the user's role may see, plus their own posts and, for a
         coordinator, the posts they may moderate (whatever their status)."""
-        from cdvs.accounts.permissions import filter_allowed, role_of, visible_levels
+        from cdvs.accounts.permissions import can, filter_allowed, visible_levels
 
         readable = Q(status=NewsStatus.PUBLISHED, visibility__in=visible_levels(user))
         if user.is_authenticated:
             readable |= Q(author=user)
-            if role_of(user) in ("coordinateur", "administrateur"):
+            if can(user, "library.moderate"):
                 moderated = filter_allowed(user, "library.moderate", News.objects.all())
                 readable |= Q(pk__in=moderated.values("pk"))
         return self.filter(readable)

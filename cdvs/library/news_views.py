@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.csrf import csrf_exempt
 
-from cdvs.accounts.permissions import can, can_view, require
+from cdvs.accounts.permissions import can, can_view, login_if_needed, refuse, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
 from . import services
 from .forms import DigestForm, NewsForm
 from .models import DigestSubscription, News
-from .views import LoginRequired, filter_choices, login_if_needed
+from .views import filter_choices
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
@@ -70,11 +70,9 @@ def readable_news(request, pk) -> News:
         news.author_id == request.user.pk or can(request.user, "library.moderate", news)
     ):
         return news
-    if not request.user.is_authenticated:
-        raise LoginRequired()
-    if not news.is_published:
+    if request.user.is_authenticated and not news.is_published:
         raise Http404("Actualité introuvable")
-    raise PermissionDenied("Cette actualité n'est pas visible avec votre rôle.")
+    refuse(request.user, "Cette actualité n'est pas visible avec votre rôle.")
 
 
 @login_if_needed

@@ -13,10 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.accounts.permissions import (
-    ADMIN,
-    COORDINATOR,
     can,
-    role_of,
     visible_levels,
 )
 from cdvs.territories.models import Kind
@@ -257,7 +254,7 @@ def set_moderation(commune, moderated: bool, user) -> NewsModeration:
 
 
 def _may_publish_directly(user, news) -> bool:
-    return role_of(user) in (COORDINATOR, ADMIN) and can(user, "library.moderate", news)
+    return can(user, "library.moderate", news)
 
 
 def _check_visibility(user, visibility):

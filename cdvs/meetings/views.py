@@ -7,9 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 from django.http import Http404, HttpResponse
@@ -18,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, can_view, require
+from cdvs.accounts.permissions import can, gate_visible, login_if_needed, require
 from cdvs.directory.models import Organisation
 
 from . import ics, services
@@ -198,11 +196,12 @@ def series_list(request):
     return render(request, "meetings/series_list.html", {"series_list": series})
 
 
-def series_detail(request, pk):  # wrapped by login_if_needed below
+@login_if_needed
+def series_detail(request, pk):
     series = get_object_or_404(
         MeetingSeries.objects.select_related("commune", "organiser", "feeds_into", "section"), pk=pk
     )
-    _require_visible(request, series.visibility)
+    gate_visible(request.user, series, MEETING_HIDDEN)
     upcoming = _with_item_counts(
         _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
     )
@@ -239,16 +238,7 @@ def mine(request):
     )
 
 
-def _require_visible(request, visibility):
-    if can_view(request.user, visibility):
-        return
-    if not request.user.is_authenticated:
-        raise _LoginRequired()
-    raise PermissionDenied("Cette réunion n'est pas visible avec votre rôle.")
-
-
-class _LoginRequired(Exception):
-    pass
+MEETING_HIDDEN = "Cette réunion n'est pas visible avec votre rôle."
 
 
 def _visible_meeting(request, pk, queryset=None):
@@ -258,22 +248,8 @@ def _visible_meeting(request, pk, queryset=None):
         ),
         pk=pk,
     )
-    _require_visible(request, meeting.visibility)
+    gate_visible(request.user, meeting, MEETING_HIDDEN)
     return meeting
-
-
-def login_if_needed(view):
-    """Anonymous visitors are sent to the login page when a meeting is not public."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 @login_if_needed
@@ -495,6 +471,3 @@ def revoke_token(request, pk):
     token.save(update_fields=["revoked_at"])
     messages.success(request, "Adresse d'abonnement révoquée : elle ne fonctionne plus.")
     return redirect("meetings:mine")
-
-
-series_detail = login_if_needed(series_detail)
