@@ -240,8 +240,7 @@ def organisation_emails(today=None, now=None) -> list[Email]:
     users = _people([u for u in members if u not in opted_out])
     emails = []
     for user_id, user in users.items():
-        levels = set(permissions.visible_levels(user))
-        calls = [c for c in new if c.visibility in levels and matches[c.pk] & members[user_id]]
+        calls = [c for c in new if c.is_visible_to(user) and matches[c.pk] & members[user_id]]
         if calls:
             emails.append(Email(user, AlertSource.ORGANISATION, None, calls))
     return emails

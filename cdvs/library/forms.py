@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from cdvs.accounts.permissions import ADMIN, Visibility, role_of, visible_levels
+from cdvs.accounts.permissions import ADMIN, Visibility, can_view, role_of, visible_levels
 from cdvs.contract.models import Enjeu
 from cdvs.directory.models import Organisation
 from cdvs.meetings.markup import html_tags
@@ -57,7 +57,7 @@ class TaggedForm(forms.ModelForm):
 
     def clean_visibility(self):
         value = self.cleaned_data["visibility"]
-        if value not in visible_levels(self.user):
+        if not can_view(self.user, value):
             raise ValidationError(
                 "Vous ne pouvez pas choisir une visibilité plus large que la vôtre."
             )
@@ -104,9 +104,9 @@ class DocumentForm(_FileChecked, TaggedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].queryset = MeetingSeries.objects.filter(
-            visibility__in=visible_levels(self.user)
-        ).order_by("position", "name")
+        self.fields["series"].queryset = MeetingSeries.objects.visible_to(self.user).order_by(
+            "position", "name"
+        )
         self.fields["series"].help_text = "L'instance dont relève ce document, s'il y en a une."
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field, visible_q
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 
 
@@ -28,25 +29,19 @@ class FileKind(models.TextChoices):
     MINUTES = "compte_rendu", "Compte-rendu de réunion"
 
 
-class LibraryQuerySet(LiveQuerySet):
-    def visible_to(self, user):
-        """What `user` may read, by visibility (one query, no per-row check)."""
-        from cdvs.accounts.permissions import visible_levels
-
-        return self.filter(visibility__in=visible_levels(user))
+class LibraryQuerySet(VisibleQuerySet, LiveQuerySet):
+    pass
 
 
 class DocumentManager(LiveManager.from_queryset(LibraryQuerySet)):
     pass
 
 
-class Document(SoftDeletable):
+class Document(SoftDeletable, Visible):
     title = models.CharField("titre", max_length=255)
     description = models.TextField("description", blank=True)
     kind = models.CharField("type", max_length=20, choices=FileKind.choices, db_index=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PARTNERS
-    )
+    visibility = visibility_field(default=Visibility.PARTNERS)
     enjeux = models.ManyToManyField(
         "contract.Enjeu", verbose_name="enjeux", blank=True, related_name="documents"
     )
@@ -220,9 +215,9 @@ class NewsQuerySet(LibraryQuerySet):
     def readable_by(self, user):
         """Published items the user's role may see, plus their own posts and, for a
         coordinator, the posts they may moderate (whatever their status)."""
-        from cdvs.accounts.permissions import can, filter_allowed, visible_levels
+        from cdvs.accounts.permissions import can, filter_allowed
 
-        readable = Q(status=NewsStatus.PUBLISHED, visibility__in=visible_levels(user))
+        readable = Q(status=NewsStatus.PUBLISHED) & visible_q(user)
         if user.is_authenticated:
             readable |= Q(author=user)
             if can(user, "library.moderate"):
@@ -235,13 +230,11 @@ class NewsManager(LiveManager.from_queryset(NewsQuerySet)):
     pass
 
 
-class News(SoftDeletable):
+class News(SoftDeletable, Visible):
     title = models.CharField("titre", max_length=200)
     body = models.TextField("texte (Markdown)")
     body_html = models.TextField(editable=False, blank=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
-    )
+    visibility = visibility_field(default=Visibility.PUBLIC)
     enjeux = models.ManyToManyField(
         "contract.Enjeu", verbose_name="enjeux", blank=True, related_name="news"
     )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.csrf import csrf_exempt
 
-from cdvs.accounts.permissions import can, can_view, login_if_needed, refuse, require
+from cdvs.accounts.permissions import can, login_if_needed, refuse, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
@@ -64,7 +64,7 @@ def readable_news(request, pk) -> News:
     news = get_object_or_404(
         News.objects.select_related("organisation", "author", "moderated_by"), pk=pk
     )
-    if news.is_published and can_view(request.user, news.visibility):
+    if news.is_published and news.is_visible_to(request.user):
         return news
     if request.user.is_authenticated and (
         news.author_id == request.user.pk or can(request.user, "library.moderate", news)

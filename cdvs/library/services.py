@@ -12,10 +12,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from cdvs.accounts.permissions import (
-    can,
-    visible_levels,
-)
+from cdvs.accounts.permissions import can, can_view
 from cdvs.territories.models import Kind
 
 from .extraction import ExtractionError, extract
@@ -258,7 +255,7 @@ def _may_publish_directly(user, news) -> bool:
 
 
 def _check_visibility(user, visibility):
-    if visibility not in visible_levels(user):
+    if not can_view(user, visibility):
         raise LibraryError("Vous ne pouvez pas choisir une visibilité plus large que la vôtre.")
 
 
@@ -350,7 +347,7 @@ def digest_items(user, now=None):
     now = now or timezone.now()
     return list(
         News.objects.published()
-        .filter(visibility__in=visible_levels(user))
+        .visible_to(user)
         .filter(published_at__gte=now - timedelta(days=DIGEST_WINDOW_DAYS))
         .exclude(digest_items__user=user)
         .select_related("organisation")

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
-from cdvs.accounts.permissions import can, gate_visible, login_if_needed, require, visible_levels
+from cdvs.accounts.permissions import can, gate_visible, login_if_needed, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS
 from cdvs.meetings.models import MeetingSeries
@@ -71,7 +71,7 @@ def filter_choices(user, chosen: dict, *, series=True):
     if series:
         choices["series_options"] = [
             (s.pk, s.label)
-            for s in MeetingSeries.objects.filter(visibility__in=visible_levels(user))
+            for s in MeetingSeries.objects.visible_to(user)
             .order_by("position", "name")
             .only("pk", "name", "short_name")
         ]

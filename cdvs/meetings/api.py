@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from cdvs.accounts.permissions import visible_levels
+from cdvs.accounts.visibility import visible_q
 
 from .models import AgendaItem, Meeting, MeetingSeries, NextStep
 
@@ -140,7 +140,7 @@ def _meeting(m):
 
 @router.get("/instances", response=list[SeriesOut], url_name="meeting_series")
 def list_series(request):
-    queryset = MeetingSeries.objects.filter(visibility__in=visible_levels(request.user))
+    queryset = MeetingSeries.objects.visible_to(request.user)
     return [_series(s) for s in queryset.select_related("commune", "organiser")]
 
 
@@ -183,8 +183,7 @@ def meeting_detail(request, pk: int):
 @router.get("/suites-a-donner", response=list[NextStepOut], url_name="next_steps")
 def list_next_steps(request, ouvertes: bool = True):
     queryset = NextStep.objects.filter(
-        meeting__deleted_at__isnull=True,
-        meeting__visibility__in=visible_levels(request.user),
+        visible_q(request.user, "meeting__visibility"), meeting__deleted_at__isnull=True
     ).select_related("who_organisation", "enjeu", "action")
     if ouvertes:
         queryset = queryset.open()

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, gate_visible, login_if_needed, require
+from cdvs.accounts.permissions import can, gate_visible, login_if_needed, require, visible_levels
+from cdvs.accounts.visibility import visible_q
 from cdvs.directory.models import Organisation
 
 from . import ics, services
@@ -80,22 +81,12 @@ def _filters(request, queryset):
 
 
 def _filter_context(request, chosen):
-    series = list(
-        MeetingSeries.objects.filter(visibility__in=_levels(request.user)).only(
-            "pk", "name", "short_name"
-        )
-    )
+    series = list(MeetingSeries.objects.visible_to(request.user).only("pk", "name", "short_name"))
     return {
         "all_series": series,
         "chosen": chosen,
         "query": "&".join(f"{k}={v}" for k, v in chosen.items()),
     }
-
-
-def _levels(user):
-    from cdvs.accounts.permissions import visible_levels
-
-    return visible_levels(user)
 
 
 def index(request):
@@ -189,7 +180,7 @@ def current_month(request):
 
 def series_list(request):
     series = (
-        MeetingSeries.objects.filter(visibility__in=_levels(request.user))
+        MeetingSeries.objects.visible_to(request.user)
         .select_related("commune", "organiser")
         .annotate(n_meetings=Count("meetings", filter=Q(meetings__deleted_at__isnull=True)))
     )
@@ -337,7 +328,7 @@ def next_steps(request):
     today = timezone.localdate()
     status = request.GET.get("statut", "ouvertes")
     queryset = NextStep.objects.filter(
-        meeting__deleted_at__isnull=True, meeting__visibility__in=_levels(request.user)
+        visible_q(request.user, "meeting__visibility"), meeting__deleted_at__isnull=True
     ).select_related("meeting__series", "who_organisation", "enjeu", "action__objective")
     if status == "ouvertes":
         queryset = queryset.open()
@@ -363,15 +354,17 @@ def next_steps(request):
 # ---------------------------------------------------------------------- feeds
 
 
-def _feed_queryset(request, levels, past_days=365, future_days=2 * 365):
+def _feed_queryset(request, user, past_days=365, future_days=2 * 365):
     """Dated meetings of the last year and the next two; `?annee=2027` for one year."""
     today = timezone.localdate()
     first, last = today - timedelta(days=past_days), today + timedelta(days=future_days)
     year = request.GET.get("annee", "")
     if year.isdigit() and 2000 <= int(year) <= 2100:
         first, last = date(int(year), 1, 1), date(int(year), 12, 31)
-    return Meeting.objects.filter(visibility__in=levels, day__gte=first, day__lte=last).order_by(
-        "day", "start", "pk"
+    return (
+        Meeting.objects.visible_to(user)
+        .filter(day__gte=first, day__lte=last)
+        .order_by("day", "start", "pk")
     )
 
 
@@ -411,7 +404,7 @@ def _ics_response(content: bytes, filename: str):
 
 def public_feed(request, pk=None):
     """Public meetings only (e.g. the conseils de quartier), for anyone."""
-    queryset = _feed_queryset(request, ["public"])
+    queryset = _feed_queryset(request, None)  # what anyone may see
     name = "Réunions publiques du contrat de ville"
     if pk is not None:
         series = get_object_or_404(MeetingSeries, pk=pk, visibility="public")
@@ -433,10 +426,10 @@ def _token_user(token):
 
 def private_feed(request, token, scope="tout", pk=None):
     user = _token_user(token)
-    queryset = _feed_queryset(request, _levels(user))
+    queryset = _feed_queryset(request, user)
     name = "Réunions du contrat de ville"
     if scope == "instance":
-        series = get_object_or_404(MeetingSeries, pk=pk, visibility__in=_levels(user))
+        series = get_object_or_404(MeetingSeries.objects.visible_to(user), pk=pk)
         queryset = queryset.filter(series=series)
         name = series.label
     elif scope == "organisation":
@@ -446,7 +439,7 @@ def private_feed(request, token, scope="tout", pk=None):
     elif scope == "mes-reunions":
         queryset = queryset.for_user(user)
         name = "Mes réunions du contrat de ville"
-    key = f"{'|'.join(_levels(user))}|{scope}|{pk}|{user.pk if scope == 'mes-reunions' else ''}"
+    key = f"{'|'.join(visible_levels(user))}|{scope}|{pk}|{user.pk if scope == 'mes-reunions' else ''}"
     return _feed_response(request, queryset, name, "reunions.ics", key)
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from django.db.models import Count, F
 from django.db.models.functions import Left, Length
 
-from cdvs.accounts.permissions import filter_searchable
 from cdvs.territories.models import Territory
 
 from . import backends, registry, text
@@ -57,7 +56,7 @@ class Results:
 
 def filtered(user, *, enjeu=None, territory=None, start=None, end=None):
     """The entries `user` may find, with the filters other than the type."""
-    qs = filter_searchable(user, SearchEntry.objects.all())
+    qs = SearchEntry.objects.visible_to(user)
     if enjeu:
         qs = qs.filter(id__in=SearchTag.objects.filter(tag=f"e:{enjeu}").values("entry_id"))
     if territory:
