@@ -334,8 +334,8 @@ def gate(user, perm: str, obj=None, message: str = DENIED) -> None:
 
 
 def gate_visible(user, item, message: str) -> None:
-    """`refuse` unless `user` may read `item` (by its ``visibility``)."""
-    if not can_view(user, item.visibility):
+    """`refuse` unless `user` may read `item` (a `cdvs.accounts.visibility.Visible`)."""
+    if not item.is_visible_to(user):
         refuse(user, message)
 
 

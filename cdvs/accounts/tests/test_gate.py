@@ -9,11 +9,11 @@ from django.test import RequestFactory
 
 from cdvs.accounts import permissions as p
 from cdvs.accounts.models import Membership
+from cdvs.calls.models import CallForProjects
 
 
-class Item:
-    def __init__(self, visibility):
-        self.visibility = visibility
+def Item(visibility):  # noqa: N802 (any `Visible` model, unsaved)
+    return CallForProjects(visibility=visibility)
 
 
 def test_gate_sends_anonymous_to_login_and_others_to_403(world):
