@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .permissions import Role  # declared with the other roles of the product
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -51,12 +53,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
-
-
-class Role(models.TextChoices):
-    COORDINATOR = "coordinateur", "Coordinateur ou coordinatrice"
-    MEMBER = "membre", "Membre d'un partenaire"
-    CARRIER = "porteur", "Porteur de projet"
 
 
 class Membership(models.Model):

@@ -21,6 +21,7 @@ list pages. Both read the object's place through small hooks on the model:
 ``scope_territory_path`` / ``scope_organisation_path`` (ORM lookups) for a queryset.
 """
 
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -28,19 +29,27 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
+
+class Role(models.TextChoices):
+    """The roles held through a membership of an organisation (`Membership.role`)."""
+
+    COORDINATOR = "coordinateur", "Coordinateur ou coordinatrice"
+    MEMBER = "membre", "Membre d'un partenaire"
+    CARRIER = "porteur", "Porteur de projet"
+
+
+# every role, memberships' ones plus the anonymous visitor and the administrator
 ANONYMOUS = "anonyme"
-CARRIER = "porteur"
-MEMBER = "membre"
-COORDINATOR = "coordinateur"
+CARRIER = Role.CARRIER.value
+MEMBER = Role.MEMBER.value
+COORDINATOR = Role.COORDINATOR.value
 ADMIN = "administrateur"
 
 ROLE_RANK = {ANONYMOUS: 0, CARRIER: 1, MEMBER: 2, COORDINATOR: 3, ADMIN: 4}
 ROLES = list(ROLE_RANK)
 ROLE_LABELS = {
     ANONYMOUS: "Aucun rôle (accès public)",
-    CARRIER: "Porteur de projet",
-    MEMBER: "Membre d'un partenaire",
-    COORDINATOR: "Coordinateur ou coordinatrice",
+    **{role: Role(role).label for role in (CARRIER, MEMBER, COORDINATOR)},
     ADMIN: "Administrateur ou administratrice",
 }
 
@@ -219,14 +228,7 @@ def coordinated_territory_ids(user) -> set[int]:
             organisation__territory__isnull=False,
         ).values_list("organisation__territory_id", flat=True)
     )
-    scope = set(roots)
-    frontier = set(roots)
-    while frontier:
-        children = set(
-            Territory.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
-        ) | set(Territory.objects.filter(communes__id__in=frontier).values_list("id", flat=True))
-        frontier = children - scope
-        scope |= children
+    scope = roots | Territory.objects.descendants(roots)
     user._cdvs_scope = scope
     return scope
 
@@ -353,9 +355,59 @@ def filter_allowed(user, perm: str, queryset):
     return queryset.filter(allowed)
 
 
+DENIED = "Vous n'avez pas les droits nécessaires pour cette action."
+
+
 def require(user, perm: str, obj=None) -> None:
+    """403 unless `user` may do `perm` (services, forms, API: no login page there)."""
     if not can(user, perm, obj):
-        raise PermissionDenied("Vous n'avez pas les droits nécessaires pour cette action.")
+        raise PermissionDenied(DENIED)
+
+
+# the gate of the pages: an anonymous visitor refused is sent to the login page, anyone
+# else gets a 403. Raise with `gate` / `gate_visible` / `refuse`, anywhere under a view
+# wrapped by `login_if_needed`.
+
+
+class LoginRequired(PermissionDenied):
+    """Refused to an anonymous visitor: `login_if_needed` answers with the login page
+    (a view without it answers 403)."""
+
+
+def refuse(user, message: str = DENIED):
+    """Stop the request: the login page for an anonymous visitor, 403 for anyone else."""
+    if user is None or not user.is_authenticated:
+        raise LoginRequired(message)
+    raise PermissionDenied(message)
+
+
+def gate(user, perm: str, obj=None, message: str = DENIED) -> None:
+    """`require` for a page: `refuse` unless `user` may do `perm` (on `obj`)."""
+    if not can(user, perm, obj):
+        refuse(user, message)
+
+
+def gate_visible(user, item, message: str) -> None:
+    """`refuse` unless `user` may read `item` (a `cdvs.accounts.visibility.Visible`)."""
+    if not item.is_visible_to(user):
+        refuse(user, message)
+
+
+def login_if_needed(view):
+    """Turns a `LoginRequired` raised by `view` into a redirection to the login page."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except LoginRequired:
+            # here, not at the top: auth.views needs the User model, whose module
+            # imports this one (as Django's own login_required does)
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper
 
 
 def filter_searchable(user, queryset):

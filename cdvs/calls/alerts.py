@@ -36,8 +36,9 @@ from cdvs.accounts import permissions
 from cdvs.accounts.models import Membership
 from cdvs.core.jobs import for_each_recipient
 from cdvs.directory.models import Organisation
+from cdvs.territories.models import Territory
 
-from .filters import apply_filters, clean_filters, related_territory_ids
+from .filters import apply_filters, clean_filters
 from .models import (
     AlertSource,
     CallAlertDelivery,
@@ -161,7 +162,7 @@ def matching_organisations(calls, orgs: dict[int, _Org] | None = None) -> dict[i
         area = set()
         for t in territories[call.pk]:
             if t not in expanded:
-                expanded[t] = related_territory_ids(t)
+                expanded[t] = Territory.all_objects.related({t})
             area |= expanded[t]
         kinds = set(call.carriers or [])
         result[call.pk] = {
@@ -240,9 +241,7 @@ def organisation_emails(today=None, now=None) -> list[Email]:
     users = _people([u for u in members if u not in opted_out])
 
     def email_for(user):
-        calls = [
-            c for c in new if matches[c.pk] & members[user.pk] and permissions.can_read(user, c)
-        ]
+        calls = [c for c in new if matches[c.pk] & members[user.pk] and c.is_visible_to(user)]
         return Email(user, AlertSource.ORGANISATION, None, calls) if calls else None
 
     run = for_each_recipient(users.values(), email_for, "send_call_alerts")

@@ -9,8 +9,6 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
 
-from cdvs.accounts.permissions import can_read
-
 from .filters import apply_filters, clean_filters, ordered
 from .models import CallForProjects, Status
 
@@ -120,6 +118,6 @@ def list_calls(
 @router.get("/{int:pk}", response=CallDetailOut, url_name="call")
 def call_detail(request, pk: int):
     call = _queryset(request).filter(pk=pk).first()
-    if call is None or not can_read(request.user, call):
+    if call is None or not call.is_visible_to(request.user):
         raise Http404("Appel à projets introuvable.")
     return _out(call, timezone.localdate(), detail=True)

@@ -12,37 +12,6 @@ STATUS_VALUES = {"", "tous", "en_cours", *Status.values}
 FILTER_KEYS = ("q", "statut", "enjeu", "territoire", "nature", "financeur", "public")
 
 
-def related_territory_ids(territory_id: int) -> set[int]:
-    """A territory, the wider ones holding it (its commune(s), the EPCI) and the ones
-    inside it (a commune's QPV and PAC, an EPCI's communes): a call for the whole
-    commune concerns its QPV, a call for a QPV concerns the commune. Three small
-    queries whatever the data."""
-    through = Territory.communes.through
-    ids = {territory_id}
-    # inside: children, QPV spanning this commune, and their children (EPCI > commune > QPV)
-    inside = set(Territory.all_objects.filter(parent_id=territory_id).values_list("pk", flat=True))
-    inside |= set(
-        through.objects.filter(to_territory_id=territory_id).values_list(
-            "from_territory_id", flat=True
-        )
-    )
-    inside |= set(Territory.all_objects.filter(parent_id__in=inside).values_list("pk", flat=True))
-    ids |= inside
-    # around: parent chain (at most EPCI > commune > QPV) and the communes a QPV spans
-    parents = dict(Territory.all_objects.exclude(parent=None).values_list("pk", "parent_id"))
-    parent = parents.get(territory_id)
-    while parent is not None and parent not in ids:
-        ids.add(parent)
-        parent = parents.get(parent)
-    for commune in through.objects.filter(from_territory_id=territory_id).values_list(
-        "to_territory_id", flat=True
-    ):
-        ids.add(commune)
-        if parents.get(commune) is not None:
-            ids.add(parents[commune])
-    return ids
-
-
 def clean_filters(data) -> dict:
     """The known filters of a query string, validated loosely (unknown values dropped)."""
     out = {}
@@ -86,7 +55,7 @@ def apply_filters(queryset, filters: dict, today=None):
         )
     if filters.get("territoire"):
         through = CallForProjects.territories.through
-        ids = related_territory_ids(filters["territoire"])
+        ids = Territory.all_objects.related({filters["territoire"]})
         queryset = queryset.filter(
             Exists(through.objects.filter(callforprojects_id=OuterRef("pk"), territory_id__in=ids))
             | ~Exists(through.objects.filter(callforprojects_id=OuterRef("pk")))

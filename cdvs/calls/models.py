@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field
 from cdvs.core.cache import cached, data_version
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 from cdvs.directory import vocabulary as voc
@@ -144,12 +145,7 @@ def _single_session(status: str, today: date) -> Q:
     raise ValueError(f"Statut inconnu : {status}")
 
 
-class CallQuerySet(LiveQuerySet):
-    def visible_to(self, user):
-        from cdvs.accounts.permissions import filter_readable
-
-        return filter_readable(user, self)
-
+class CallQuerySet(VisibleQuerySet, LiveQuerySet):
     def _recurring_ids(self, statuses, today):
         """Recurring calls are few: their current session is computed here, and the
         answer kept in the cache for the day under a version read from the database
@@ -237,7 +233,7 @@ def _tags(prefix: str, codes) -> str:
     return "".join(f"|{prefix}:{c}" for c in codes or [])
 
 
-class CallForProjects(SoftDeletable):
+class CallForProjects(SoftDeletable, Visible):
     title = models.CharField("intitulé", max_length=255)
     funder_name = models.CharField(
         "financeur", max_length=255, help_text="Par exemple : État, MEL, CAF du Nord, Région."
@@ -318,9 +314,7 @@ class CallForProjects(SoftDeletable):
     nature = models.CharField(
         "nature des crédits", max_length=20, choices=Nature.choices, default=Nature.COMMON_LAW
     )
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
-    )
+    visibility = visibility_field(default=Visibility.PUBLIC)
     commune = models.ForeignKey(
         "territories.Territory",
         verbose_name="territoire de gestion",

@@ -5,8 +5,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -16,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, can_read
+from cdvs.accounts.permissions import can, gate_visible, login_if_needed
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.markup import render_markdown
@@ -101,27 +99,8 @@ def _visible_call(request, pk):
         ),
         pk=pk,
     )
-    if not can_read(request.user, call):
-        if not request.user.is_authenticated:
-            raise _LoginRequired
-        raise PermissionDenied("Cet appel à projets est réservé à d'autres partenaires.")
+    gate_visible(request.user, call, "Cet appel à projets est réservé à d'autres partenaires.")
     return call
-
-
-class _LoginRequired(Exception):
-    pass
-
-
-def login_if_needed(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 @login_if_needed

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from cdvs.core import french
 from cdvs.core.imports import ImportRecord
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
+from cdvs.territories.models import Territory
 
 from . import vocabulary as voc
 from .validators import normalise_phone, validate_phone, validate_rna, validate_siret
@@ -72,15 +73,7 @@ class OrganisationQuerySet(LiveQuerySet):
 
     def serving(self, territory):
         """Organisations serving `territory` (directly, or a wider territory holding it)."""
-        ids = {territory.pk}
-        parent = territory.parent_id
-        if parent:
-            ids.add(parent)
-        ids |= (
-            set(territory.communes.values_list("pk", flat=True))
-            if territory.kind == "qpv"
-            else set()
-        )
+        ids = {territory.pk} | Territory.objects.ancestors({territory.pk})
         return self.filter(Q(territories__in=ids) | Q(territory__in=ids)).distinct()
 
     def stale(self, now=None):

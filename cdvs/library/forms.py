@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from cdvs.accounts.permissions import (
     ADMIN,
     Visibility,
-    filter_readable,
+    can_view,
     role_of,
     visible_levels,
 )
@@ -63,7 +63,7 @@ class TaggedForm(forms.ModelForm):
 
     def clean_visibility(self):
         value = self.cleaned_data["visibility"]
-        if value not in visible_levels(self.user):
+        if not can_view(self.user, value):
             raise ValidationError(
                 "Vous ne pouvez pas choisir une visibilité plus large que la vôtre."
             )
@@ -110,9 +110,9 @@ class DocumentForm(_FileChecked, TaggedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].queryset = filter_readable(
-            self.user, MeetingSeries.objects.all()
-        ).order_by("position", "name")
+        self.fields["series"].queryset = MeetingSeries.objects.visible_to(self.user).order_by(
+            "position", "name"
+        )
         self.fields["series"].help_text = "L'instance dont relève ce document, s'il y en a une."
 
 

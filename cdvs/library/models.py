@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cdvs.accounts.permissions import Visibility
+from cdvs.accounts.permissions import Visibility, can, filter_allowed, readable_condition
+from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field
 from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 
@@ -29,25 +30,19 @@ class FileKind(models.TextChoices):
     MINUTES = "compte_rendu", "Compte-rendu de réunion"
 
 
-class LibraryQuerySet(LiveQuerySet):
-    def visible_to(self, user):
-        """What `user` may read, by visibility (one query, no per-row check)."""
-        from cdvs.accounts.permissions import filter_readable
-
-        return filter_readable(user, self)
+class LibraryQuerySet(VisibleQuerySet, LiveQuerySet):
+    pass
 
 
 class DocumentManager(LiveManager.from_queryset(LibraryQuerySet)):
     pass
 
 
-class Document(SoftDeletable):
+class Document(SoftDeletable, Visible):
     title = models.CharField("titre", max_length=255)
     description = models.TextField("description", blank=True)
     kind = models.CharField("type", max_length=20, choices=FileKind.choices, db_index=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PARTNERS
-    )
+    visibility = visibility_field(default=Visibility.PARTNERS)
     enjeux = models.ManyToManyField(
         "contract.Enjeu", verbose_name="enjeux", blank=True, related_name="documents"
     )
@@ -221,12 +216,10 @@ class NewsQuerySet(LibraryQuerySet):
     def readable_by(self, user):
         """Published items the user's role may see, plus their own posts and, for a
         coordinator, the posts they may moderate (whatever their status)."""
-        from cdvs.accounts.permissions import filter_allowed, readable_condition, role_of
-
         readable = Q(status=NewsStatus.PUBLISHED) & readable_condition(user, News)
         if user.is_authenticated:
             readable |= Q(author=user)
-            if role_of(user) in ("coordinateur", "administrateur"):
+            if can(user, "library.moderate"):
                 moderated = filter_allowed(user, "library.moderate", News.objects.all())
                 readable |= Q(pk__in=moderated.values("pk"))
         return self.filter(readable)
@@ -236,13 +229,11 @@ class NewsManager(LiveManager.from_queryset(NewsQuerySet)):
     pass
 
 
-class News(SoftDeletable):
+class News(SoftDeletable, Visible):
     title = models.CharField("titre", max_length=200)
     body = models.TextField("texte (Markdown)")
     body_html = models.TextField(editable=False, blank=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
-    )
+    visibility = visibility_field(default=Visibility.PUBLIC)
     enjeux = models.ManyToManyField(
         "contract.Enjeu", verbose_name="enjeux", blank=True, related_name="news"
     )

@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.csrf import csrf_exempt
 
-from cdvs.accounts.permissions import can, can_read, require
+from cdvs.accounts.permissions import can, login_if_needed, refuse, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
 from . import services
 from .forms import DigestForm, NewsForm
 from .models import DigestSubscription, News
-from .views import LoginRequired, filter_choices, login_if_needed
+from .views import filter_choices
 
 PAGE_SIZE = 20
 FEED_SIZE = 30
@@ -64,17 +64,15 @@ def readable_news(request, pk) -> News:
     news = get_object_or_404(
         News.objects.select_related("organisation", "author", "moderated_by"), pk=pk
     )
-    if news.is_published and can_read(request.user, news):
+    if news.is_published and news.is_visible_to(request.user):
         return news
     if request.user.is_authenticated and (
         news.author_id == request.user.pk or can(request.user, "library.moderate", news)
     ):
         return news
-    if not request.user.is_authenticated:
-        raise LoginRequired()
-    if not news.is_published:
+    if request.user.is_authenticated and not news.is_published:
         raise Http404("Actualité introuvable")
-    raise PermissionDenied("Cette actualité n'est pas visible avec votre rôle.")
+    refuse(request.user, "Cette actualité n'est pas visible avec votre rôle.")
 
 
 @login_if_needed

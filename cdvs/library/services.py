@@ -13,12 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.accounts.permissions import (
-    ADMIN,
-    COORDINATOR,
     can,
-    filter_readable,
-    role_of,
-    visible_levels,
+    can_view,
 )
 from cdvs.core.history import save_with_history
 from cdvs.territories.models import Kind
@@ -251,11 +247,11 @@ def set_moderation(commune, moderated: bool, user) -> NewsModeration:
 
 
 def _may_publish_directly(user, news) -> bool:
-    return role_of(user) in (COORDINATOR, ADMIN) and can(user, "library.moderate", news)
+    return can(user, "library.moderate", news)
 
 
 def _check_visibility(user, visibility):
-    if visibility not in visible_levels(user):
+    if not can_view(user, visibility):
         raise LibraryError("Vous ne pouvez pas choisir une visibilité plus large que la vôtre.")
 
 
@@ -346,7 +342,8 @@ def digest_items(user, now=None):
     last month at most, newest first)."""
     now = now or timezone.now()
     return list(
-        filter_readable(user, News.objects.published())
+        News.objects.published()
+        .visible_to(user)
         .filter(published_at__gte=now - timedelta(days=DIGEST_WINDOW_DAYS))
         .exclude(digest_items__user=user)
         .select_related("organisation")

@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -15,7 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
-from cdvs.accounts.permissions import can, can_read, filter_readable, require
+from cdvs.accounts.permissions import (
+    can,
+    gate_visible,
+    login_if_needed,
+    require,
+)
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS
 from cdvs.meetings.models import MeetingSeries
@@ -33,32 +37,6 @@ def _bound(request):
     if request.method == "POST":
         return request.POST, request.FILES
     return None, None
-
-
-class LoginRequired(Exception):
-    pass
-
-
-def login_if_needed(view):
-    """Anonymous visitors are sent to the login page when an item is not public."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-def require_visible(request, item):
-    if can_read(request.user, item):
-        return
-    if not request.user.is_authenticated:
-        raise LoginRequired()
-    raise PermissionDenied("Ce contenu n'est pas visible avec votre rôle.")
 
 
 def filtered_documents(request, queryset):
@@ -98,7 +76,7 @@ def filter_choices(user, chosen: dict, *, series=True):
     if series:
         choices["series_options"] = [
             (s.pk, s.label)
-            for s in filter_readable(user, MeetingSeries.objects.all())
+            for s in MeetingSeries.objects.visible_to(user)
             .order_by("position", "name")
             .only("pk", "name", "short_name")
         ]
@@ -141,7 +119,7 @@ def visible_document(request, pk) -> Document:
         ),
         pk=pk,
     )
-    require_visible(request, document)
+    gate_visible(request.user, document, "Ce contenu n'est pas visible avec votre rôle.")
     return document
 
 

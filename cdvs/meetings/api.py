@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from cdvs.accounts.permissions import filter_readable, readable_condition
+from cdvs.accounts.permissions import readable_condition
 
 from .models import AgendaItem, Meeting, MeetingSeries, NextStep
 
@@ -140,7 +140,7 @@ def _meeting(m):
 
 @router.get("/instances", response=list[SeriesOut], url_name="meeting_series")
 def list_series(request):
-    queryset = filter_readable(request.user, MeetingSeries.objects.all())
+    queryset = MeetingSeries.objects.visible_to(request.user)
     return [_series(s) for s in queryset.select_related("commune", "organiser")]
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
+from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field
 from cdvs.core.french import WEEKDAYS, date_text, hour
 from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
@@ -57,7 +58,11 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, WEEKDAYS[6]
 
 
-class MeetingSeries(Seeded, SoftDeletable):
+class MeetingSeriesQuerySet(VisibleQuerySet, LiveQuerySet):
+    pass
+
+
+class MeetingSeries(Seeded, SoftDeletable, Visible):
     """An instance of coordination and its rule of recurrence."""
 
     section = models.ForeignKey(
@@ -100,9 +105,7 @@ class MeetingSeries(Seeded, SoftDeletable):
     related_texts = models.JSONField("autres passages du contrat", default=list, blank=True)
     calendar_label = models.CharField("libellé au calendrier", max_length=255, blank=True)
     source = models.CharField("source", max_length=255, blank=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PARTNERS
-    )
+    visibility = visibility_field(default=Visibility.PARTNERS)
     format = models.CharField("format", max_length=20, choices=Format.choices, blank=True)
     duration_minutes = models.PositiveIntegerField("durée (minutes)", null=True, blank=True)
     # rule of recurrence
@@ -140,6 +143,8 @@ class MeetingSeries(Seeded, SoftDeletable):
     )
     position = models.PositiveIntegerField("ordre", default=0)
 
+    objects = LiveManager.from_queryset(MeetingSeriesQuerySet)()
+    all_objects = models.Manager.from_queryset(MeetingSeriesQuerySet)()
     history = HistoricalRecords()
 
     scope_territory_path = "commune"
@@ -183,12 +188,7 @@ def _new_uid():
     return f"{uuid.uuid4()}@cdvs"
 
 
-class MeetingQuerySet(LiveQuerySet):
-    def visible_to(self, user):
-        from cdvs.accounts.permissions import filter_readable
-
-        return filter_readable(user, self)
-
+class MeetingQuerySet(VisibleQuerySet, LiveQuerySet):
     def dated(self):
         return self.filter(day__isnull=False)
 
@@ -246,7 +246,7 @@ class MeetingManager(LiveManager.from_queryset(MeetingQuerySet)):
     pass
 
 
-class Meeting(SoftDeletable):
+class Meeting(SoftDeletable, Visible):
     """One occurrence of an instance (or a meeting on its own).
 
     A meeting whose day the contract does not give has no `day`: it is « à planifier »
@@ -285,9 +285,7 @@ class Meeting(SoftDeletable):
         "statut", max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
     cancel_reason = models.TextField("motif d'annulation", blank=True)
-    visibility = models.CharField(
-        "visibilité", max_length=20, choices=Visibility.choices, default=Visibility.PARTNERS
-    )
+    visibility = visibility_field(default=Visibility.PARTNERS)
     organiser = models.ForeignKey(
         "directory.Organisation",
         verbose_name="organisation qui anime",

@@ -7,9 +7,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q, Sum
 from django.http import Http404, HttpResponse
@@ -20,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import (
     can,
-    can_read,
-    filter_readable,
+    gate_visible,
+    login_if_needed,
     readable_condition,
     readable_key,
     require,
@@ -89,9 +86,7 @@ def _filters(request, queryset):
 
 
 def _filter_context(request, chosen):
-    series = list(
-        filter_readable(request.user, MeetingSeries.objects.all()).only("pk", "name", "short_name")
-    )
+    series = list(MeetingSeries.objects.visible_to(request.user).only("pk", "name", "short_name"))
     return {
         "all_series": series,
         "chosen": chosen,
@@ -190,18 +185,19 @@ def current_month(request):
 
 def series_list(request):
     series = (
-        filter_readable(request.user, MeetingSeries.objects.all())
+        MeetingSeries.objects.visible_to(request.user)
         .select_related("commune", "organiser")
         .annotate(n_meetings=Count("meetings", filter=Q(meetings__deleted_at__isnull=True)))
     )
     return render(request, "meetings/series_list.html", {"series_list": series})
 
 
-def series_detail(request, pk):  # wrapped by login_if_needed below
+@login_if_needed
+def series_detail(request, pk):
     series = get_object_or_404(
         MeetingSeries.objects.select_related("commune", "organiser", "feeds_into", "section"), pk=pk
     )
-    _require_visible(request, series)
+    gate_visible(request.user, series, MEETING_HIDDEN)
     upcoming = _with_item_counts(
         _meetings(request.user).filter(series=series).upcoming().chronological()[:12]
     )
@@ -238,16 +234,7 @@ def mine(request):
     )
 
 
-def _require_visible(request, obj):
-    if can_read(request.user, obj):
-        return
-    if not request.user.is_authenticated:
-        raise _LoginRequired()
-    raise PermissionDenied("Cette réunion n'est pas visible avec votre rôle.")
-
-
-class _LoginRequired(Exception):
-    pass
+MEETING_HIDDEN = "Cette réunion n'est pas visible avec votre rôle."
 
 
 def _visible_meeting(request, pk, queryset=None):
@@ -257,22 +244,8 @@ def _visible_meeting(request, pk, queryset=None):
         ),
         pk=pk,
     )
-    _require_visible(request, meeting)
+    gate_visible(request.user, meeting, MEETING_HIDDEN)
     return meeting
-
-
-def login_if_needed(view):
-    """Anonymous visitors are sent to the login page when a meeting is not public."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _LoginRequired:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 @login_if_needed
@@ -394,8 +367,10 @@ def _feed_queryset(request, user, past_days=365, future_days=2 * 365):
     year = request.GET.get("annee", "")
     if year.isdigit() and 2000 <= int(year) <= 2100:
         first, last = date(int(year), 1, 1), date(int(year), 12, 31)
-    return filter_readable(user, Meeting.objects.filter(day__gte=first, day__lte=last)).order_by(
-        "day", "start", "pk"
+    return (
+        Meeting.objects.visible_to(user)
+        .filter(day__gte=first, day__lte=last)
+        .order_by("day", "start", "pk")
     )
 
 
@@ -431,7 +406,7 @@ def _ics_response(content: bytes, filename: str):
 
 def public_feed(request, pk=None):
     """Public meetings only (e.g. the conseils de quartier), for anyone."""
-    queryset = _feed_queryset(request, AnonymousUser())
+    queryset = _feed_queryset(request, None)  # what anyone may see
     name = "Réunions publiques du contrat de ville"
     if pk is not None:
         series = get_object_or_404(MeetingSeries, pk=pk, visibility="public")
@@ -456,7 +431,7 @@ def private_feed(request, token, scope="tout", pk=None):
     queryset = _feed_queryset(request, user)
     name = "Réunions du contrat de ville"
     if scope == "instance":
-        series = get_object_or_404(filter_readable(user, MeetingSeries.objects.all()), pk=pk)
+        series = get_object_or_404(MeetingSeries.objects.visible_to(user), pk=pk)
         queryset = queryset.filter(series=series)
         name = series.label
     elif scope == "organisation":
@@ -491,6 +466,3 @@ def revoke_token(request, pk):
     token.save(update_fields=["revoked_at"])
     messages.success(request, "Adresse d'abonnement révoquée : elle ne fonctionne plus.")
     return redirect("meetings:mine")
-
-
-series_detail = login_if_needed(series_detail)

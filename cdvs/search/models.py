@@ -9,17 +9,25 @@ configuration with unaccent, GIN index); on SQLite the FTS5 table `search_fts`
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
-from cdvs.accounts.permissions import Visibility
+from cdvs.accounts.permissions import filter_searchable
+from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field
 
 
-class SearchEntry(models.Model):
+class SearchEntryQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        """What `user` may find: by visibility, and a coordination entry only for the
+        coordinators of its territory (`filter_searchable`)."""
+        return filter_searchable(user, self)
+
+
+class SearchEntry(Visible):
     kind = models.CharField("type", max_length=40)
     object_id = models.PositiveBigIntegerField("objet")
     title = models.CharField("titre", max_length=500)
     body = models.TextField("texte", blank=True)
     url = models.CharField("adresse", max_length=500)
     date = models.DateField("date", null=True, blank=True)
-    visibility = models.CharField("visibilité", max_length=20, choices=Visibility.choices)
+    visibility = visibility_field(default=models.NOT_PROVIDED)
     scope_territory = models.ForeignKey(
         "territories.Territory",
         verbose_name="territoire de coordination",
@@ -46,6 +54,8 @@ class SearchEntry(models.Model):
     # coordination entry
     scope_territory_path = "scope_territory"
 
+    objects = SearchEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = "entrée de l'index de recherche"
         verbose_name_plural = "entrées de l'index de recherche"
@@ -60,6 +70,9 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_id} : {self.title}"
+
+    def is_visible_to(self, user) -> bool:
+        return SearchEntry.objects.filter(pk=self.pk).visible_to(user).exists()
 
 
 class SearchTag(models.Model):

@@ -7,7 +7,6 @@ from datetime import date
 from django.db.models import Count, F
 from django.db.models.functions import Left, Length
 
-from cdvs.accounts.permissions import filter_searchable
 from cdvs.territories.models import Territory
 
 from . import backends, registry, text
@@ -55,26 +54,13 @@ class Results:
         return self.page < self.pages
 
 
-def _descendants(territory_id: int) -> set[int]:
-    """A territory and everything inside it (communes of an EPCI, QPV and PAC of a
-    commune, QPV spanning several communes)."""
-    scope, frontier = {territory_id}, {territory_id}
-    while frontier:
-        children = set(
-            Territory.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
-        ) | set(Territory.objects.filter(communes__id__in=frontier).values_list("id", flat=True))
-        frontier = children - scope
-        scope |= children
-    return scope
-
-
 def filtered(user, *, enjeu=None, territory=None, start=None, end=None):
     """The entries `user` may find, with the filters other than the type."""
-    qs = filter_searchable(user, SearchEntry.objects.all())
+    qs = SearchEntry.objects.visible_to(user)
     if enjeu:
         qs = qs.filter(id__in=SearchTag.objects.filter(tag=f"e:{enjeu}").values("entry_id"))
     if territory:
-        tags = [f"t:{t}" for t in _descendants(territory)]
+        tags = [f"t:{t}" for t in {territory} | Territory.objects.descendants({territory})]
         qs = qs.filter(id__in=SearchTag.objects.filter(tag__in=tags).values("entry_id"))
     if start:
         qs = qs.filter(date__gte=start)

@@ -1,5 +1,6 @@
 import shapely
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +19,34 @@ SHORT_KIND_LABELS = {"epci": "EPCI", "commune": "commune", "qpv": "QPV", "pac": 
 
 
 class TerritoryQuerySet(LiveQuerySet):
+    """The hierarchy is EPCI > communes (``parent``) > QPV and PAC; a QPV spanning
+    several communes has the EPCI for parent and its communes in ``communes``. The
+    walks below follow both links, one query per level, among the territories of
+    this queryset (``Territory.objects``: live ones; ``all_objects``: every one)."""
+
+    def descendants(self, ids) -> set[int]:
+        """Ids of the territories inside `ids` (not `ids` themselves): the communes
+        of an EPCI, the QPV and PAC of a commune, a QPV spanning it."""
+        return self._walk(ids, lambda level: Q(parent_id__in=level) | Q(communes__in=level))
+
+    def ancestors(self, ids) -> set[int]:
+        """Ids of the territories holding `ids` (not `ids` themselves): a QPV's
+        commune(s) and the EPCI, a commune's EPCI."""
+        return self._walk(ids, lambda level: Q(children__in=level) | Q(priority_areas__in=level))
+
+    def related(self, ids) -> set[int]:
+        """`ids`, the territories holding them and those inside them: what concerns a
+        territory (a call for a commune concerns its QPV, a call for a QPV the commune)."""
+        ids = set(ids)
+        return ids | self.ancestors(ids) | self.descendants(ids)
+
+    def _walk(self, ids, step) -> set[int]:
+        found, level = set(), set(ids)
+        while level:
+            level = set(self.filter(step(level)).values_list("pk", flat=True)) - found - set(ids)
+            found |= level
+        return found
+
     def of_kind(self, kind):
         return self.filter(kind=kind)
 
@@ -78,6 +107,7 @@ class Territory(SoftDeletable):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TerritoryManager()
+    all_objects = models.Manager.from_queryset(TerritoryQuerySet)()
     history = HistoricalRecords()
 
     class Meta:

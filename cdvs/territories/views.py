@@ -4,13 +4,12 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 
-from cdvs.accounts.permissions import can, require
+from cdvs.accounts.permissions import can, gate, login_if_needed
 from cdvs.core.cache import cached
 
 from . import geo
@@ -169,12 +168,11 @@ def detail(request, kind, code):
     )
 
 
+@login_if_needed
 def perimeter(request, kind, code):
     """Upload a GeoJSON file or draw the perimeter on the map (coordinators)."""
     territory = _territory(kind, code)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    require(request.user, "territory.edit_perimeter", territory)
+    gate(request.user, "territory.edit_perimeter", territory)
     upload_form = PerimeterUploadForm(prefix="depot")
     draw_form = PerimeterDrawForm(prefix="trace")
     if request.method == "POST":
@@ -206,12 +204,11 @@ def perimeter(request, kind, code):
     )
 
 
+@login_if_needed
 def history(request, kind, code):
     """Every change of the territory: who, when, and the perimeter before and after."""
     territory = _territory(kind, code)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    require(request.user, "territory.history", territory)
+    gate(request.user, "territory.history", territory)
     records = list(
         territory.history.select_related("history_user").order_by("history_date", "history_id")
     )
