@@ -28,6 +28,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -246,6 +247,8 @@ def snapshot(out: Path) -> int:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    if (out / "index.tsv").exists():
+        shutil.rmtree(out)  # an older snapshot: no stale file may stay
     out.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(FROZEN_AT, tick=False):
         call_command("migrate", interactive=False, verbosity=0)
