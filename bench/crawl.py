@@ -36,15 +36,6 @@ from pathlib import Path
 
 FROZEN_AT = "2025-01-15 10:00:00+01:00"  # a Wednesday, 10:00 in Paris
 SECRET_KEY = "crawl-secret-key-not-secret-" + "x" * 40  # noqa: S105 (fixed: tokens stay equal)
-ROLES = [
-    "anonyme",
-    "sans_role",
-    "porteur",
-    "membre",
-    "coordinateur",
-    "coordinateur_lille",
-    "administrateur",
-]
 # how many objects of each parametrised page are fetched
 FIRST = 3
 # URL name -> (model label, keyword built from each object); objects by ascending pk.
@@ -160,8 +151,9 @@ def urls() -> tuple[list[str], list[str]]:
 
 
 def people() -> dict:
-    """One person per role, on the seed data; a coordinator of Lille (its service is
-    created, the seed data has none)."""
+    """One person per role (the roles of the tests' World, in the same order) on the
+    seed data; a coordinator of Lille (its service is created, the seed data has
+    none)."""
     from cdvs.accounts.models import Membership, User
     from cdvs.directory.models import Organisation
     from cdvs.territories.models import Territory
@@ -257,11 +249,11 @@ def snapshot(out: Path) -> int:
         users = people()
         found, notes = urls()
         index = []
-        for role in ROLES:
+        for role, user in users.items():
             (out / role).mkdir(exist_ok=True)
             client = Client()
-            if users[role] is not None:
-                client.force_login(users[role])
+            if user is not None:
+                client.force_login(user)
             for url in found:
                 text = fetch(client, url)
                 (out / role / file_name(url)).write_bytes(text)
@@ -270,7 +262,7 @@ def snapshot(out: Path) -> int:
         (out / "index.tsv").write_text("\n".join(index) + "\n")
     for note in notes:
         print(f"note — {note}")
-    print(f"{len(found)} adresses × {len(ROLES)} rôles écrites dans {out}")
+    print(f"{len(found)} adresses × {len(users)} rôles écrites dans {out}")
     return 0
 
 
