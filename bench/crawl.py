@@ -7,7 +7,8 @@ A snapshot is taken on a fresh SQLite database in a temporary folder (CDVS_ENV=t
 tasks run inline, e-mails kept in memory, no network), loaded as `make setup` does
 (migrate, load_territories, load_contract, load_directory, load_meetings), with one
 person per role and the clock frozen at FROZEN_AT. Then every URL without parameters
-of the resolver, plus the first objects of the pages with a key (PARAMETERS), is
+of the resolver, plus the first objects of the pages with a key (PARAMETERS) and
+filtered lists (QUERIES), is
 fetched with GET by Django's test client as each role. Each answer is written to
 `DIR/<role>/<url>.txt`: status, content type, redirect target and body, with what
 changes from one run to the next masked (CSRF tokens, CSP nonces, session keys,
@@ -76,6 +77,35 @@ WORDS = {
     "api:geojson_layer": {"kind": ["commune", "qpv"]},
     "core:upcoming": {"area": ["armentieres"]},
 }
+
+# filtered lists: the query strings of the base commit's filters; {name} is a key of
+# _placeholders() (the pk of a seed object)
+QUERIES = {
+    "/organisations/": [
+        "q=centre", "q=zzzz", "kind=association", "kind=inconnu", "territory={armentieres}",
+        "territory={qpv}&proximity=500", "enjeu={enjeu}", "age=16", "page=2", "imprimer=1",
+        "q=social&kind=centre_social&page=1",
+    ],
+    "/organisations/carte/marqueurs.geojson": [
+        "kind=association", "bbox=2.8,50.6,2.95,50.75", "limit=5", "territory={armentieres}",
+    ],
+    "/appels-a-projets/": [
+        "q=emploi", "statut=tous", "statut=clos", "enjeu={enjeu}", "territoire={armentieres}",
+        "nature=inconnue", "page=2",
+    ],
+    "/documents/": [
+        "q=diagnostic", "type=pdf", "enjeu={enjeu}", "territoire={armentieres}",
+        "instance={series}",
+    ],
+    "/agenda/": ["passees=1", "instance={series}", "organisation={organisation}", "page=2"],
+    "/agenda/suites-a-donner/": ["statut=toutes", "instance={series}"],
+    "/recherche/": [
+        "q=emploi", "q=centre+social", "q=emploi&type=organisation", "q=emploi&enjeu={enjeu}",
+        "q=emploi&territoire={armentieres}", "q=r%C3%A9union&du=2025-01-01&au=2025-06-30",
+        "q=emploi&page=2",
+    ],
+    "/api/recherche": ["q=emploi"],
+}  # fmt: skip
 
 MASKS = [
     (re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+'), rb"\1<csrf>"),
@@ -147,7 +177,26 @@ def urls() -> tuple[list[str], list[str]]:
             manager = getattr(model, "all_objects", model._default_manager)
             for obj in manager.order_by("pk")[:FIRST]:
                 found.append(reverse(name, kwargs=build(obj)))
+    values = _placeholders()
+    for path, queries in QUERIES.items():
+        found += [f"{path}?{query.format(**values)}" for query in queries]
     return sorted(set(found)), notes
+
+
+def _placeholders() -> dict:
+    from django.apps import apps
+
+    def first(label, **lookups):
+        obj = apps.get_model(label)._default_manager.filter(**lookups).order_by("pk").first()
+        return obj.pk if obj else 0
+
+    return {
+        "armentieres": first("territories.Territory", kind="commune", code="59017"),
+        "qpv": first("territories.Territory", kind="qpv", parent__code="59017"),
+        "enjeu": first("contract.Enjeu"),
+        "series": first("meetings.MeetingSeries"),
+        "organisation": first("directory.Organisation"),
+    }
 
 
 def people() -> dict:
@@ -256,7 +305,9 @@ def snapshot(out: Path) -> int:
                 client.force_login(user)
             for url in found:
                 text = fetch(client, url)
-                (out / role / file_name(url)).write_bytes(text)
+                name = file_name(url)
+                assert not (out / role / name).exists(), f"deux adresses pour {name}"
+                (out / role / name).write_bytes(text)
                 status = text.split(b"\n", 1)[0].decode()
                 index.append(f"{role}\t{url}\t{status}")
         (out / "index.tsv").write_text("\n".join(index) + "\n")
