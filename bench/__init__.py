@@ -12,6 +12,7 @@ at the top. `bench.data.ensure()` builds the bench-scale data once (see bench/da
 
 import math
 import os
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,38 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def timed(call, cases, requests, *, warmup=1, cpu=None, check=None) -> list[float]:
+    """The benchmarks' one timer: the wall-clock milliseconds of `requests` calls
+    `call(*case)`, going round `cases`, after `warmup` untimed calls of each case.
+    With a list `cpu`, the CPU milliseconds of this process per call are appended to
+    it (the machine is shared: under load the wall clock also counts the wait for a
+    core); `check(case, result)` runs after each call, outside the time measured."""
+    for case in cases:
+        for _ in range(warmup):
+            call(*case)
+    times = []
+    for i in range(requests):
+        case = cases[i % len(cases)]
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = call(*case)
+        times.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - cpu_started) * 1000)
+        if check is not None:
+            check(case, result)
+    return times
+
+
+def timed_pages(client, urls, requests, *, warmup=2, cpu=None) -> list[float]:
+    """`timed` for pages fetched with GET by a test client; each must answer 200."""
+
+    def ok(case, response):
+        assert response.status_code == 200, (case[0], response.status_code)
+
+    cases = [(url,) for url in urls]
+    return timed(client.get, cases, requests, warmup=warmup, cpu=cpu, check=ok)
 
 
 def fr_number(value: float, decimals: int = 1) -> str:

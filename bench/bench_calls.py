@@ -19,7 +19,7 @@ import random
 import time
 from datetime import date, timedelta
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child
+from bench import BASE_DIR, fr_number, log, percentile, run_in_child, timed_pages
 
 VAR_DIR = BASE_DIR / "var" / "bench-calls"
 CALLS = int(os.environ.get("BENCH_CALLS", "20000"))
@@ -188,24 +188,6 @@ def _generate_organisations(target: int):
     log(f"  {target - existing} organisations (et leurs membres) générées")
 
 
-def _timed(client, urls, requests):
-    """Wall-clock times; the CPU time of this process per request is kept in CPU_MS
-    (the machine is shared: under load the wall clock waits for a core)."""
-    times = []
-    CPU_MS.clear()
-    for url in urls:
-        for _ in range(2):
-            client.get(url)  # warm-up
-    for i in range(requests):
-        url = urls[i % len(urls)]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        CPU_MS.append((time.process_time() - cpu_started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
 def child() -> list[dict]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
     import django
@@ -256,7 +238,8 @@ def child() -> list[dict]:
     for label, who in (("anonyme", None), ("partenaire connecté", partner)):
         if who is not None:
             client.force_login(who)
-        times = _timed(client, urls, REQUESTS)
+        CPU_MS.clear()
+        times = timed_pages(client, urls, REQUESTS, cpu=CPU_MS)
         p95 = percentile(times, 95)
         rows.append(
             {

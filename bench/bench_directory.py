@@ -23,6 +23,7 @@ from bench import (
     percentile,
     postgres_url,
     run_in_child,
+    timed_pages,
 )
 
 VAR_DIR = BASE_DIR / "var" / "bench-directory"
@@ -174,20 +175,6 @@ def _analyze():
             cursor.execute("ANALYZE")
 
 
-def _timed(client, urls, requests):
-    times = []
-    for url in urls:
-        for _ in range(2):
-            client.get(url)  # warm-up
-    for i in range(requests):
-        url = urls[i % len(urls)]
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
 def _bench_perimeter(qpv):
     """Real QPV perimeters are not available here: give the bench's QPV a generated
     outline (a wavy ring of 360 vertices, about 1,4 km across, near Armentières' QPV),
@@ -279,7 +266,7 @@ def child() -> list[dict]:
     client = Client()
     rows = []
     for label, urls in pages.items():
-        times = _timed(client, urls, REQUESTS)
+        times = timed_pages(client, urls, REQUESTS)
         p95 = percentile(times, 95)
         rows.append(
             {

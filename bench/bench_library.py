@@ -46,7 +46,7 @@ def child() -> list[dict]:
     from cdvs.accounts.models import Membership, User
     from cdvs.directory.models import Organisation
     from cdvs.library.models import Document, Extraction
-    from cdvs.library.testing import make_pdf
+    from cdvs.testing import make_pdf
 
     call_command("migrate", interactive=False, verbosity=0)
     user = User.objects.filter(email="bench.library@example.org").first()

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child
+from bench import BASE_DIR, fr_number, log, percentile, run_in_child, timed_pages
 
 VAR_DIR = BASE_DIR / "var" / "bench-meetings"
 MEETINGS = int(os.environ.get("BENCH_MEETINGS", "20000"))
@@ -103,22 +103,6 @@ def _bench_series(target: int):
     return Meeting.objects.count()
 
 
-def _timed_pages(client, urls, requests, cpu=None):
-    times = []
-    for url in urls:
-        for _ in range(3):
-            client.get(url)  # warm-up
-    for i in range(requests):
-        url = urls[i % len(urls)]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        if cpu is not None:
-            cpu.append((time.process_time() - cpu_started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
-
-
 def child() -> list[dict]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
     import django
@@ -195,7 +179,7 @@ def child() -> list[dict]:
     }
     for label, urls in pages.items():
         cpu = []
-        times = _timed_pages(client, urls, REQUESTS, cpu)
+        times = timed_pages(client, urls, REQUESTS, warmup=3, cpu=cpu)
         p95 = percentile(times, 95)
         rows.append(
             {
@@ -210,7 +194,7 @@ def child() -> list[dict]:
             }
         )
     anonymous = Client()
-    times = _timed_pages(anonymous, pages["Vue mensuelle (coordination)"], REQUESTS)
+    times = timed_pages(anonymous, pages["Vue mensuelle (coordination)"], REQUESTS, warmup=3)
     p95 = percentile(times, 95)
     rows.append(
         {

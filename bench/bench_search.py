@@ -27,7 +27,7 @@ import time
 from datetime import date, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import BASE_DIR, fr_number, log, percentile
+from bench import BASE_DIR, fr_number, log, percentile, timed
 
 VAR_DIR = BASE_DIR / "var" / "bench-search"
 PG_ENTRIES = int(os.environ.get("BENCH_SEARCH_PG", "200000"))
@@ -241,18 +241,6 @@ def _cases(users):
     return cases
 
 
-def _timed(fn, cases, requests):
-    for case in cases:
-        fn(*case)  # warm-up
-    times = []
-    for i in range(requests):
-        case = cases[i % len(cases)]
-        started = time.perf_counter()
-        fn(*case)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def child() -> list[dict]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
     import django
@@ -291,7 +279,7 @@ def child() -> list[dict]:
         return services.search(user, q, page=page, **filters)
 
     sample = query(None, "jeunes", {})
-    times = _timed(query, cases, REQUESTS)
+    times = timed(query, cases, REQUESTS)
     p95 = percentile(times, 95)
     target_ms = TARGETS[vendor]
     rows = [
@@ -314,7 +302,7 @@ def child() -> list[dict]:
         response = client.get(url, {"q": q})
         assert response.status_code == 200
 
-    times = _timed(page, page_cases, max(REQUESTS // 4, 20))
+    times = timed(page, page_cases, max(REQUESTS // 4, 20))
     p95 = percentile(times, 95)
     rows.append(
         {

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.accounts.models import Invitation, Membership, User
-from cdvs.accounts.testing import PASSWORD
+from cdvs.testing import PASSWORD
 
 INVITATIONS = reverse("accounts:invitations")
 NEW_PASSWORD = "une-phrase-de-passe-solide"
@@ -271,7 +271,7 @@ def test_invitation_email_goes_through_the_database_queue(client, settings):
     from django.core import mail
     from django.core.management import call_command
 
-    from cdvs.accounts.testing import World
+    from cdvs.testing import World
 
     world = World.build()
     settings.SITE_URL = "http://127.0.0.1:8000"

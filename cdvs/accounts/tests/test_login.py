@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user
 from django.urls import reverse
 
-from cdvs.accounts.testing import PASSWORD
+from cdvs.testing import PASSWORD
 
 LOGIN = reverse("accounts:login")
 

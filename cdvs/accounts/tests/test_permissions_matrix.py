@@ -18,17 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cdvs.accounts import permissions as p
 from cdvs.accounts.models import Invitation
-from cdvs.accounts.testing import World
-
-ROLES = [
-    "anonyme",
-    "sans_role",
-    "porteur",
-    "membre",
-    "coordinateur",
-    "coordinateur_lille",
-    "administrateur",
-]
+from cdvs.testing import ROLES, SEES, World
 
 
 def expect(anonyme, sans_role, porteur, membre, coordinateur, coordinateur_lille, admin):
@@ -176,7 +166,7 @@ class Objects:
 
         from cdvs.library.models import Document, DocumentVersion, News
         from cdvs.library.services import unsubscribe_token
-        from cdvs.library.testing import make_pdf
+        from cdvs.testing import make_pdf
 
         o, t = world.organisations, world.territories
         self.document = Document.objects.create(
@@ -668,6 +658,8 @@ def objects(db, _shared_objects):
 
 @pytest.fixture
 def world(objects):
+    """The world of cdvs/conftest.py, here the one of the shared objects (built once
+    for the module)."""
     return objects.world
 
 
@@ -778,19 +770,8 @@ def test_permission_per_role_and_object(world, perm, role):
         assert p.can(user, perm, obj) is expected, (perm, role, obj_key)
 
 
-VISIBLE = {
-    "anonyme": {"public"},
-    "sans_role": {"public"},
-    "porteur": {"public", "partenaires"},
-    "membre": {"public", "partenaires"},
-    "coordinateur": {"public", "partenaires", "coordination"},
-    "coordinateur_lille": {"public", "partenaires", "coordination"},
-    "administrateur": {"public", "partenaires", "coordination"},
-}
-
-
 @pytest.mark.parametrize("visibility", p.Visibility.values)
 @pytest.mark.parametrize("role", ROLES)
 def test_visibility_per_role(world, role, visibility):
     user = world.users[role]
-    assert p.can_view(user, visibility) is (visibility in VISIBLE[role])
+    assert p.can_view(user, visibility) is (visibility in SEES[role])

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from cdvs.accounts.testing import PASSWORD
+from cdvs.testing import PASSWORD
 
 ROOT = Path(django_settings.BASE_DIR)
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from cdvs.calls import alerts
 from cdvs.calls.models import CallAlertDelivery, OrganisationAlertOptOut, SavedSearch
-
-from .conftest import make_call
+from cdvs.testing import make_call
 
 pytestmark = pytest.mark.django_db
 

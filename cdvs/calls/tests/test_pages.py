@@ -10,20 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cdvs.calls.models import CallAttachment, CallForProjects
-
-from .conftest import make_call
+from cdvs.testing import ROLES_EXCEPT_LILLE as ROLES
+from cdvs.testing import SEES, make_call
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["anonyme", "sans_role", "porteur", "membre", "coordinateur", "administrateur"]
-SEES = {
-    "anonyme": {"public"},
-    "sans_role": {"public"},
-    "porteur": {"public", "partenaires"},
-    "membre": {"public", "partenaires"},
-    "coordinateur": {"public", "partenaires", "coordination"},
-    "administrateur": {"public", "partenaires", "coordination"},
-}
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ gone once in the trash."""
 import pytest
 from django.apps import apps
 
-from .conftest import make_call
+from cdvs.testing import make_call
 
 pytestmark = [
     pytest.mark.django_db,

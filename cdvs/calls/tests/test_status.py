@@ -5,8 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from cdvs.calls.models import CallForProjects, Recurrence, Status, current_session, sessions
-
-from .conftest import make_call
+from cdvs.testing import make_call
 
 pytestmark = pytest.mark.django_db
 

@@ -1,26 +1,5 @@
 import pytest
 
-from cdvs.accounts.testing import World
-
-
-@pytest.fixture
-def world(db):
-    return World.build()
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    """Run tasks inline (the real queue and worker are covered in test_tasks)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    yield
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """Uploaded files go to a temporary directory."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
 
 @pytest.fixture
 def qpv_square(world):

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.directory.models import Contact, OpeningSlot, Organisation, Place, Service
+from cdvs.testing import ROLES_EXCEPT_LILLE as ROLES
 
 API = "/api/annuaire"
 SECRET = ["Dominique Confidentielle", "dominique.confidentielle@example.net"]
-ROLES = ["anonyme", "sans_role", "porteur", "membre", "coordinateur", "administrateur"]
 
 
 @pytest.fixture

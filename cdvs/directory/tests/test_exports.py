@@ -9,9 +9,9 @@ from django.utils import timezone
 from pydantic import TypeAdapter
 
 from cdvs.directory.models import Contact, Place, Service
+from cdvs.testing import ROLES_EXCEPT_LILLE as ROLES
 
 SECRET = ["Dominique Confidentielle", "dominique.confidentielle@example.net", "03 20 11 22 33"]
-ROLES = ["anonyme", "sans_role", "porteur", "membre", "coordinateur", "administrateur"]
 
 
 @pytest.fixture

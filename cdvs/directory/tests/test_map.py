@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.directory.models import Contact, Organisation, Place
+from cdvs.testing import ROLES_EXCEPT_LILLE as ROLES
 
 SECRET = ["Dominique Confidentielle", "dominique.confidentielle@example.net", "03 20 11 22 33"]
-ROLES = ["anonyme", "sans_role", "porteur", "membre", "coordinateur", "administrateur"]
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 from django.urls import reverse
 
 from cdvs.accounts.models import Membership
-from cdvs.accounts.testing import make_user
 from cdvs.directory.models import Organisation
+from cdvs.testing import make_user
 
 
 def text(response):

@@ -18,7 +18,7 @@ def test_library_pages_have_no_serious_axe_violation(live_server, client):
     from cdvs.library import services
     from cdvs.library.forms import DocumentForm, NewsForm
     from cdvs.library.models import Document, News, NewsStatus
-    from cdvs.library.testing import make_pdf, make_png
+    from cdvs.testing import make_pdf, make_png
 
     load_reference_data()
     cookie = coordinator_cookie(client, live_server)

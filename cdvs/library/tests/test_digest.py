@@ -47,7 +47,7 @@ def test_subscription_page_toggles_the_opt_in(client, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_digest_goes_through_the_worker_with_only_what_each_may_see(client):
-    from cdvs.accounts.testing import World
+    from cdvs.testing import World
 
     world = World.build()
     for role in ("porteur", "coordinateur"):

@@ -10,9 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cdvs.library import services
 from cdvs.library.models import Document, DocumentVersion, Extraction
-from cdvs.library.testing import make_docx, make_odt, make_pdf, make_png
-
-from .conftest import ROLES, SEES, upload_file
+from cdvs.testing import ROLES, SEES, make_docx, make_odt, make_pdf, make_png, upload_file
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +111,7 @@ def test_broken_pdf_is_marked_failed_and_shown(client, login):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_real_worker_extracts_the_text(client, settings, tmp_path):
-    from cdvs.accounts.testing import World
+    from cdvs.testing import World
 
     world = World.build()
     client.force_login(world.users["membre"])

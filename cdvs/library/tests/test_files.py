@@ -8,9 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cdvs.library import files
-from cdvs.library.testing import make_docx, make_odt, make_pdf, make_png
-
-from .conftest import upload_file
+from cdvs.testing import make_docx, make_odt, make_pdf, make_png, upload_file
 
 
 def _zip(entries: dict) -> bytes:

@@ -5,8 +5,7 @@ import pytest
 from django.urls import reverse
 
 from cdvs.library.models import News, NewsModeration, NewsStatus
-
-from .conftest import ROLES, SEES
+from cdvs.testing import ROLES, SEES
 
 pytestmark = pytest.mark.django_db
 

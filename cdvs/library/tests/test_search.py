@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from cdvs.library import services
 from cdvs.library.models import Document, News, NewsStatus
-from cdvs.library.testing import make_pdf
+from cdvs.testing import ROLES, SEES, make_pdf
 
-from .conftest import ROLES, SEES
 from .test_documents import _upload
 
 pytestmark = [

@@ -1,12 +1,5 @@
 import pytest
 
-from cdvs.accounts.testing import World
-
-
-@pytest.fixture
-def world(db):
-    return World.build()
-
 
 @pytest.fixture
 def contract(world):
@@ -34,17 +27,6 @@ def instances(contract):
 
     load()
     return contract
-
-
-@pytest.fixture
-def frozen(time_machine):
-    """Today is Wednesday 15 January 2025, 10:00 in Paris."""
-    time_machine.move_to("2025-01-15 10:00:00+01:00", tick=False)
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 class Agenda:
@@ -102,14 +84,3 @@ class Agenda:
 @pytest.fixture
 def agenda(world):
     return Agenda(world)
-
-
-@pytest.fixture
-def login(client, world):
-    def _login(role):
-        user = world.users[role]
-        if user is not None:
-            client.force_login(user)
-        return user
-
-    return _login

@@ -17,18 +17,7 @@ from cdvs.meetings.models import AgendaItem
 from cdvs.search import registry, services
 from cdvs.search.models import SearchEntry, SearchTag
 from cdvs.search.registry import SearchSource
-
-from .conftest import make_meeting, publish_minutes
-
-ROLES = [
-    "anonyme",
-    "sans_role",
-    "porteur",
-    "membre",
-    "coordinateur",
-    "coordinateur_lille",
-    "administrateur",
-]
+from cdvs.testing import ROLES, make_meeting, publish_minutes
 
 
 def titles(user, query, **filters):

@@ -1,20 +1,41 @@
-"""Test helpers other apps may reuse: a small world of territories, organisations and
-one person per role.
+"""A small world of territories, organisations and one person per role, for the tests
+of every app (the `world` fixture of cdvs/conftest.py builds it).
 
-    from cdvs.accounts.testing import World
+    from cdvs.testing import World
     world = World.build()          # inside a test with database access
     client.force_login(world.users["coordinateur"])
 """
 
 from dataclasses import dataclass, field
 
+from cdvs.accounts import permissions
+from cdvs.accounts.models import Membership, Role, User
 from cdvs.directory.models import Organisation, OrganisationKind
 from cdvs.territories.models import Kind, Territory
 
-from . import permissions
-from .models import Membership, Role, User
-
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test accounts only)
+# the people of the World, in the order tests walk them
+ROLES = [
+    "anonyme",
+    "sans_role",
+    "porteur",
+    "membre",
+    "coordinateur",
+    "coordinateur_lille",
+    "administrateur",
+]
+# the same without the coordinator of another commune
+ROLES_EXCEPT_LILLE = [r for r in ROLES if r != "coordinateur_lille"]
+# the visibility levels each of them reads
+SEES = {
+    "anonyme": {"public"},
+    "sans_role": {"public"},
+    "porteur": {"public", "partenaires"},
+    "membre": {"public", "partenaires"},
+    "coordinateur": {"public", "partenaires", "coordination"},
+    "coordinateur_lille": {"public", "partenaires", "coordination"},
+    "administrateur": {"public", "partenaires", "coordination"},
+}
 
 
 def make_user(email: str, *, role: str | None = None, organisation=None, **extra) -> User:

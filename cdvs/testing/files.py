@@ -133,3 +133,10 @@ def make_png(width: int = 4, height: int = 3) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def upload_file(name, content, content_type="application/octet-stream"):
+    """A file as a form receives it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
