@@ -157,3 +157,22 @@ def test_broken_ods_files_get_the_french_message(content):
 
     with pytest.raises(ImportFileError, match="ODS est illisible ou endommagé"):
         read_table(content, "f.ods")
+
+
+def test_the_form_built_once_is_bound_to_each_row_without_leaking():
+    table = Table(
+        ["Nom", "Âge", "Type"],
+        [(2, ["", "130", "a"]), (3, ["Lou", "12", "b"]), (4, ["Max", "", "z"])],
+        "csv",
+    )
+    results = list(check_rows(table, {"name": 0, "age": 1, "kind_label": 2}, [PERSON]))
+    assert [[str(e) for e in errors] for _, errors in results] == [
+        [
+            "Ligne 2, Nom : nom manquant.",
+            "Ligne 2, Âge : « 130 » : Assurez-vous que cette valeur est inférieure ou égale à 120.",
+        ],
+        [],
+        ["Ligne 4, Type : type inconnu « z »."],
+    ]
+    assert results[1][0].cleaned("person") == {"name": "Lou", "age": 12, "kind": "b"}
+    assert results[2][0].cleaned("person") == {"name": "Max", "age": None}
