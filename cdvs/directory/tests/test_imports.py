@@ -520,3 +520,28 @@ def test_the_steps_of_an_import_are_methods_of_the_record(world, media):
     assert not record.may_cancel and record.cancel() is False and DirectoryImport.objects.exists()
     record.status = ImportStatus.READY
     assert record.cancel() is True and not DirectoryImport.objects.exists()
+
+
+def test_a_second_data_inclusion_import_updates_services_with_their_history(world, media):
+    from django.core.files.base import ContentFile
+
+    def run(content):
+        record = DirectoryImport(kind="data_inclusion", file_name="di.json", file_format="json",
+                                 created_by=world.users["administrateur"], total_rows=2)  # fmt: skip
+        record.file.save("di.json", ContentFile(content), save=False)
+        record.save()
+        return execute(record, prepare=imports.plan_import,
+                       apply=lambda plans, progress: imports.apply_plans(plans, record, progress))  # fmt: skip
+
+    assert run(di_file()).status == ImportStatus.DONE
+    data = json.loads(di_file())
+    data["services"][0]["description"] = "Un accompagnement revu."
+    second = run(json.dumps(data).encode())
+    assert second.status == ImportStatus.DONE, second.errors
+    service = Service.objects.get()
+    assert service.description == "Un accompagnement revu."
+    assert service.seed_values["description"] == "Un accompagnement revu."
+    last = service.history.first()
+    assert last.history_type == "~" and last.history_change_reason == second.change_reason
+    assert last.history_user == world.users["administrateur"]
+    assert "services mis à jour : 1." in second.report[-1]
