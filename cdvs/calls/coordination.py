@@ -157,7 +157,7 @@ def import_calls(request):
             messages.error(request, "Le fichier à importer a expiré : déposez-le de nouveau.")
             return redirect("calls_admin:import")
         try:
-            result = imports.preview(content, name)
+            result = imports.preview(content, name, visibility)
             created = imports.apply(result, request.user, visibility)
         except (ImportFileError, ValidationError) as exc:
             messages.error(request, f"Rien n'a été importé : {_message(exc)}")
@@ -168,7 +168,7 @@ def import_calls(request):
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            result = imports.preview(content, upload.name)
+            result = imports.preview(content, upload.name, form.cleaned_data["visibility"])
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:

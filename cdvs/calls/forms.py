@@ -73,8 +73,9 @@ class CallForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["funder"].queryset = Organisation.objects.only("pk", "name")
-        self.fields["funder"].widget.choices = [("", "—")] + list(
-            Organisation.objects.order_by("name").values_list("pk", "name")
+        # a callable: the query runs when the form is rendered (not for each row of an import)
+        self.fields["funder"].widget.choices = lambda: (
+            [("", "—")] + list(Organisation.objects.order_by("name").values_list("pk", "name"))
         )
         self.fields["enjeux"].queryset = Enjeu.objects.order_by("contract_id", "number")
         self.fields["enjeux"].label_from_instance = enjeu_label

@@ -1,6 +1,7 @@
 """The one import mechanism of the product: tables (CSV, ODS, XLSX) into rows, column
-mapping, preview with row-by-row errors, and a record of each import run by the worker
-with its progress, applied all or nothing.
+mapping, rows checked by the application's own forms, preview with row-by-row errors,
+and a record of each import run by the worker with its progress, applied all or
+nothing.
 
 Each app brings what is specific to it: its columns (`Column`), the validation of a row
 and the writes; this module brings the rest:
@@ -8,31 +9,38 @@ and the writes; this module brings the rest:
 - `read_table(content, filename)`: the rows of the first sheet as text. CSV is read as
   UTF-8 (with or without BOM), then Windows-1252 (what spreadsheet software in France
   writes); the encoding used is kept and shown. The separator is « ; », « , » or a
-  tab, whichever the header line uses. A malformed file raises `ImportFileError` with
+  tab, whichever the header line uses. ODS is read with odfpy (the library the exports
+  write it with), XLSX with openpyxl. A malformed file raises `ImportFileError` with
   a French message;
 - `guess_mapping(headers, columns)`: which header feeds which column, from the usual
   French names (accents, case and punctuation ignored);
 - `mapped_rows(table, mapping)`, `duplicate_lines(rows)`, `RowError`;
+- `check_row(line, cells, forms)` / `check_rows(table, mapping, forms)`: each row is
+  read into the forms of the manual edit (`RowForm`: the fiche form, the call form…)
+  and checked by them, so an import accepts exactly what a person may type; the
+  columns only read cells (`Column.read`, `CellError`) and may rephrase the form's
+  errors for a table (`Column.messages`); errors are in French in the worker too;
 - `ImportRecord`: an abstract model (who, when, file name, format, encoding, mapping,
   status, progress, counts, errors, report) that an app subclasses for its imports;
+  its methods are the changes of state (`take_table`, `set_mapping`, `launch`,
+  `cancel`, then `execute`), never the views;
 - `execute(record, validate, apply)`: what the worker's task runs: validate every row
   (progress saved every `PROGRESS_EVERY` rows), then apply in one transaction (progress
   kept in the cache meanwhile, since the rows of an open transaction are invisible to
   the status page), or record the errors and change nothing.
 """
 
+import copy
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cdvs.core.french import words
 
@@ -146,50 +154,68 @@ def _read_xlsx(content: bytes) -> Table:
     return _table(rows, "xlsx")
 
 
-_NS = {
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-}
+def _ods_cell(cell, teletype) -> str:
+    from odf.namespaces import OFFICENS, TEXTNS
 
-
-def _q(prefix, name):
-    return f"{{{_NS[prefix]}}}{name}"
-
-
-def _ods_cell(cell) -> str:
-    kind = cell.get(_q("office", "value-type"))
+    kind = cell.getAttrNS(OFFICENS, "value-type")
     if kind in ("float", "percentage", "currency"):
-        return _cell_text(float(cell.get(_q("office", "value"), "0")))
+        return _cell_text(float(cell.getAttrNS(OFFICENS, "value") or "0"))
     if kind == "date":
-        return (cell.get(_q("office", "date-value")) or "")[:10]
+        return (cell.getAttrNS(OFFICENS, "date-value") or "")[:10]
     if kind == "boolean":
-        return "oui" if cell.get(_q("office", "boolean-value")) == "true" else "non"
-    return "\n".join("".join(p.itertext()) for p in cell.iter(_q("text", "p"))).strip()
+        return "oui" if cell.getAttrNS(OFFICENS, "boolean-value") == "true" else "non"
+    paragraphs = [
+        teletype.extractText(p)
+        for p in cell.childNodes
+        if getattr(p, "qname", None) == (TEXTNS, "p")
+    ]
+    return "\n".join(paragraphs).strip()
+
+
+def _ods_rows(element):
+    """The rows of a sheet, in order, also inside row groups and header rows."""
+    from odf.namespaces import TABLENS
+
+    for child in element.childNodes:
+        name = getattr(child, "qname", None)
+        if name == (TABLENS, "table-row"):
+            yield child
+        elif name in ((TABLENS, "table-row-group"), (TABLENS, "table-header-rows"),
+                      (TABLENS, "table-rows")):  # fmt: skip
+            yield from _ods_rows(child)
 
 
 def _read_ods(content: bytes) -> Table:
+    """The first sheet, read with odfpy (the library the exports write ODS with)."""
+    from odf import teletype
+    from odf.namespaces import TABLENS
+    from odf.opendocument import load
+
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            xml = archive.read("content.xml")
-        root = ElementTree.fromstring(xml)  # noqa: S314 — no entities in ODF content
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
+        document = load(io.BytesIO(content))
+        body = document.spreadsheet
+    except Exception as exc:  # odfpy raises many kinds of errors on a broken file
         raise ImportFileError(
             "Le fichier ODS est illisible ou endommagé : ouvrez-le dans votre tableur et "
             "enregistrez-le de nouveau."
         ) from exc
-    table = next(root.iter(_q("table", "table")), None)
-    if table is None:
+    sheets = [
+        c
+        for c in getattr(body, "childNodes", [])
+        if getattr(c, "qname", None) == (TABLENS, "table")
+    ]
+    if not sheets:
         raise ImportFileError("Le fichier ODS ne contient aucune feuille.")
+    cell_names = ((TABLENS, "table-cell"), (TABLENS, "covered-table-cell"))
     rows, line = [], 0
-    for row in table.iter(_q("table", "table-row")):
-        repeat_rows = int(row.get(_q("table", "number-rows-repeated"), "1"))
+    for row in _ods_rows(sheets[0]):
+        repeat_rows = int(row.getAttrNS(TABLENS, "number-rows-repeated") or "1")
         cells, pending = [], 0
-        for cell in row:
-            if cell.tag not in (_q("table", "table-cell"), _q("table", "covered-table-cell")):
+        for cell in row.childNodes:
+            if getattr(cell, "qname", None) not in cell_names:
                 continue
-            repeat = int(cell.get(_q("table", "number-columns-repeated"), "1"))
-            value = _ods_cell(cell)
+            repeat = int(cell.getAttrNS(TABLENS, "number-columns-repeated") or "1")
+            value = _ods_cell(cell, teletype)
             if not value:
                 pending += repeat  # trailing empty cells are not expanded
                 continue
@@ -246,11 +272,25 @@ def read_table(content: bytes, filename: str) -> Table:
 
 @dataclass(frozen=True)
 class Column:
+    """A column an import reads. `feeds` is the field of the form it feeds (its key
+    by default); `read` turns the text of a cell into what that field expects (French
+    spreadsheet habits: « 5 000 € », « 14 h », labels for codes) and raises `CellError`
+    when it cannot; `messages` rephrase the form's errors by code for a table, with
+    `{value}` (the cell), `{item}` (the value the form names, one item of a list) and
+    `{message}` (the form's own message)."""
+
     key: str
     label: str
     required: bool = False
     aliases: tuple[str, ...] = ()
     help: str = ""
+    feeds: str = ""
+    read: Callable[[str], object] | None = field(default=None, compare=False)
+    messages: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def form_field(self) -> str:
+        return self.feeds or self.key
 
 
 def fold(text: str) -> str:
@@ -318,6 +358,163 @@ class RowError:
         return f"{where} : {self.message}"
 
 
+# ------------------------------------------------------------------ rows through forms
+
+
+class CellError(ValueError):
+    """A cell that cannot be read (« date illisible », « enjeu inconnu »): its messages."""
+
+    def __init__(self, *messages: str):
+        super().__init__(*messages)
+        self.messages = list(messages)
+
+
+@dataclass
+class RowForm:
+    """One form of the application fed by columns of a row: the very form a person
+    fills in by hand, so a row is checked exactly like a manual edit. `initial` gives
+    the data of the fields no column feeds (a callable of the row's cells, or a dict);
+    `when` says whether the row has anything for this form (a row without a place
+    has no place to check); `kwargs` go to the form."""
+
+    name: str
+    form_class: type
+    columns: list[Column]
+    initial: Callable[[dict], dict] | dict = field(default_factory=dict)
+    when: Callable[[dict], bool] | None = None
+    kwargs: dict = field(default_factory=dict)
+
+
+class _Binder:
+    """A form built once for a whole import (its fields, querysets and choices), then
+    bound to each row: Django copies every field of a form at each construction,
+    which costs more than the checks themselves on thousands of rows. Validating does
+    not change a form's fields, so the rows share them; each row gets its own data,
+    errors and (for a model form) its own new instance. The model's own checks
+    (`clean()`) run for every row as for a manual edit."""
+
+    def __init__(self, spec: RowForm):
+        self.prototype = spec.form_class(**spec.kwargs)
+        self.model = getattr(getattr(self.prototype, "_meta", None), "model", None)
+        # the optional fields no column feeds keep their defaults: not checked per row
+        initial = spec.initial({}) if callable(spec.initial) else spec.initial
+        fed = {c.form_field for c in spec.columns} | set(initial)
+        self.prototype.fields = {
+            name: f for name, f in self.prototype.fields.items() if f.required or name in fed
+        }
+
+    def bind(self, data: dict):
+        form = copy.copy(self.prototype)
+        form.data, form.files, form.is_bound = data, {}, True
+        form._errors, form._bound_fields_cache = None, {}
+        if self.model is not None:
+            form.instance = self.model()
+        return form
+
+
+@dataclass
+class CheckedRow:
+    """A row and its bound forms (None where the row had nothing for a form); `given`
+    holds the form fields fed by a non-empty cell."""
+
+    line: int
+    cells: dict[str, str]
+    forms: dict[str, object]
+    given: dict[str, set]
+
+    def cleaned(self, name: str, *, only_given=False) -> dict:
+        form = self.forms.get(name)
+        if form is None:
+            return {}
+        if only_given:
+            return {k: v for k, v in form.cleaned_data.items() if k in self.given[name]}
+        return dict(form.cleaned_data)
+
+
+def _error_text(column: Column | None, error, cell: str) -> str:
+    message = error.messages[0] if hasattr(error, "messages") else str(error)
+    template = column.messages.get(error.code) if column is not None and error.code else None
+    if template is None:
+        return message
+    params = error.params if isinstance(error.params, dict) else {}
+    return template.format(value=cell, item=params.get("value", cell), message=message)
+
+
+def check_row(line: int, cells: dict[str, str], forms: Iterable[RowForm], binders=None):
+    """Read one row into the forms and validate them: (CheckedRow, [RowError]). Each
+    error of a form is given to the column that feeds its field (« Ligne 4, Nom : … »),
+    in French whatever language the worker runs in."""
+    binders = binders or {}
+    errors: list[RowError] = []
+    bound: dict[str, object] = {}
+    given: dict[str, set] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for spec in forms:
+            given[spec.name] = set()
+            if spec.when is not None and not spec.when(cells):
+                bound[spec.name] = None
+                continue
+            initial = spec.initial(cells) if callable(spec.initial) else spec.initial
+            data = dict(initial)
+            failed, by_field = set(), {}
+            for column in spec.columns:
+                name = column.form_field
+                by_field[name] = column
+                text = cells.get(column.key, "")
+                if not text:
+                    continue
+                try:
+                    data[name] = column.read(text) if column.read else text
+                except CellError as exc:
+                    errors += [RowError(line, column.label, m) for m in exc.messages]
+                    failed.add(name)
+                    data.pop(name, None)
+                    continue
+                given[spec.name].add(name)
+            binder = binders.get(spec.name)
+            form = binder.bind(data) if binder else spec.form_class(data=data, **spec.kwargs)
+            form.is_valid()
+            for name, items in form.errors.as_data().items():
+                if name in failed:
+                    continue  # already said by the cell
+                column = by_field.get(name)
+                label = column.label if column is not None else ""
+                cell = cells.get(column.key, "") if column is not None else ""
+                errors += [RowError(line, label, _error_text(column, e, cell)) for e in items]
+            bound[spec.name] = form
+    return CheckedRow(line, cells, bound, given), errors
+
+
+def missing_columns(columns: Iterable[Column], mapping: dict) -> list[str]:
+    """The labels of the required columns no header feeds."""
+    return [c.label for c in columns if c.required and mapping.get(c.key) is None]
+
+
+def check_rows(
+    table: Table,
+    mapping: dict,
+    forms: list[RowForm],
+    *,
+    duplicates: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[CheckedRow | None, list[RowError]]]:
+    """Every row of a table through `check_row`, in order: (row, errors) for each;
+    with `duplicates`, a row identical to an earlier one is an error (row None)."""
+    rows = list(mapped_rows(table, mapping))
+    twins = duplicate_lines(rows) if duplicates else {}
+    binders = {spec.name: _Binder(spec) for spec in forms}
+    for i, (line, cells) in enumerate(rows, start=1):
+        if line in twins:
+            message = f"ligne en double (identique à la ligne {twins[line]})."
+            yield None, [RowError(line, "", message)]
+        else:
+            yield check_row(line, cells, forms, binders)
+        if progress and i % PROGRESS_EVERY == 0:
+            progress(i)
+    if progress:
+        progress(len(rows))
+
+
 # ------------------------------------------------------------------ the record
 
 
@@ -376,6 +573,60 @@ class ImportRecord(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    # ---- the steps of an import: upload → (mapping) → preview → launch → run → result;
+    # every change of state is one of these methods (and `execute` for the run)
+
+    def take_table(self, table: Table, columns: Iterable[Column]) -> None:
+        """A table was read: its columns are to be associated (mapping guessed)."""
+        self.file_format, self.encoding = table.format, table.encoding
+        self.headers = table.headers
+        self.mapping = guess_mapping(table.headers, columns)
+        self.total_rows = len(table.rows)
+        self.status = ImportStatus.UPLOADED
+
+    def take_items(self, file_format: str, total: int) -> None:
+        """A file without columns to associate (JSON items): ready for the preview."""
+        self.file_format, self.total_rows = file_format, total
+        self.status = ImportStatus.READY
+
+    def store(self, upload) -> None:
+        """Keep the uploaded file with the record (both saved)."""
+        upload.seek(0)
+        self.file.save(upload.name, upload, save=False)
+        self.save()
+
+    @property
+    def may_map(self) -> bool:
+        return self.status in (ImportStatus.UPLOADED, ImportStatus.READY)
+
+    def set_mapping(self, mapping: dict) -> None:
+        self.mapping = mapping
+        self.status = ImportStatus.READY
+        self.save(update_fields=["mapping", "status"])
+
+    @property
+    def may_launch(self) -> bool:
+        return self.status == ImportStatus.READY
+
+    def launch(self, task) -> None:
+        """Queue the run by the worker (`task.enqueue(pk)`), with the change of state."""
+        with transaction.atomic():
+            self.status = ImportStatus.QUEUED
+            self.save(update_fields=["status"])
+            task.enqueue(self.pk)
+
+    @property
+    def may_cancel(self) -> bool:
+        return self.status in (ImportStatus.UPLOADED, ImportStatus.READY)
+
+    def cancel(self) -> bool:
+        """Drop an import not launched yet, with its file; False when too late."""
+        if not self.may_cancel:
+            return False
+        self.file.delete(save=False)
+        self.delete()
+        return True
 
     def _cache_key(self) -> str:
         return f"imports:{self._meta.label_lower}:{self.pk}:progress"

@@ -4,7 +4,6 @@ imports (upload, column mapping, preview with the errors, progress, result)."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts import permissions
 from cdvs.core.exports import FORMAT_LABELS, export_response
-from cdvs.core.imports import ImportFileError, ImportStatus, guess_mapping, mapped_rows, read_table
+from cdvs.core.imports import ImportFileError, ImportStatus, mapped_rows, read_table
 
 from . import imports
 from .forms import ImportUploadForm, MappingForm
@@ -151,21 +150,13 @@ def import_list(request):
         )
         try:
             if record.kind == ImportKind.TABLE:
-                table = read_table(content, upload.name)
-                record.file_format, record.encoding = table.format, table.encoding
-                record.headers = table.headers
-                record.mapping = guess_mapping(table.headers, imports.COLUMNS)
-                record.total_rows = len(table.rows)
+                record.take_table(read_table(content, upload.name), imports.COLUMNS)
             else:
-                record.file_format = "json"
-                record.total_rows = imports.count_rows(record, content)
-                record.status = ImportStatus.READY
+                record.take_items("json", imports.count_rows(record, content))
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
-            upload.seek(0)
-            record.file.save(upload.name, upload, save=False)
-            record.save()
+            record.store(upload)
             if record.kind == ImportKind.TABLE:
                 messages.info(
                     request, f"Fichier lu ({record.encoding_label()}) : associez ses colonnes."
@@ -183,10 +174,7 @@ def import_list(request):
 @login_required
 def import_mapping(request, pk):
     record = _record(request, pk)
-    if record.kind != ImportKind.TABLE or record.status not in (
-        ImportStatus.UPLOADED,
-        ImportStatus.READY,
-    ):
+    if record.kind != ImportKind.TABLE or not record.may_map:
         return redirect(record)
     try:
         table = read_table(record.read_content(), record.file_name)
@@ -202,9 +190,7 @@ def import_mapping(request, pk):
     )
     if request.method == "POST":
         if form.is_valid():
-            record.mapping = form.mapping()
-            record.status = ImportStatus.READY
-            record.save(update_fields=["mapping", "status"])
+            record.set_mapping(form.mapping())
             return redirect("directory_admin:import_preview", record.pk)
         messages.error(request, "Corrigez l'association des colonnes.")
     return render(request, "directory/import_mapping.html", {"record": record, "form": form})
@@ -215,7 +201,7 @@ def import_preview(request, pk):
     """The first rows as they will be read, and every error of the file; the import is
     launched only when there is none."""
     record = _record(request, pk)
-    if record.status != ImportStatus.READY:
+    if not record.may_launch:
         return redirect(record)
     plans, errors, rows, columns, file_error = [], [], [], [], ""
     try:
@@ -232,10 +218,7 @@ def import_preview(request, pk):
     except ImportFileError as exc:
         file_error = str(exc)
     if request.method == "POST" and not errors and not file_error:
-        with transaction.atomic():
-            record.status = ImportStatus.QUEUED
-            record.save(update_fields=["status"])
-            run_import.enqueue(record.pk)
+        record.launch(run_import)
         messages.success(request, "Import lancé : il se poursuit même si vous quittez cette page.")
         return redirect(record)
     new = sum(1 for p in plans if p.existing is None)
@@ -308,9 +291,7 @@ def import_progress(request, pk):
 def import_cancel(request, pk):
     """Drop an import not launched yet (the file is deleted with it)."""
     record = _record(request, pk)
-    if record.status in (ImportStatus.UPLOADED, ImportStatus.READY):
-        record.file.delete(save=False)
-        record.delete()
+    if record.cancel():
         messages.success(request, "Import abandonné : rien n'a été modifié.")
     return redirect("directory_admin:imports")
 

@@ -85,7 +85,7 @@ class OrganisationForm(forms.ModelForm):
     def clean_postcode(self):
         value = (self.cleaned_data.get("postcode") or "").strip()
         if value and not re.fullmatch(r"\d{5}", value):
-            raise forms.ValidationError("Le code postal comporte 5 chiffres.")
+            raise forms.ValidationError("Le code postal comporte 5 chiffres.", code="postcode")
         return value
 
 
@@ -251,7 +251,7 @@ class PlaceForm(forms.ModelForm):
     def clean_postcode(self):
         value = (self.cleaned_data.get("postcode") or "").strip()
         if value and not re.fullmatch(r"\d{5}", value):
-            raise forms.ValidationError("Le code postal comporte 5 chiffres.")
+            raise forms.ValidationError("Le code postal comporte 5 chiffres.", code="postcode")
         return value
 
     def clean(self):

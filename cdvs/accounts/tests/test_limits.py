@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user
 from django.urls import reverse
 
-from cdvs.accounts.testing import PASSWORD
 from cdvs.core import ratelimit
+from cdvs.testing import PASSWORD
 
 RESET = reverse("accounts:password_reset")
 PERSONAL = reverse("accounts:personal_data")

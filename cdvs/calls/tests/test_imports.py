@@ -144,3 +144,26 @@ def test_only_coordinators_import(client, world):
     client.force_login(world.users["membre"])
     assert _upload(client, GOOD.encode()).status_code == 403
     assert not CallForProjects.objects.exists()
+
+
+def test_a_40_digit_amount_is_a_french_row_error(coordinator):
+    """Issue 11: a 40-digit amount answered 500 (decimal.InvalidOperation); the row goes
+    through the call form, whose bound on digits answers in French."""
+    row = "A;État;01/05/2025;;" + "9" * 40 + ";;;;"
+    response = _upload(coordinator, (HEADER + row + "\n").encode("utf-8"))
+    assert response.status_code == 200
+    errors = [str(e) for e in response.context["result"].errors]
+    assert errors == [
+        "Ligne 2, Montant maximum : Assurez-vous qu’il n’y a pas plus de 14 chiffres au total."
+    ]
+    assert "token" not in response.context and not CallForProjects.objects.exists()
+
+
+def test_rows_are_checked_by_the_call_form_of_a_manual_edit(coordinator):
+    """What the form refuses by hand, the import refuses: HTML in the description."""
+    header = "Intitulé;Financeur;Date d'ouverture;Description\n"
+    content = (header + "A;État;01/05/2025;<script>x</script>\n").encode("utf-8")
+    errors = [str(e) for e in _upload(coordinator, content).context["result"].errors]
+    assert errors == [
+        "Ligne 2, Description : Le HTML n'est pas accepté : écrivez la mise en forme en Markdown."
+    ]

@@ -13,8 +13,8 @@ from django.urls import reverse
 from cdvs.calls import alerts
 from cdvs.calls.models import CallForProjects, SavedSearch
 from cdvs.core.validators import DATE_RANGE_MESSAGE
+from cdvs.testing import make_call
 
-from .conftest import make_call
 from .test_imports import HEADER
 from .test_validation import _data
 

@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cdvs.accounts.testing import World
+from cdvs.testing import World
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def _status(client, path: str, query: str = "") -> int:
 
 @pytest.fixture
 def content(db):
-    from cdvs.calls.tests.conftest import make_call
+    from cdvs.testing import make_call
     from cdvs.meetings.tests.conftest import Agenda
 
     world = World.build()

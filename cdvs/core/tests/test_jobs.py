@@ -11,17 +11,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cdvs.accounts import tasks as account_tasks
-from cdvs.accounts.tests import conftest as accounts_fixtures
 from cdvs.core.jobs import for_each_recipient
 from cdvs.directory.models import FreshnessReminder, Organisation
 from cdvs.library import services as library
 from cdvs.library.models import DigestItem, News, NewsStatus
 
 pytestmark = pytest.mark.django_db
-
-# the fixtures of the accounts' tests (a World, tasks run inline)
-world = accounts_fixtures.world
-immediate_tasks = accounts_fixtures.immediate_tasks
 
 
 def _failing_for(monkeypatch, address):

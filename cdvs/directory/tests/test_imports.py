@@ -470,3 +470,78 @@ def test_import_list_runs_a_constant_number_of_queries(
     add(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_rows_are_checked_by_the_forms_of_a_manual_edit(world):
+    """A row is read into the fiche, place and contact forms: what they refuse by hand
+    (here a role longer than the contact form allows, a fiche latitude outside the
+    fiche form's bounds) the import refuses, with the column's name."""
+    headers = ["Nom", "Latitude", "Longitude", "Nom du contact", "Fonction du contact",
+               "Consentement"]  # fmt: skip
+    rows = [["Asso", "16,2", "2,87", "Lou", "x" * 201, "oui"]]
+    table = read_table(csv_bytes(rows, headers=headers), "f.csv")
+    plans, errors = imports.plan_table(
+        table, guess_mapping(headers, imports.COLUMNS), world.users["administrateur"]
+    )
+    assert plans == [] and [str(e) for e in errors] == [
+        "Ligne 2, Latitude : Assurez-vous que cette valeur est supérieure ou égale à 41.0.",
+        "Ligne 2, Fonction du contact : Assurez-vous que cette valeur comporte au plus 200 "
+        "caractères (actuellement 201).",
+    ]
+    rows = [["Asso", "50,69", "2,87", "Lou", "Animatrice", "oui"]]
+    plans, errors = imports.plan_table(
+        read_table(csv_bytes(rows, headers=headers), "f.csv"),
+        guess_mapping(headers, imports.COLUMNS),
+        world.users["administrateur"],
+    )
+    assert errors == [] and plans[0].values == {"name": "Asso", "lat": 50.69, "lon": 2.87}
+    assert plans[0].contacts[0].role == "Animatrice"
+
+
+def test_the_steps_of_an_import_are_methods_of_the_record(world, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    record = DirectoryImport(
+        kind="tableur", file_name="f.csv", created_by=world.users["administrateur"]
+    )
+    record.take_table(read_table(csv_bytes(GOOD), "f.csv"), imports.COLUMNS)
+    record.store(SimpleUploadedFile("f.csv", csv_bytes(GOOD)))
+    assert record.status == ImportStatus.UPLOADED and record.total_rows == 3
+    assert record.may_map and not record.may_launch and record.mapping["name"] == 0
+    record.set_mapping(record.mapping)
+    assert DirectoryImport.objects.get().status == ImportStatus.READY and record.may_launch
+    queued = []
+
+    class Task:
+        enqueue = staticmethod(queued.append)
+
+    record.launch(Task)
+    assert queued == [record.pk] and DirectoryImport.objects.get().status == ImportStatus.QUEUED
+    assert not record.may_cancel and record.cancel() is False and DirectoryImport.objects.exists()
+    record.status = ImportStatus.READY
+    assert record.cancel() is True and not DirectoryImport.objects.exists()
+
+
+def test_a_second_data_inclusion_import_updates_services_with_their_history(world, media):
+    from django.core.files.base import ContentFile
+
+    def run(content):
+        record = DirectoryImport(kind="data_inclusion", file_name="di.json", file_format="json",
+                                 created_by=world.users["administrateur"], total_rows=2)  # fmt: skip
+        record.file.save("di.json", ContentFile(content), save=False)
+        record.save()
+        return execute(record, prepare=imports.plan_import,
+                       apply=lambda plans, progress: imports.apply_plans(plans, record, progress))  # fmt: skip
+
+    assert run(di_file()).status == ImportStatus.DONE
+    data = json.loads(di_file())
+    data["services"][0]["description"] = "Un accompagnement revu."
+    second = run(json.dumps(data).encode())
+    assert second.status == ImportStatus.DONE, second.errors
+    service = Service.objects.get()
+    assert service.description == "Un accompagnement revu."
+    assert service.seed_values["description"] == "Un accompagnement revu."
+    last = service.history.first()
+    assert last.history_type == "~" and last.history_change_reason == second.change_reason
+    assert last.history_user == world.users["administrateur"]
+    assert "services mis à jour : 1." in second.report[-1]

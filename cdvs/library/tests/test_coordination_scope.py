@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Membership, Role
-from cdvs.accounts.testing import make_user
 from cdvs.directory.models import Organisation, OrganisationKind
 from cdvs.library.models import Document, News, NewsStatus
+from cdvs.testing import make_user
 
 from .test_documents import _get, _upload
 
