@@ -107,16 +107,15 @@ def markers(organisations, bbox=None, limit=DEFAULT_LIMIT) -> dict:
     }
 
 
-def cached_markers(params: dict, query_string: str, bbox, limit) -> bytes:
-    """`markers` as JSON bytes, cached under the query and the data's version."""
-    from .services import filtered
-
+def cached_markers(organisations, query_string: str, bbox, limit) -> bytes:
+    """`markers` as JSON bytes, cached under the query and the data's version (the
+    queryset of `organisations` is read only when the cache has not the answer)."""
     digest = hashlib.sha256(f"{query_string}|{bbox}|{limit}".encode()).hexdigest()
     key = f"directory:map:{data_version()}:{digest}"
     body = cache.get(key)
     if body is None:
         body = json.dumps(
-            markers(filtered(params), bbox, limit), ensure_ascii=False, separators=(",", ":")
+            markers(organisations, bbox, limit), ensure_ascii=False, separators=(",", ":")
         ).encode()
         cache.set(key, body, CACHE_SECONDS)
     return body
