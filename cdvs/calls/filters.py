@@ -79,8 +79,8 @@ class CallFilters(FilterForm):
 
     q = WordsField(100, label="Mots de l'intitulé ou du financeur")
     statut = AnyOf(label="Statut", choices=STATUS_FILTERS, accepted=STATUS_VALUES)
-    enjeu = IdField(label="Enjeu", widget=FastSelect)
-    territoire = IdField(label="Territoire", widget=FastSelect)
+    enjeu = IdField(label="Enjeu", widget=FastSelect, as_choice=True)
+    territoire = IdField(label="Territoire", widget=FastSelect, as_choice=True)
     nature = AnyOf(label="Nature", choices=[("", "Toutes")] + Nature.choices)
     financeur = WordsField(100, label="Financeur")
     public = AnyOf(label="Public", choices=[("", "Tous les publics")] + voc.PUBLICS)

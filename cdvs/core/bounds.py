@@ -13,6 +13,7 @@ import copy
 from typing import Annotated
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import IntegerField
 from django.db.models.lookups import In
 from pydantic import AfterValidator, WithJsonSchema
@@ -31,10 +32,26 @@ class BoundedIntegerField(forms.IntegerField):
 
 
 class IdField(BoundedIntegerField):
-    """The id of a row chosen in a list (`?territoire=12`): 0 up to the largest key."""
+    """The id of a row chosen in a list (`?territoire=12`): 0 up to the largest key. In a
+    select (`as_choice`), a wrong value reads as the select's « choix valide » error."""
 
-    def __init__(self, **kwargs):
+    default_error_messages = forms.ChoiceField.default_error_messages
+
+    def __init__(self, *, as_choice=False, **kwargs):
         super().__init__(min_value=0, max_value=MAX_INT, **kwargs)
+        self.as_choice = as_choice
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except ValidationError:
+            if not self.as_choice:
+                raise
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
 
 
 def _within_bounds(value: int) -> int:

@@ -60,3 +60,14 @@ def test_lookups_and_methods_filter_the_queryset(db):
     # saved or API values, already valid, applied without data
     saved = TerritoryFilters().apply(Territory.objects.all(), {"parent": arm.pk})
     assert list(saved) == [qpv]
+
+
+def test_an_id_offered_in_a_select_reads_as_a_wrong_choice():
+    from cdvs.calls.filters import CallFilters
+
+    form = CallFilters(QueryDict("enjeu=abc&territoire=9223372036854775808"))
+    assert form.values == {}
+    assert form.errors["enjeu"] == ["Sélectionnez un choix valide. abc n’en fait pas partie."]
+    assert form.errors["territoire"] == [
+        "Sélectionnez un choix valide. 9223372036854775808 n’en fait pas partie."
+    ]
