@@ -9,6 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
 
+from cdvs.core.bounds import ApiInt
+
 from .filters import apply_filters, clean_filters, ordered
 from .models import CallForProjects, Status
 
@@ -91,11 +93,11 @@ def _queryset(request):
 def list_calls(
     request,
     statut: str = "",
-    enjeu: int | None = None,
-    territoire: int | None = None,
+    enjeu: ApiInt | None = None,
+    territoire: ApiInt | None = None,
     nature: str = "",
-    offset: int = 0,
-    limit: int = 100,
+    offset: ApiInt = 0,
+    limit: ApiInt = 100,
 ):
     """Les appels à projets visibles. `statut` : vide (ouverts et à venir), `en_cours`
     (ouverts, clôture proche comprise), `cloture_proche`, `a_venir`, `clos` ou `tous`."""

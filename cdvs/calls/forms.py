@@ -11,16 +11,7 @@ from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
 from .files import MAX_SIZE, check_upload
-from .models import CallForProjects, Nature, SavedSearch, Status
-
-STATUS_FILTERS = [
-    ("", "Ouverts et à venir"),
-    ("en_cours", "Ouverts (clôture proche comprise)"),
-    (Status.CLOSING_SOON, "Clôture dans les 15 jours"),
-    (Status.UPCOMING, "À venir"),
-    (Status.CLOSED, "Clos"),
-    ("tous", "Tous"),
-]
+from .models import CallForProjects, SavedSearch
 
 
 def enjeu_label(enjeu) -> str:
@@ -107,42 +98,6 @@ class AttachmentForm(forms.Form):
         upload = self.cleaned_data["file"]
         self.content, self.content_type, self.filename = check_upload(upload)
         return upload
-
-
-class FilterForm(forms.Form):
-    """The filters of the public list (GET)."""
-
-    q = forms.CharField(label="Mots de l'intitulé ou du financeur", required=False, max_length=100)
-    statut = forms.ChoiceField(
-        label="Statut", choices=STATUS_FILTERS, required=False, widget=FastSelect
-    )
-    enjeu = forms.TypedChoiceField(
-        label="Enjeu", coerce=int, required=False, empty_value=None, widget=FastSelect
-    )
-    territoire = forms.TypedChoiceField(
-        label="Territoire", coerce=int, required=False, empty_value=None, widget=FastSelect
-    )
-    nature = forms.ChoiceField(
-        label="Nature", choices=[("", "Toutes")] + Nature.choices, required=False, widget=FastSelect
-    )
-    financeur = forms.CharField(label="Financeur", required=False, max_length=100)
-    public = forms.ChoiceField(
-        label="Public",
-        choices=[("", "Tous les publics")] + voc.PUBLICS,
-        required=False,
-        widget=FastSelect,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["enjeu"].choices = [("", "Tous les enjeux")] + [
-            (e.pk, f"Enjeu {e.number} : {e.title}")
-            for e in Enjeu.objects.only("pk", "number", "title").order_by("contract_id", "number")
-        ]
-        self.fields["territoire"].choices = [
-            ("", "Tous les territoires"),
-            *Territory.objects.choices(with_kind=True),
-        ]
 
 
 class SavedSearchForm(forms.ModelForm):

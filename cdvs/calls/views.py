@@ -20,8 +20,8 @@ from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.markup import render_markdown
 
 from . import alerts
-from .filters import apply_filters, as_query, clean_filters, ordered
-from .forms import FilterForm, SavedSearchForm
+from .filters import CallFilters, apply_filters, as_query, clean_filters, ordered
+from .forms import SavedSearchForm
 from .ics import deadlines_feed
 from .models import (
     CallAttachment,
@@ -57,8 +57,8 @@ def _decorate(calls, today):
 
 def call_list(request):
     today = timezone.localdate()
-    form = FilterForm(request.GET or None)
-    filters = clean_filters(request.GET)
+    form = CallFilters(request.GET)
+    filters = form.values
     qs = _list_queryset(request.user, filters, today)
     # a page of ids first (from the index alone at scale), then those 20 rows
     page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))

@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
         from . import validators
 
         validators.install()
+
+        from . import bounds
+
+        bounds.register()

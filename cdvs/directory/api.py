@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from cdvs.accounts import permissions
+from cdvs.core.bounds import ApiInt
 from cdvs.core.cache import cached_json
 
 from . import services
+from .forms import FilterForm
 from .models import Organisation
 
 router = Router()
@@ -68,9 +70,9 @@ class Filters(Schema):
     kind: str = ""
     thematique: str = ""
     public: str = ""
-    age: int | None = None
-    limit: int = 100
-    offset: int = 0
+    age: ApiInt | None = None
+    limit: ApiInt = 100
+    offset: ApiInt = 0
 
 
 def _out(o: Organisation) -> dict:
@@ -106,7 +108,8 @@ def organisations(request, filters: Query[Filters]):
     params = filters.dict()
     limit = max(1, min(params.pop("limit"), MAX_LIMIT))
     offset = max(0, params.pop("offset"))
-    qs = services.listing(services.filtered(params))[offset : offset + limit]
+    organisations = FilterForm().apply(Organisation.objects.all(), params)
+    qs = services.listing(organisations)[offset : offset + limit]
     # public fields only, the same for every reader: serialised once per data version
     key = "directory:api-list:" + services.list_rows_key(json.dumps([params, limit, offset]), ())
     return cached_json(key, list[OrganisationOut], lambda: [_out(o) for o in qs])

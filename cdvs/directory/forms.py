@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from cdvs.contract.models import Enjeu
+from cdvs.core import filters
 from cdvs.core.widgets import fast_selects
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Kind, Territory
@@ -21,6 +22,7 @@ from .models import (
     Place,
     Service,
 )
+from .services import open_filter, with_place_near
 from .validators import normalise_siret
 
 
@@ -128,7 +130,13 @@ def _open_fields(form):
     )
 
 
-class FilterForm(forms.Form):
+class FilterForm(filters.FilterForm):
+    """The filters of the list, the map, the exports and the API: they depend on one
+    another (a distance needs its territory), so one wrong value drops them all."""
+
+    strict = True
+    lookups = {"kind": "kind", "enjeu": "enjeux"}
+
     q = forms.CharField(label="Recherche", required=False, max_length=200)
     kind = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Tous")] + OrganisationKind.choices
@@ -186,6 +194,29 @@ class FilterForm(forms.Form):
                 "savoir quels lieux s'y trouvent. Cherchez les organisations qui y interviennent.",
             )
         return data
+
+    def apply(self, queryset, values):
+        queryset = super().apply(queryset, values)
+        if values.get("territory"):
+            proximity = values.get("proximity") or ""
+            if proximity:
+                ids = with_place_near(values["territory"], int(proximity))
+                queryset = queryset.filter(pk__in=ids)
+            else:
+                queryset = queryset.serving(values["territory"])
+        return open_filter(queryset, values)
+
+    def filter_q(self, queryset, words):
+        return queryset.search(words)
+
+    def filter_public(self, queryset, public):
+        return queryset.with_public(public)
+
+    def filter_thematique(self, queryset, thematique):
+        return queryset.with_thematique(thematique)
+
+    def filter_age(self, queryset, age):
+        return queryset.for_age(age)
 
 
 class HelpForm(forms.Form):

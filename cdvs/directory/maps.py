@@ -8,7 +8,7 @@ import json
 from cdvs.core.cache import cached
 
 from .models import Organisation, Place
-from .services import directory_version, filtered
+from .services import directory_version
 
 DEFAULT_LIMIT = 3000
 MAX_LIMIT = 10000
@@ -97,12 +97,13 @@ def markers(organisations, bbox=None, limit=DEFAULT_LIMIT) -> dict:
     }
 
 
-def cached_markers(params: dict, query_string: str, bbox, limit) -> bytes:
-    """`markers` as JSON bytes, cached under the query and the data's version."""
+def cached_markers(organisations, query_string: str, bbox, limit) -> bytes:
+    """`markers` as JSON bytes, cached under the query and the data's version (the
+    queryset of `organisations` is read only when the cache has not the answer)."""
     digest = hashlib.sha256(f"{query_string}|{bbox}|{limit}".encode()).hexdigest()
 
     def compute() -> bytes:
-        found = markers(filtered(params), bbox, limit)
+        found = markers(organisations, bbox, limit)
         return json.dumps(found, ensure_ascii=False, separators=(",", ":")).encode()
 
     return cached(("directory:map", directory_version(), digest), compute, CACHE_SECONDS)

@@ -51,30 +51,6 @@ def add_contact(form, organisation, user) -> Contact:
 # ------------------------------------------------------------------ searching
 
 
-def filtered(params: dict):
-    """Organisations matching the list filters (a cleaned FilterForm's data)."""
-    qs = Organisation.objects.all()
-    if params.get("q"):
-        qs = qs.search(params["q"])
-    if params.get("kind"):
-        qs = qs.filter(kind=params["kind"])
-    if params.get("enjeu"):
-        qs = qs.filter(enjeux=params["enjeu"])
-    if params.get("public"):
-        qs = qs.with_public(params["public"])
-    if params.get("thematique"):
-        qs = qs.with_thematique(params["thematique"])
-    if params.get("age") is not None:
-        qs = qs.for_age(params["age"])
-    if params.get("territory"):
-        proximity = params.get("proximity") or ""
-        if proximity:
-            qs = qs.filter(pk__in=with_place_near(params["territory"], int(proximity)))
-        else:
-            qs = qs.serving(params["territory"])
-    return open_filter(qs, params)
-
-
 # what the directory's cached answers depend on
 DATA_MODELS = (Organisation, Place, OpeningSlot, OpeningException)
 

@@ -41,15 +41,14 @@ def _mine(user) -> set[int]:
 
 
 def _filters(request):
-    form = FilterForm(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
-    return form, params
+    form = FilterForm(request.GET)
+    return form, form.values
 
 
 def organisation_list(request):
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
-    qs = services.listing(services.filtered(params)).only(*services.LIST_PAGE_COLUMNS)
+    qs = services.listing(form.filter(Organisation.objects.all())).only(*services.LIST_PAGE_COLUMNS)
     printable = bool(request.GET.get("imprimer"))
     paginator = Paginator(qs, PRINT_SIZE if printable else PAGE_SIZE)
     # lazy: when the rows come from the cache, neither the count nor the rows are read
@@ -205,8 +204,8 @@ def export(request, fmt):
     """The filtered list as a table: public information only, whoever asks (contacts
     are personal data and never leave the application through an export)."""
     permissions.require(request.user, "directory.view")
-    _, params = _filters(request)
-    qs = services.listing(services.filtered(params))
+    form, _ = _filters(request)
+    qs = services.listing(form.filter(Organisation.objects.all()))
     rows = (
         [
             o.name,
@@ -426,8 +425,8 @@ def place_edit(request, pk=None, place_pk=None):
 def places_geojson(request):
     """The places of the filtered organisations: public fields only, for everyone."""
     permissions.require(request.user, "directory.view")
-    _, params = _filters(request)
-    data = services.places_geojson(services.filtered(params))
+    form, _ = _filters(request)
+    data = services.places_geojson(form.filter(Organisation.objects.all()))
     response = JsonResponse(data, content_type="application/geo+json")
     response["Content-Disposition"] = 'attachment; filename="lieux.geojson"'
     return response
@@ -438,14 +437,14 @@ def data_inclusion(request, what):
     permissions.require(request.user, "directory.view")
     if what not in ("structures", "services"):
         raise Http404("Export data·inclusion : « structures » ou « services ».")
-    _, params = _filters(request)
+    form, _ = _filters(request)
     base_url = request.build_absolute_uri("/").rstrip("/")
     builder = (
         services.data_inclusion_structures
         if what == "structures"
         else services.data_inclusion_services
     )
-    items, skipped = builder(services.filtered(params), base_url)
+    items, skipped = builder(form.filter(Organisation.objects.all()), base_url)
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="data-inclusion-{what}.json"'
     response["X-Items-Skipped"] = str(skipped)
@@ -463,7 +462,7 @@ def organisation_map(request):
 
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
-    qs = services.listing(services.filtered(params)).only(*services.LIST_PAGE_COLUMNS)
+    qs = services.listing(form.filter(Organisation.objects.all())).only(*services.LIST_PAGE_COLUMNS)
     paginator = Paginator(qs, PAGE_SIZE)
     page = SimpleLazyObject(lambda: paginator.get_page(1))
     query = request.GET.copy()
@@ -512,7 +511,7 @@ def map_data(request):
     query = "&".join(f"{k}={request.GET.get(k)}" for k in keys)
     from django.http import HttpResponse
 
-    body = maps.cached_markers(params, query, bbox, limit)
+    body = maps.cached_markers(form.filter(Organisation.objects.all()), query, bbox, limit)
     return HttpResponse(body, content_type="application/geo+json")
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ninja import Router, Schema
 
 from cdvs.contract.models import Enjeu
+from cdvs.core.bounds import ApiInt
 from cdvs.territories.models import Territory
 
 from .models import Document, FileKind, News
@@ -106,7 +107,7 @@ def _documents(request):
 
 
 @router.get("", response=list[DocumentOut], url_name="documents")
-def list_documents(request, type: str | None = None, enjeu: int | None = None):
+def list_documents(request, type: str | None = None, enjeu: ApiInt | None = None):
     """Documents, newest first; `type` (pdf, texte, tableur, presentation, image,
     compte_rendu) and `enjeu` (its number) filter them."""
     queryset = _documents(request)

@@ -12,12 +12,11 @@ from cdvs.accounts.permissions import (
 from cdvs.contract.models import Enjeu
 from cdvs.core.markup import html_tags
 from cdvs.directory.models import Organisation
-from cdvs.meetings.models import MeetingSeries
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
 from .files import ACCEPT_ATTRIBUTE, ACCEPTED_LABEL, check_upload, max_size, sha256_of
-from .models import Document, News
+from .models import Document, News, meeting_series
 
 VISIBILITY_HELP = (
     "Public : tout le monde, sans compte. Partenaires : les personnes connectées membres "
@@ -110,8 +109,8 @@ class DocumentForm(_FileChecked, TaggedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["series"].queryset = MeetingSeries.objects.visible_to(self.user).order_by(
-            "position", "name"
+        self.fields["series"].queryset = (
+            meeting_series().objects.visible_to(self.user).order_by("position", "name")
         )
         self.fields["series"].help_text = "L'instance dont relève ce document, s'il y en a une."
 

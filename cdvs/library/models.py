@@ -376,3 +376,9 @@ class DigestItem(models.Model):
 
     def __str__(self):
         return f"{self.news} → {self.user}"
+
+
+def meeting_series():
+    """The instances' model (`meetings.MeetingSeries`), reached through the documents'
+    relation: the library sits below the meetings and never imports them."""
+    return Document._meta.get_field("series").related_model

@@ -19,6 +19,7 @@ from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
 from . import services
+from .filters import NewsFilters
 from .forms import DigestForm, NewsForm
 from .models import DigestSubscription, News
 from .views import filter_choices
@@ -35,13 +36,8 @@ def news_rows(queryset):
 
 
 def index(request):
-    queryset = News.objects.readable_by(request.user)
-    chosen = {}
-    for param, lookup in (("enjeu", "enjeux"), ("territoire", "territories")):
-        value = request.GET.get(param, "")
-        if value.isdigit():
-            queryset = queryset.filter(**{lookup: int(value)})
-            chosen[param] = int(value)
+    filters = NewsFilters(request.GET)
+    queryset, chosen = filters.filter(News.objects.readable_by(request.user)), filters.values
     page = Paginator(
         news_rows(queryset).distinct().order_by("-published_at", "-created_at", "-pk"), PAGE_SIZE
     ).get_page(request.GET.get("page"))

@@ -22,12 +22,12 @@ from cdvs.accounts.permissions import (
 )
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.exports import FORMAT_LABELS
-from cdvs.meetings.models import MeetingSeries
 from cdvs.territories.models import Territory
 
 from . import services
+from .filters import DocumentFilters
 from .forms import DocumentForm, EditDocumentForm, VersionForm
-from .models import Document, DocumentVersion, FileKind
+from .models import Document, DocumentVersion, FileKind, meeting_series
 
 PAGE_SIZE = 30
 
@@ -40,26 +40,9 @@ def _bound(request):
 
 
 def filtered_documents(request, queryset):
-    """?enjeu=<pk>&territoire=<pk>&instance=<pk>&type=<kind>&q=<words in the title>"""
-    chosen = {}
-    for param, lookup in (
-        ("enjeu", "enjeux"),
-        ("territoire", "territories"),
-        ("instance", "series_id"),
-    ):
-        value = request.GET.get(param, "")
-        if value.isdigit():
-            queryset = queryset.filter(**{lookup: int(value)})
-            chosen[param] = int(value)
-    kind = request.GET.get("type", "")
-    if kind in FileKind.values:
-        queryset = queryset.filter(kind=kind)
-        chosen["type"] = kind
-    words = request.GET.get("q", "").strip()[:100]
-    if words:
-        queryset = queryset.filter(title__icontains=words)
-        chosen["q"] = words
-    return queryset, chosen
+    """The documents of `queryset` the list's filters keep, and the values chosen."""
+    filters = DocumentFilters(request.GET)
+    return filters.filter(queryset), filters.values
 
 
 def filter_choices(user, chosen: dict, *, series=True):
@@ -76,7 +59,8 @@ def filter_choices(user, chosen: dict, *, series=True):
     if series:
         choices["series_options"] = [
             (s.pk, s.label)
-            for s in MeetingSeries.objects.visible_to(user)
+            for s in meeting_series()
+            .objects.visible_to(user)
             .order_by("position", "name")
             .only("pk", "name", "short_name")
         ]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from cdvs.accounts.permissions import readable_condition
+from cdvs.core.bounds import ApiInt
 
 from .models import AgendaItem, Meeting, MeetingSeries, NextStep
 
@@ -164,7 +165,7 @@ def _meetings(request):
 
 @router.get("/reunions", response=list[MeetingOut], url_name="meetings")
 def list_meetings(
-    request, instance: int | None = None, du: date | None = None, au: date | None = None
+    request, instance: ApiInt | None = None, du: date | None = None, au: date | None = None
 ):
     """Meetings in order; `du` / `au` bound the dates (those à planifier by their window)."""
     queryset = _meetings(request)

@@ -7,6 +7,7 @@ from django.http import Http404
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.core.exports import export_response
 
+from .filters import SeriesFilter
 from .models import Attendance, Meeting, NextStep
 
 
@@ -74,9 +75,7 @@ STEP_HEADERS = [
 def export(request, table, fmt):
     require(request.user, "meetings.export")
     meetings = filter_allowed(request.user, "meetings.export", Meeting.objects.all())
-    series_id = request.GET.get("instance", "")
-    if series_id.isdigit():
-        meetings = meetings.filter(series_id=int(series_id))
+    meetings = SeriesFilter(request.GET).filter(meetings)
     if table == "reunions":
         rows = _meeting_rows(
             meetings.select_related("series", "enjeu").order_by("sort_date", "start", "pk")

@@ -28,6 +28,7 @@ from cdvs.core.french import MONTHS, WEEKDAYS
 from cdvs.directory.models import Organisation
 
 from . import ics, services
+from .filters import MeetingFilters, NextStepFilters
 from .forms import ProposalForm
 from .models import (
     PARIS,
@@ -73,16 +74,8 @@ def _page(request, queryset):
 
 def _filters(request, queryset):
     """?instance=<pk>&organisation=<pk>: the same filters on every calendar page."""
-    chosen = {}
-    series_id = request.GET.get("instance", "")
-    if series_id.isdigit():
-        queryset = queryset.filter(series_id=int(series_id))
-        chosen["instance"] = int(series_id)
-    org_id = request.GET.get("organisation", "")
-    if org_id.isdigit():
-        queryset = queryset.for_organisation(int(org_id))
-        chosen["organisation"] = int(org_id)
-    return queryset, chosen
+    filters = MeetingFilters(request.GET)
+    return filters.filter(queryset), filters.values
 
 
 def _filter_context(request, chosen):
@@ -338,9 +331,8 @@ def next_steps(request):
     ).select_related("meeting__series", "who_organisation", "enjeu", "action__objective")
     if status == "ouvertes":
         queryset = queryset.open()
-    series_id = request.GET.get("instance", "")
-    if series_id.isdigit():
-        queryset = queryset.filter(meeting__series_id=int(series_id))
+    filters = NextStepFilters(request.GET)
+    queryset = filters.filter(queryset)
     steps = list(queryset.order_by("due_date", "pk")[:500])
     late = [s for s in steps if s.is_late(today)]
     others = [s for s in steps if not s.is_late(today)]
@@ -352,7 +344,7 @@ def next_steps(request):
             "others": others,
             "status": status,
             "today": today,
-            **_filter_context(request, {"instance": int(series_id)} if series_id.isdigit() else {}),
+            **_filter_context(request, filters.values),
         },
     )
 

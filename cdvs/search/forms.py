@@ -1,6 +1,7 @@
 from django import forms
 
 from cdvs.contract.models import Enjeu
+from cdvs.core.bounds import BoundedIntegerField
 from cdvs.territories.models import Territory
 
 from . import registry
@@ -25,7 +26,7 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = BoundedIntegerField(min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, with_choices=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,8 +44,8 @@ class SearchForm(forms.Form):
         self.fields["territoire"].choices = [("", "Tous les territoires"), *territories]
         if not with_choices:
             # the API checks the values itself (no list of choices to build)
-            self.fields["enjeu"] = forms.IntegerField(required=False, min_value=1)
-            self.fields["territoire"] = forms.IntegerField(required=False, min_value=1)
+            self.fields["enjeu"] = BoundedIntegerField(min_value=1)
+            self.fields["territoire"] = BoundedIntegerField(min_value=1)
 
     def clean(self):
         data = super().clean()

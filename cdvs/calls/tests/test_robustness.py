@@ -72,17 +72,15 @@ def test_a_saved_search_that_cannot_be_read_never_stops_the_others(
     world, frozen, immediate_tasks, mailoutbox, monkeypatch
 ):
     broken, healthy = _searches(world)
-    real = alerts.apply_filters
+    real = alerts.clean_filters
 
-    def apply_filters(queryset, filters, today):
-        if filters.get("territoire") == "9223372036854775808" or (
-            filters.get("territoire") == 9223372036854775808
-        ):
+    def clean_filters(query):
+        # whatever bounds the filters get, a stored search whose reading raises
+        if query.get("territoire") == "9223372036854775808":
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        return real(queryset, filters, today)
+        return real(query)
 
-    # whatever bounds the filters get, a stored search whose reading raises
-    monkeypatch.setattr(alerts, "apply_filters", apply_filters)
+    monkeypatch.setattr(alerts, "clean_filters", clean_filters)
     make_call("Nouvel appel")
     call_command("send_call_alerts", stdout=io.StringIO())
     to_people = [m for m in mailoutbox if m.to != ["admin@example.org"]]

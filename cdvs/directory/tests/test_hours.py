@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from cdvs.directory import hours
+from cdvs.directory.forms import FilterForm
 from cdvs.directory.models import OpeningException, OpeningSlot, Organisation, Place
-from cdvs.directory.services import filtered
 
 T = datetime.time
 
@@ -53,7 +53,9 @@ def test_open_filter_by_weekday_date_weeks_exceptions_and_holidays(world, asso, 
     slot(other_place, 4, T(9), T(12), valid_until=datetime.date(2025, 1, 31))
 
     def names(**params):
-        return set(filtered(params).values_list("name", flat=True))
+        return set(
+            FilterForm().apply(Organisation.objects.all(), params).values_list("name", flat=True)
+        )
 
     assert names(open_weekday=1) == {asso.name}
     assert names(open_weekday=2) == {other.name}
