@@ -1,6 +1,12 @@
 """The JSON API: one NinjaAPI; each app contributes its router from its own `api.py`."""
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from .errors import FORBIDDEN, NINJA_MESSAGES, NOT_FOUND, STATUS_DESCRIPTIONS, validation_errors
+from .types import BodyError, JSONParser
 
 
 class CdvsAPI(NinjaAPI):
@@ -11,8 +17,32 @@ class CdvsAPI(NinjaAPI):
             path_prefix = self.get_root_path(path_params or {})
         cache = self.__dict__.setdefault("_schema_cache", {})
         if path_prefix not in cache:
-            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+            schema = super().get_openapi_schema(path_prefix=path_prefix)
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    for code, response in operation["responses"].items():
+                        response["description"] = STATUS_DESCRIPTIONS.get(
+                            int(code), response["description"]
+                        )
+            cache[path_prefix] = schema
         return cache[path_prefix]
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        """ninja's errors, located (source, field, …) with the field named as sent:
+        the parameter holding a body or a query schema is not part of the location."""
+        found = []
+        for context in error_contexts:
+            model = context.model
+            reverse = model.__ninja_flatten_map_reverse__
+            holders = {path[0] for path in reverse if len(path) > 1}
+            holders.add(getattr(model, "__read_from_single_attr__", None))
+            for error in context.pydantic_validation_error.errors(
+                include_url=False, include_input=False
+            ):
+                loc = tuple(error["loc"])
+                loc = reverse.get(loc, loc[1:] if loc[:1] and loc[0] in holders else loc)
+                found.append({**error, "loc": (model.__ninja_param_source__, *loc)})
+        return ValidationError(found)
 
 
 api = CdvsAPI(
@@ -27,7 +57,44 @@ api = CdvsAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=JSONParser(),
 )
+
+
+# ------------------------------------------------------------------ errors: one set of handlers
+# Every error answer is an ErrorsOut (documented by each operation with `errors(...)`);
+# anything else is a server error and is left to Django.
+
+
+def _errors_out(request, status: int, message: str, errors: dict | None = None):
+    body = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return _errors_out(request, *validation_errors(exc.errors))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    cause = exc.__cause__
+    if isinstance(cause, BodyError):  # ninja wraps what the parser raises
+        return _errors_out(request, cause.status, cause.message, cause.errors)
+    return _errors_out(request, exc.status_code, NINJA_MESSAGES.get(exc.message, exc.message))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _errors_out(request, 404, NOT_FOUND)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return _errors_out(request, 403, str(exc) or FORBIDDEN)
+
 
 # Each app owns its endpoints; they are mounted here, in one place.
 from cdvs.calls.api import router as calls_router  # noqa: E402

@@ -1,7 +1,7 @@
 """Read-only API of the calls for projects: what the caller may see only (public calls
 for anonymous callers; a logged-in session sees its role's visibility)."""
 
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -9,6 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
 
+from cdvs.api.errors import LIST, ONE
+from cdvs.api.types import Code, Id, LocalTime
 from cdvs.core.bounds import ApiInt
 
 from .filters import apply_filters, clean_filters, ordered
@@ -28,7 +30,7 @@ class CallOut(Schema):
     status_label: str
     opens_on: date
     closes_on: date | None
-    closes_at: time | None
+    closes_at: LocalTime | None
     recurrence: str
     amount_min: Decimal | None
     amount_max: Decimal | None
@@ -89,13 +91,13 @@ def _queryset(request):
     )
 
 
-@router.get("", response=list[CallOut], url_name="calls")
+@router.get("", response={200: list[CallOut], **LIST}, url_name="calls")
 def list_calls(
     request,
-    statut: str = "",
+    statut: Code = "",
     enjeu: ApiInt | None = None,
     territoire: ApiInt | None = None,
-    nature: str = "",
+    nature: Code = "",
     offset: ApiInt = 0,
     limit: ApiInt = 100,
 ):
@@ -117,8 +119,8 @@ def list_calls(
     return [_out(c, today) for c in qs[offset : offset + limit]]
 
 
-@router.get("/{int:pk}", response=CallDetailOut, url_name="call")
-def call_detail(request, pk: int):
+@router.get("/{pk}", response={200: CallDetailOut, **ONE}, url_name="call")
+def call_detail(request, pk: Id):
     call = _queryset(request).filter(pk=pk).first()
     if call is None or not call.is_visible_to(request.user):
         raise Http404("Appel à projets introuvable.")

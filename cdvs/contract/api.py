@@ -4,6 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from cdvs.api.errors import ONE
+from cdvs.api.types import Id
 from cdvs.core.cache import cached_json
 
 from .models import ActionLead, Ambition, Enjeu, LocalEnjeu, Objective, tree_version
@@ -157,7 +159,7 @@ def _enjeu(e):
     }
 
 
-@router.get("/", response=ContractOut, summary="Le contrat et ses enjeux")
+@router.get("/", response={200: ContractOut, **ONE}, summary="Le contrat et ses enjeux")
 def contract(request):
     c = current_contract()
     if c is None:
@@ -187,7 +189,9 @@ def tree(request):
     return cached_json(f"contract:api-tree:{tree_version()}", list[EnjeuOut], build)
 
 
-@router.get("/enjeux/{number}", response=EnjeuOut, summary="Un enjeu et sa déclinaison")
-def enjeu(request, number: int):
+@router.get(
+    "/enjeux/{number}", response={200: EnjeuOut, **ONE}, summary="Un enjeu et sa déclinaison"
+)
+def enjeu(request, number: Id):
     c = current_contract()
     return _enjeu(get_object_or_404(_enjeux(), contract=c, number=number))

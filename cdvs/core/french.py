@@ -57,3 +57,9 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of a text, punctuation dropped: « N° SIRET » -> ["n", "siret"]."""
     return _WORD.findall(fold(text))
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """French notation: decimal comma, narrow no-break space between thousands."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")

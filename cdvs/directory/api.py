@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from cdvs.accounts import permissions
+from cdvs.api.errors import FORBIDDEN, LIST, ONE, WRITE, errors
+from cdvs.api.types import Code, Id, form_body, form_text
 from cdvs.core.bounds import ApiInt
 from cdvs.core.cache import cached_json
 
@@ -66,10 +68,10 @@ class OrganisationDetailOut(OrganisationOut):
 
 
 class Filters(Schema):
-    q: str = ""
-    kind: str = ""
-    thematique: str = ""
-    public: str = ""
+    q: form_text(FilterForm) = ""
+    kind: Code = ""
+    thematique: Code = ""
+    public: Code = ""
     age: ApiInt | None = None
     limit: ApiInt = 100
     offset: ApiInt = 0
@@ -101,7 +103,9 @@ def _out(o: Organisation) -> dict:
     }
 
 
-@router.get("/organisations", response=list[OrganisationOut], url_name="organisations")
+@router.get(
+    "/organisations", response={200: list[OrganisationOut], **LIST}, url_name="organisations"
+)
 def organisations(request, filters: Query[Filters]):
     """Fiches publiques des organisations (sans contacts), filtrées comme la liste."""
     permissions.require(request.user, "directory.view")
@@ -115,8 +119,10 @@ def organisations(request, filters: Query[Filters]):
     return cached_json(key, list[OrganisationOut], lambda: [_out(o) for o in qs])
 
 
-@router.get("/organisations/{int:pk}", response=OrganisationDetailOut, url_name="organisation")
-def organisation(request, pk: int):
+@router.get(
+    "/organisations/{pk}", response={200: OrganisationDetailOut, **ONE}, url_name="organisation"
+)
+def organisation(request, pk: Id):
     """Une fiche ; `contacts` n'est renseigné que pour les partenaires connectés."""
     permissions.require(request.user, "directory.view")
     org = get_object_or_404(
@@ -218,12 +224,12 @@ def _places(org_pk):
 
 
 @router.get(
-    "/organisations/{int:pk}/lieux",
-    response=list[PlaceDetailOut],
+    "/organisations/{pk}/lieux",
+    response={200: list[PlaceDetailOut], **ONE},
     url_name="organisation_places",
     summary="Lieux d'accueil d'une organisation, avec leurs horaires",
 )
-def organisation_places(request, pk: int):
+def organisation_places(request, pk: Id):
     """Les lieux d'accueil (informations publiques), leurs créneaux et leurs horaires
     au format OpenStreetMap `opening_hours`."""
     permissions.require(request.user, "directory.view")
@@ -232,12 +238,12 @@ def organisation_places(request, pk: int):
 
 
 @router.get(
-    "/organisations/{int:pk}/services",
-    response=list[ServiceOut],
+    "/organisations/{pk}/services",
+    response={200: list[ServiceOut], **ONE},
     url_name="organisation_services",
     summary="Services proposés par une organisation",
 )
-def organisation_services(request, pk: int):
+def organisation_services(request, pk: Id):
     """Les services (thématiques et publics : codes data·inclusion ou nôtres)."""
     from .models import Service
 
@@ -263,55 +269,52 @@ def organisation_services(request, pk: int):
 # cookie's value in the X-CSRFToken header. Checks are those of the pages' forms
 # (French messages), every change is kept in the history.
 
-from typing import Any  # noqa: E402
-
 from django.forms.models import model_to_dict  # noqa: E402
-from ninja import Field, Status  # noqa: E402
+from ninja import Status  # noqa: E402
 from ninja.security import django_auth  # noqa: E402
 
+from .forms import OrganisationForm, PlaceForm  # noqa: E402
 
-class ErrorsOut(Schema):
-    message: str
-    errors: dict[str, list[str]] = {}
+FicheIn = form_body(
+    "FicheIn",
+    OrganisationForm,
+    {
+        "name": "Nom de l'organisation",
+        "kind": "Type (association, centre_social, service_ville…)",
+        "description": "Description",
+        "address": "Adresse",
+        "postcode": "Code postal (5 chiffres)",
+        "city": "Commune",
+        "lat": "Latitude (degrés décimaux)",
+        "lon": "Longitude (degrés décimaux)",
+        "website": "Site internet (URL)",
+        "siret": "SIRET (14 chiffres, clé vérifiée)",
+        "rna": "Numéro RNA (W + 9 chiffres)",
+        "publics": "Codes des publics (liste)",
+        "thematiques": "Codes des thématiques (liste)",
+        "languages": "Codes des langues parlées (liste)",
+        "accessibility": "Codes d'accessibilité (liste)",
+        "accessibility_note": "Précisions sur l'accessibilité",
+        "age_min": "Âge minimum (années)",
+        "age_max": "Âge maximum (années)",
+        "update_frequency_months": "Fréquence de mise à jour en mois (3, 6 ou 12)",
+    },
+    "Only the fields sent are changed (PATCH); checks and messages of the fiche's form.",
+)
 
-
-def _field(description: str):
-    return Field(None, description=description)
-
-
-class FicheIn(Schema):
-    """Only the fields sent are changed (PATCH); checks and messages of the fiche's form."""
-
-    name: Any = _field("Nom de l'organisation")
-    kind: Any = _field("Type (association, centre_social, service_ville…)")
-    description: Any = _field("Description")
-    address: Any = _field("Adresse")
-    postcode: Any = _field("Code postal (5 chiffres)")
-    city: Any = _field("Commune")
-    lat: Any = _field("Latitude (degrés décimaux)")
-    lon: Any = _field("Longitude (degrés décimaux)")
-    website: Any = _field("Site internet (URL)")
-    siret: Any = _field("SIRET (14 chiffres, clé vérifiée)")
-    rna: Any = _field("Numéro RNA (W + 9 chiffres)")
-    publics: Any = _field("Codes des publics (liste)")
-    thematiques: Any = _field("Codes des thématiques (liste)")
-    languages: Any = _field("Codes des langues parlées (liste)")
-    accessibility: Any = _field("Codes d'accessibilité (liste)")
-    accessibility_note: Any = _field("Précisions sur l'accessibilité")
-    age_min: Any = _field("Âge minimum (années)")
-    age_max: Any = _field("Âge maximum (années)")
-    update_frequency_months: Any = _field("Fréquence de mise à jour en mois (3, 6 ou 12)")
-
-
-class PlaceIn(Schema):
-    """Only the fields sent are changed (PATCH); all of them at creation (POST)."""
-
-    name: Any = _field("Nom du lieu")
-    address: Any = _field("Adresse")
-    postcode: Any = _field("Code postal (5 chiffres)")
-    city: Any = _field("Commune")
-    lat: Any = _field("Latitude (degrés décimaux), en France")
-    lon: Any = _field("Longitude (degrés décimaux), en France")
+PlaceIn = form_body(
+    "PlaceIn",
+    PlaceForm,
+    {
+        "name": "Nom du lieu",
+        "address": "Adresse",
+        "postcode": "Code postal (5 chiffres)",
+        "city": "Commune",
+        "lat": "Latitude (degrés décimaux), en France",
+        "lon": "Longitude (degrés décimaux), en France",
+    },
+    "Only the fields sent are changed (PATCH); all of them at creation (POST).",
+)
 
 
 def _form_data(form_class, instance, changes: dict, **form_kwargs) -> dict:
@@ -355,21 +358,21 @@ def _errors(form, message: str):
 
 
 def _forbidden():
-    return Status(403, {"message": "Vous n'avez pas les droits nécessaires pour cette action."})
+    return Status(403, {"message": FORBIDDEN})
 
 
 def _sent(payload) -> dict:
-    return payload.dict(exclude_unset=True)
+    return payload.model_dump(exclude_unset=True)
 
 
 @router.patch(
-    "/organisations/{int:pk}",
+    "/organisations/{pk}",
     auth=django_auth,
-    response={200: OrganisationOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    response={200: OrganisationOut, **WRITE},
     url_name="organisation_update",
     summary="Modifier la fiche d'une organisation (ses membres)",
 )
-def organisation_update(request, pk: int, payload: FicheIn):
+def organisation_update(request, pk: Id, payload: FicheIn):
     """Change the fields sent, with the same checks as the fiche's form; the
     change is kept in the history and confirms the fiche up to date. For the
     organisation's own members (porteurs) and its coordinators."""
@@ -396,13 +399,13 @@ def _save_place(request, org, place, changes, status):
 
 
 @router.post(
-    "/organisations/{int:pk}/lieux",
+    "/organisations/{pk}/lieux",
     auth=django_auth,
-    response={201: PlaceDetailOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    response={201: PlaceDetailOut, **WRITE},
     url_name="place_create",
     summary="Ajouter un lieu d'accueil (membres de l'organisation)",
 )
-def place_create(request, pk: int, payload: PlaceIn):
+def place_create(request, pk: Id, payload: PlaceIn):
     """Classified QPV / PAC / hors périmètre from its coordinates on save."""
     from .models import Place
 
@@ -421,13 +424,13 @@ def _own_place(request, place_pk):
 
 
 @router.patch(
-    "/lieux/{int:place_pk}",
+    "/lieux/{place_pk}",
     auth=django_auth,
-    response={200: PlaceDetailOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    response={200: PlaceDetailOut, **WRITE},
     url_name="place_update",
     summary="Modifier un lieu d'accueil (membres de l'organisation)",
 )
-def place_update(request, place_pk: int, payload: PlaceIn):
+def place_update(request, place_pk: Id, payload: PlaceIn):
     place, allowed = _own_place(request, place_pk)
     if not allowed:
         return _forbidden()
@@ -435,13 +438,13 @@ def place_update(request, place_pk: int, payload: PlaceIn):
 
 
 @router.delete(
-    "/lieux/{int:place_pk}",
+    "/lieux/{place_pk}",
     auth=django_auth,
-    response={204: None, 403: ErrorsOut, 404: ErrorsOut},
+    response={204: None, **errors(401, 403, 404)},
     url_name="place_delete",
     summary="Supprimer un lieu d'accueil (corbeille, restaurable)",
 )
-def place_delete(request, place_pk: int):
+def place_delete(request, place_pk: Id):
     place, allowed = _own_place(request, place_pk)
     if not allowed:
         return _forbidden()

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Router, Schema
 
+from cdvs.api.errors import LIST, ONE
+from cdvs.api.types import Code, Id
 from cdvs.contract.models import Enjeu
 from cdvs.core.bounds import ApiInt
 from cdvs.territories.models import Territory
@@ -106,8 +108,8 @@ def _documents(request):
     )
 
 
-@router.get("", response=list[DocumentOut], url_name="documents")
-def list_documents(request, type: str | None = None, enjeu: ApiInt | None = None):
+@router.get("", response={200: list[DocumentOut], **LIST}, url_name="documents")
+def list_documents(request, type: Code | None = None, enjeu: ApiInt | None = None):
     """Documents, newest first; `type` (pdf, texte, tableur, presentation, image,
     compte_rendu) and `enjeu` (its number) filter them."""
     queryset = _documents(request)
@@ -118,8 +120,8 @@ def list_documents(request, type: str | None = None, enjeu: ApiInt | None = None
     return [_document(d) for d in queryset.order_by("-created_at", "-pk")[:LIMIT]]
 
 
-@router.get("/{int:pk}", response=DocumentOut, url_name="document")
-def document_detail(request, pk: int):
+@router.get("/{pk}", response={200: DocumentOut, **ONE}, url_name="document")
+def document_detail(request, pk: Id):
     return _document(get_object_or_404(_documents(request), pk=pk))
 
 
@@ -152,6 +154,6 @@ def list_news(request):
     return [_news(n) for n in _published_news(request).order_by("-published_at", "-pk")[:LIMIT]]
 
 
-@news_router.get("/{int:pk}", response=NewsOut, url_name="news")
-def news_detail(request, pk: int):
+@news_router.get("/{pk}", response={200: NewsOut, **ONE}, url_name="news")
+def news_detail(request, pk: Id):
     return _news(get_object_or_404(_published_news(request), pk=pk))

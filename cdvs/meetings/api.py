@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from cdvs.accounts.permissions import readable_condition
+from cdvs.api.errors import LIST, ONE
+from cdvs.api.types import Id
 from cdvs.core.bounds import ApiInt
 
 from .models import AgendaItem, Meeting, MeetingSeries, NextStep
@@ -163,7 +165,7 @@ def _meetings(request):
     )
 
 
-@router.get("/reunions", response=list[MeetingOut], url_name="meetings")
+@router.get("/reunions", response={200: list[MeetingOut], **LIST}, url_name="meetings")
 def list_meetings(
     request, instance: ApiInt | None = None, du: date | None = None, au: date | None = None
 ):
@@ -176,12 +178,12 @@ def list_meetings(
     return [_meeting(m) for m in queryset[:2000]]
 
 
-@router.get("/reunions/{int:pk}", response=MeetingOut, url_name="meeting")
-def meeting_detail(request, pk: int):
+@router.get("/reunions/{pk}", response={200: MeetingOut, **ONE}, url_name="meeting")
+def meeting_detail(request, pk: Id):
     return _meeting(get_object_or_404(_meetings(request), pk=pk))
 
 
-@router.get("/suites-a-donner", response=list[NextStepOut], url_name="next_steps")
+@router.get("/suites-a-donner", response={200: list[NextStepOut], **LIST}, url_name="next_steps")
 def list_next_steps(request, ouvertes: bool = True):
     queryset = NextStep.objects.filter(
         readable_condition(request.user, Meeting, through="meeting"),

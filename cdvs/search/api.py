@@ -7,6 +7,8 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from cdvs.accounts.permissions import require
+from cdvs.api.errors import LIST
+from cdvs.api.types import Code, form_text
 
 from . import services
 from .forms import SearchForm
@@ -38,11 +40,11 @@ class SearchOut(Schema):
     results: list[HitOut]
 
 
-@router.get("", response=SearchOut, url_name="search")
+@router.get("", response={200: SearchOut, **LIST}, url_name="search")
 def search(
     request,
-    q: str = "",
-    type: str = "",  # noqa: A002 — the name of the page's parameter
+    q: form_text(SearchForm) = "",
+    type: Code = "",  # noqa: A002 — the name of the page's parameter
     enjeu: str = "",
     territoire: str = "",
     du: str = "",

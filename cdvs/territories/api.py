@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Annotated
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from cdvs.api.errors import LIST, errors
+from cdvs.api.types import Code
 from cdvs.core.cache import cached_json
+from cdvs.core.french import format_number
 
-from .geo import format_number
 from .locate import index_version, locate
 from .models import Kind, Territory
 from .services import feature_collection
@@ -25,6 +28,8 @@ router = Router()
 
 MAX_POINTS = 10_000
 KINDS = ", ".join(Kind.values)
+# checked by _check_kind (French message); described with its values
+KindCode = Annotated[Code, WithJsonSchema({"type": "string", "enum": Kind.values})]
 
 
 class TerritoryBrief(Schema):
@@ -180,9 +185,10 @@ def _check_kind(kind: str | None):
         raise HttpError(422, f"Type de territoire inconnu : « {kind} » (attendus : {KINDS}).")
 
 
-@router.get("/", response=list[TerritoryOut], summary="Liste des territoires")
+@router.get("/", response={200: list[TerritoryOut], **LIST}, summary="Liste des territoires")
 def list_territories(
-    request, kind: str | None = Query(None, description=f"Filtre par type : {KINDS}")
+    request,
+    kind: KindCode | None = Query(None, description=f"Filtre par type : {KINDS}"),  # noqa: B008
 ):
     """Les territoires (sans leur périmètre), éventuellement d'un seul type."""
     _check_kind(kind)
@@ -205,10 +211,10 @@ def list_territories(
 
 @router.get(
     "/geojson/{kind}",
-    response=FeatureCollectionOut,
+    response={200: FeatureCollectionOut, **errors(404, 422)},
     summary="Périmètres d'un type de territoire (GeoJSON)",
 )
-def geojson_layer(request, kind: str):
+def geojson_layer(request, kind: KindCode):
     """Une FeatureCollection GeoJSON (WGS84) des territoires du type demandé dont le
     périmètre est chargé."""
     _check_kind(kind)
@@ -223,14 +229,18 @@ def _locate(points):
     return {"results": [r.as_dict() for r in results]}
 
 
-@router.get("/locate", response=LocateOut, summary="Situer un point")
+@router.get("/locate", response={200: LocateOut, **LIST}, summary="Situer un point")
 def locate_one(request, params: Query[LocateQuery]):
     """L'EPCI, la commune, les QPV et PAC qui contiennent un point (un point sur le bord
     d'un périmètre compte comme dedans)."""
     return _locate([(params.lat, params.lon)])
 
 
-@router.post("/locate", response=LocateOut, summary="Situer des points (10 000 au plus)")
+@router.post(
+    "/locate",
+    response={200: LocateOut, **errors(400, 422)},
+    summary="Situer des points (10 000 au plus)",
+)
 def locate_many(request, payload: LocateIn):
     """Pour chaque point, l'EPCI, la commune, les QPV et PAC qui le contiennent, dans
     l'ordre des points reçus. Les QPV ne sont trouvés que si leurs périmètres officiels
@@ -238,8 +248,12 @@ def locate_many(request, payload: LocateIn):
     return _locate([(p.lat, p.lon) for p in payload.points])
 
 
-@router.get("/{kind}/{code}", response=TerritoryDetail, summary="Un territoire et son périmètre")
-def territory_detail(request, kind: str, code: str):
+@router.get(
+    "/{kind}/{code}",
+    response={200: TerritoryDetail, **errors(404, 422)},
+    summary="Un territoire et son périmètre",
+)
+def territory_detail(request, kind: KindCode, code: Code):
     """Un territoire, avec son périmètre GeoJSON, les communes qu'il couvre, les
     territoires qui lui sont rattachés et, pour une commune, ses QPV et PAC."""
     _check_kind(kind)

@@ -15,6 +15,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from cdvs.core.french import format_number
+
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
 
@@ -60,12 +62,6 @@ def explain_validity_fr(geometry: BaseGeometry) -> str:
         if re.search(pattern, reason, re.IGNORECASE):
             return french + place
     return f"géométrie invalide ({reason})"
-
-
-def format_number(value: float, decimals: int = 2) -> str:
-    """French notation: decimal comma, narrow no-break space between thousands."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def crs_of(document: dict) -> str | None:

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from cdvs.accounts.permissions import can, gate, login_if_needed
 from cdvs.core.cache import cached
+from cdvs.core.french import format_number
 
 from . import geo
 from .forms import PerimeterDrawForm, PerimeterUploadForm
@@ -108,14 +109,14 @@ def _facts(territory):
         return None
     parts = geo.shapely_parts(outline)
     return {
-        "area": geo.format_number(geo.area_hectares(outline), 1),
+        "area": format_number(geo.area_hectares(outline), 1),
         "parts": len(parts),
         "holes": sum(len(p.interiors) for p in parts),
         "vertices": geo.vertex_count(outline),
-        "bbox": [geo.format_number(v, 5) for v in outline.bounds],
+        "bbox": [format_number(v, 5) for v in outline.bounds],
         "centroid": [
-            geo.format_number(outline.centroid.y, 5),
-            geo.format_number(outline.centroid.x, 5),
+            format_number(outline.centroid.y, 5),
+            format_number(outline.centroid.x, 5),
         ],
     }
 
@@ -240,8 +241,8 @@ def _perimeter_summary(text):
         return "aucun périmètre"
     geom = geo.from_text(text)
     return (
-        f"{geo.format_number(geo.area_hectares(geom), 1)} ha, "
-        f"{geo.format_number(geo.vertex_count(geom), 0)} sommets"
+        f"{format_number(geo.area_hectares(geom), 1)} ha, "
+        f"{format_number(geo.vertex_count(geom), 0)} sommets"
     )
 
 

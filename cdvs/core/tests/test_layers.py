@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]  # the cdvs package
 
 # lowest first: mirrors the table « Couches » of DESIGN.md
 LAYERS = [
-    ("core", ["cdvs.core.*"]),
+    # with core: the API's building blocks (strict types, French error bodies)
+    ("core", ["cdvs.core.*", "cdvs.api.types", "cdvs.api.errors"]),
     ("territories data", ["cdvs.territories.models", "cdvs.territories.geo",
                           "cdvs.territories.locate", "cdvs.territories.apps"]),
     ("identity", ["cdvs.accounts.models", "cdvs.accounts.permissions", "cdvs.accounts.tasks",

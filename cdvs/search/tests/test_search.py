@@ -263,7 +263,7 @@ def test_dates_out_of_order_get_a_french_message(client, world):
     assert response.context["results"] is None
     api = client.get(reverse("api:search"), {"q": "x", "du": "2025-02-01", "au": "2025-01-01"})
     assert api.status_code == 422
-    assert "postérieure" in api.json()["detail"]
+    assert "postérieure" in api.json()["message"]
     assert client.get(reverse("api:search"), {"type": "inconnu"}).status_code == 422
 
 

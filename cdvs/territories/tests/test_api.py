@@ -27,7 +27,7 @@ def test_list_and_filter(client, mel):
     assert all(r["has_perimeter"] is False for r in qpv)
     bad = client.get(f"{API}/", {"kind": "quartier"})
     assert bad.status_code == 422
-    assert "Type de territoire inconnu" in bad.json()["detail"]
+    assert "Type de territoire inconnu" in bad.json()["message"]
 
 
 @pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_locate_get_and_post(client, with_perimeters):
 def test_locate_bad_input_in_french(client, db, body, message):
     response = post(client, body)
     assert response.status_code == 422
-    assert message in response.json()["detail"][0]["msg"]
+    assert message in response.json()["message"]
 
 
 @pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_locate_accepts_ten_thousand_points(client, mel):
 def test_locate_get_bad_input(client, db, query, message):
     response = client.get(f"{API}/locate", query)
     assert response.status_code == 422
-    assert message in response.json()["detail"][0]["msg"]
+    assert message in response.json()["message"]
 
 
 def test_openapi_documents_the_endpoints(client):
