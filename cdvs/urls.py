@@ -18,7 +18,7 @@ urlpatterns = [
     path("appels-a-projets/gestion/", include("cdvs.calls.coordination_urls")),
     path("documents/", include("cdvs.library.urls")),
     path("documents/gestion/", include("cdvs.library.coordination_urls")),
-    path("actualites/", include("cdvs.library.news_urls")),
+    path("actualites/", include("cdvs.library.news.urls")),
     path("recherche/", include("cdvs.search.urls")),
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),

@@ -84,7 +84,7 @@ def delete(request, pk):
         explanation="L'appel disparaîtra des listes, des alertes, des calendriers et de l'API. "
         "Vous pourrez le restaurer depuis la corbeille.",
         back=call.get_absolute_url(),
-        then="calls_admin:trash",
+        then="calls_coordination:trash",
         done=f"« {call.title} » est dans la corbeille : vous pouvez le restaurer.",
     )
 
@@ -122,7 +122,7 @@ def attachments(request, pk):
     if request.method == "POST" and form.is_valid():
         services.add_attachment(call, form.content, form.content_type, form.filename, request.user)
         messages.success(request, f"Pièce jointe « {form.filename} » ajoutée.")
-        return redirect("calls_admin:attachments", pk=call.pk)
+        return redirect("calls_coordination:attachments", pk=call.pk)
     return render(
         request,
         "calls/coordination/attachments.html",
@@ -137,7 +137,7 @@ def remove_attachment(request, pk):
     require(request.user, "calls.manage", item.call)
     services.remove_attachment(item, request.user)
     messages.success(request, f"Pièce jointe « {item.filename} » retirée.")
-    return redirect("calls_admin:attachments", pk=item.call_id)
+    return redirect("calls_coordination:attachments", pk=item.call_id)
 
 
 @login_required
@@ -155,13 +155,13 @@ def import_calls(request):
             name, visibility = payload["name"], payload["visibility"]
         except (signing.BadSignature, KeyError, ValueError):
             messages.error(request, "Le fichier à importer a expiré : déposez-le de nouveau.")
-            return redirect("calls_admin:import")
+            return redirect("calls_coordination:import")
         try:
             result = imports.preview(content, name, visibility)
             created = imports.apply(result, request.user, visibility)
         except (ImportFileError, ValidationError) as exc:
             messages.error(request, f"Rien n'a été importé : {_message(exc)}")
-            return redirect("calls_admin:import")
+            return redirect("calls_coordination:import")
         messages.success(request, f"{len(created)} appel(s) à projets importé(s).")
         return redirect("calls:list")
     if request.method == "POST" and form.is_valid():

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import coordination as c
 
-app_name = "calls_admin"
+app_name = "calls_coordination"
 
 urlpatterns = [
     path("nouveau/", c.create, name="create"),

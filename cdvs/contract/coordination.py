@@ -84,7 +84,7 @@ def restore(request, kind, pk):
     obj, _ = _editable(kind, pk, deleted=True)
     require(request.user, "contract.edit", obj)
     return restore_from_trash(
-        request, obj, then="contract_admin:trash", done=f"« {obj} » a été restauré."
+        request, obj, then="contract_coordination:trash", done=f"« {obj} » a été restauré."
     )
 
 

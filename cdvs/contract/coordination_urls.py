@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import coordination
 
-app_name = "contract_admin"
+app_name = "contract_coordination"
 
 urlpatterns = [
     path("corbeille/", coordination.trash, name="trash"),

@@ -161,8 +161,8 @@ def import_list(request):
                 messages.info(
                     request, f"Fichier lu ({record.encoding_label()}) : associez ses colonnes."
                 )
-                return redirect("directory_admin:import_mapping", record.pk)
-            return redirect("directory_admin:import_preview", record.pk)
+                return redirect("directory_coordination:import_mapping", record.pk)
+            return redirect("directory_coordination:import_preview", record.pk)
     if request.method == "POST" and not form.is_valid():
         messages.error(request, "Le fichier n'a pas été déposé : corrigez les erreurs signalées.")
     records = permissions.filter_allowed(
@@ -191,7 +191,7 @@ def import_mapping(request, pk):
     if request.method == "POST":
         if form.is_valid():
             record.set_mapping(form.mapping())
-            return redirect("directory_admin:import_preview", record.pk)
+            return redirect("directory_coordination:import_preview", record.pk)
         messages.error(request, "Corrigez l'association des colonnes.")
     return render(request, "directory/import_mapping.html", {"record": record, "form": form})
 
@@ -293,7 +293,7 @@ def import_cancel(request, pk):
     record = _record(request, pk)
     if record.cancel():
         messages.success(request, "Import abandonné : rien n'a été modifié.")
-    return redirect("directory_admin:imports")
+    return redirect("directory_coordination:imports")
 
 
 # ------------------------------------------------------------------ trash
@@ -330,4 +330,4 @@ def restore(request, kind, pk):
     permissions.require(request.user, "directory.coordinate", obj.organisation)
     obj.restore(request.user, f"Restauration ({model._meta.verbose_name})")
     messages.success(request, f"« {obj.name} » restauré.")
-    return redirect("directory_admin:trash")
+    return redirect("directory_coordination:trash")

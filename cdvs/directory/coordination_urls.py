@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import coordination
 
-app_name = "directory_admin"
+app_name = "directory_coordination"
 
 urlpatterns = [
     path("a-mettre-a-jour/", coordination.stale, name="stale"),

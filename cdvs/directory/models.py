@@ -544,7 +544,7 @@ class DirectoryImport(ImportRecord):
         verbose_name_plural = "imports de l'annuaire"
 
     def get_absolute_url(self):
-        return reverse("directory_admin:import_status", args=[self.pk])
+        return reverse("directory_coordination:import_status", args=[self.pk])
 
     def scope_territory(self):
         return self.territory

@@ -17,7 +17,7 @@ from cdvs.territories.models import Kind, Territory
 from . import services
 from .forms import ModerationForm
 from .models import Document, News, NewsModeration, NewsStatus
-from .news_views import news_rows
+from .news.views import news_rows
 from .views import document_rows, filtered_documents
 
 
@@ -54,7 +54,7 @@ def delete(request, pk):
 def restore(request, pk):
     document = _document(request, pk, deleted=True)
     return restore_from_trash(
-        request, document, then="library_admin:trash", done=f"« {document} » a été restauré."
+        request, document, then="library_coordination:trash", done=f"« {document} » a été restauré."
     )
 
 
@@ -80,7 +80,7 @@ def restore_news(request, pk):
     return restore_from_trash(
         request,
         news,
-        then="library_admin:trash",
+        then="library_coordination:trash",
         done=f"« {news} » a été restaurée.",
         reason="Restaurée",
     )
@@ -160,7 +160,7 @@ def moderation_settings(request):
         messages.success(
             request, f"Réglage enregistré ({changed} modification{'s' if changed > 1 else ''})."
         )
-        return redirect("library_admin:moderation_settings")
+        return redirect("library_coordination:moderation_settings")
     rows = [{"territory": t, "moderated": effective[t.pk]} for t in territories]
     return render(request, "library/coordination/moderation_settings.html", {"rows": rows})
 
@@ -172,12 +172,12 @@ def moderate(request, pk):
     form = ModerationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez « publier » ou « refuser ».")
-        return redirect("library_admin:moderation")
+        return redirect("library_coordination:moderation")
     services.moderate_news(
         news, form.cleaned_data["decision"], request.user, form.cleaned_data["note"]
     )
     messages.success(request, f"« {news} » : {news.get_status_display().lower()}.")
-    return redirect("library_admin:moderation")
+    return redirect("library_coordination:moderation")
 
 
 EXPORT_HEADERS = [

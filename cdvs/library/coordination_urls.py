@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import coordination as c
 
-app_name = "library_admin"
+app_name = "library_coordination"
 
 urlpatterns = [
     path("corbeille/", c.trash, name="trash"),

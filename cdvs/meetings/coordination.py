@@ -152,7 +152,7 @@ def restore(request, pk):
     return restore_from_trash(
         request,
         meeting,
-        then="meetings_admin:trash",
+        then="meetings_coordination:trash",
         done=f"« {meeting} » a été restaurée.",
         reason="Restaurée",
     )
@@ -177,7 +177,7 @@ def agenda(request, pk):
     if request.method == "POST" and form.is_valid():
         services.add_item(meeting, form, request.user)
         messages.success(request, "Point ajouté à l'ordre du jour.")
-        return redirect("meetings_admin:agenda", pk=meeting.pk)
+        return redirect("meetings_coordination:agenda", pk=meeting.pk)
     items = services.with_readable_documents(
         AgendaItem.objects.filter(meeting=meeting)
         .select_related(
@@ -221,7 +221,7 @@ def edit_item(request, pk):
     if request.method == "POST" and form.is_valid():
         services.update_item(form, request.user)
         messages.success(request, "Point modifié.")
-        return redirect("meetings_admin:agenda", pk=item.meeting_id)
+        return redirect("meetings_coordination:agenda", pk=item.meeting_id)
     return render(
         request,
         "meetings/form.html",
@@ -229,7 +229,7 @@ def edit_item(request, pk):
             "form": form,
             "meeting": item.meeting,
             "title": "Modifier un point de l'ordre du jour",
-            "back": reverse("meetings_admin:agenda", args=[item.meeting_id]),
+            "back": reverse("meetings_coordination:agenda", args=[item.meeting_id]),
         },
     )
 
@@ -240,7 +240,7 @@ def delete_item(request, pk):
     item = _item(request, pk)
     services.delete_item(item, request.user)
     messages.success(request, f"« {item.title} » a été retiré de l'ordre du jour.")
-    return redirect("meetings_admin:agenda", pk=item.meeting_id)
+    return redirect("meetings_coordination:agenda", pk=item.meeting_id)
 
 
 @login_required
@@ -253,7 +253,7 @@ def decide_item(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"« {item.title} » : {item.get_status_display().lower()}.")
-    return redirect("meetings_admin:agenda", pk=item.meeting_id)
+    return redirect("meetings_coordination:agenda", pk=item.meeting_id)
 
 
 @login_required
@@ -270,7 +270,7 @@ def raise_item(request, pk):
             f"« {item.title} » remontera à la réunion « {raised.meeting} » "
             "(en attente de validation).",
         )
-    return redirect("meetings_admin:agenda", pk=item.meeting_id)
+    return redirect("meetings_coordination:agenda", pk=item.meeting_id)
 
 
 @login_required
@@ -283,7 +283,7 @@ def apply_template(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Trame ajoutée : {n} temps.")
-    return redirect("meetings_admin:agenda", pk=meeting.pk)
+    return redirect("meetings_coordination:agenda", pk=meeting.pk)
 
 
 # ----------------------------------------------------------------- attendance
@@ -301,13 +301,13 @@ def attendance(request, pk):
             if add_form.is_valid():
                 services.add_attendee(meeting, add_form, request.user)
                 messages.success(request, "Ajouté à la liste de présence.")
-                return redirect("meetings_admin:attendance", pk=meeting.pk)
+                return redirect("meetings_coordination:attendance", pk=meeting.pk)
         else:
             formset = AttendanceFormSet(request.POST, queryset=queryset, prefix="presences")
             if formset.is_valid():
                 services.record_attendance(formset, request.user)
                 messages.success(request, "Présences enregistrées.")
-                return redirect("meetings_admin:attendance", pk=meeting.pk)
+                return redirect("meetings_coordination:attendance", pk=meeting.pk)
     return render(
         request,
         "meetings/coordination/attendance.html",
@@ -330,7 +330,7 @@ def minutes(request, pk):
             "Compte-rendu enregistré."
             + ("" if instance and instance.is_published else " Il n'est pas encore publié."),
         )
-        return redirect("meetings_admin:minutes", pk=meeting.pk)
+        return redirect("meetings_coordination:minutes", pk=meeting.pk)
     return render(
         request,
         "meetings/coordination/minutes.html",
@@ -364,7 +364,7 @@ def publish_minutes(request, pk):
         services.publish_minutes(meeting, request.user, notify=request.POST.get("notify") == "1")
     except services.MeetingError as exc:
         messages.error(request, str(exc))
-        return redirect("meetings_admin:minutes", pk=meeting.pk)
+        return redirect("meetings_coordination:minutes", pk=meeting.pk)
     messages.success(request, "Compte-rendu publié.")
     return redirect(_back(meeting))
 
@@ -376,7 +376,7 @@ def add_next_step(request, pk):
     if request.method == "POST" and form.is_valid():
         services.add_next_step(meeting, form, request.user)
         messages.success(request, "Suite à donner ajoutée.")
-        return redirect("meetings_admin:minutes", pk=meeting.pk)
+        return redirect("meetings_coordination:minutes", pk=meeting.pk)
     return _form_page(request, form, meeting, "Ajouter une suite à donner")
 
 

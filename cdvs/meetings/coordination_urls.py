@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import coordination as c
 
-app_name = "meetings_admin"
+app_name = "meetings_coordination"
 
 urlpatterns = [
     path("nouvelle/", c.create, name="create"),

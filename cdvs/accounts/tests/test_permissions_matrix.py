@@ -308,8 +308,8 @@ PAGES = {
         lambda o: {"pk": o.world.organisations["asso_arm"].pk},
         "post",
     ),
-    "directory_admin:stale": Page(COORDINATION),
-    "directory_admin:stale_export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
+    "directory_coordination:stale": Page(COORDINATION),
+    "directory_coordination:stale_export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
     # directory: places (the organisation's people), exports (public fields), imports
     "directory:place_add": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200),
@@ -339,31 +339,31 @@ PAGES = {
     "directory:service_delete": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"service_pk": _service(o).pk}
     ),
-    "directory_admin:trash": Page(COORDINATION),
-    "directory_admin:restore": Page(
+    "directory_coordination:trash": Page(COORDINATION),
+    "directory_coordination:restore": Page(
         ARMENTIERES_POST,
         lambda o: {"kind": "contact", "pk": _deleted_contact(o).pk},
         "post",
     ),
     "directory:map_data": Page(PUBLIC),
     "directory:data_inclusion": Page(PUBLIC, lambda o: {"what": "structures"}),
-    "directory_admin:imports": Page(COORDINATION),
-    "directory_admin:import_mapping": Page(
+    "directory_coordination:imports": Page(COORDINATION),
+    "directory_coordination:import_mapping": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "depose").pk}
     ),
-    "directory_admin:import_preview": Page(
+    "directory_coordination:import_preview": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "pret").pk}
     ),
-    "directory_admin:import_status": Page(
+    "directory_coordination:import_status": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "termine").pk}
     ),
-    "directory_admin:import_progress": Page(
+    "directory_coordination:import_progress": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": _directory_import(o, "en_cours").pk}
     ),
-    "directory_admin:import_cancel": Page(
+    "directory_coordination:import_cancel": Page(
         ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "pret").pk}, "post"
     ),
-    "directory_admin:import_geocode": Page(
+    "directory_coordination:import_geocode": Page(
         ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "termine").pk}, "post"
     ),
     "api:organisations": Page(PUBLIC),
@@ -385,28 +385,32 @@ PAGES = {
     # contract
     "contract:index": Page(PUBLIC),
     "contract:enjeu": Page(PUBLIC, lambda o: {"pk": o.enjeu.pk}),
-    "contract_admin:trash": Page(COORDINATION),
-    "contract_admin:edit": Page(
+    "contract_coordination:trash": Page(COORDINATION),
+    "contract_coordination:edit": Page(
         ARMENTIERES_COORDINATION, lambda o: {"kind": "ambition", "pk": o.ambition.pk}
     ),
-    "contract_admin:delete": Page(
+    "contract_coordination:delete": Page(
         expect(LOGIN, 403, 403, 403, 302, 403, 302),
         lambda o: {"kind": "ambition", "pk": o.ambition.pk},
         "post",
     ),
-    "contract_admin:restore": Page(
+    "contract_coordination:restore": Page(
         expect(LOGIN, 403, 403, 403, 302, 403, 302),
         lambda o: {"kind": "piste", "pk": o.deleted_lead.pk},
         "post",
     ),
-    "contract_admin:history": Page(
+    "contract_coordination:history": Page(
         ARMENTIERES_COORDINATION, lambda o: {"kind": "ambition", "pk": o.ambition.pk}
     ),
-    "contract_admin:add_ambition": Page(
+    "contract_coordination:add_ambition": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.local_enjeu.pk}
     ),
-    "contract_admin:add_objective": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.ambition.pk}),
-    "contract_admin:add_lead": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.objective.pk}),
+    "contract_coordination:add_objective": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.ambition.pk}
+    ),
+    "contract_coordination:add_lead": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.objective.pk}
+    ),
     # API (read-only, public)
     "api:openapi-json": Page(PUBLIC),
     "api:openapi-view": Page(PUBLIC),
@@ -434,15 +438,17 @@ PAGES = {
     # the signed token in the address is the credential
     "calls:search_feed": Page(PUBLIC, lambda o: {"token": o.search_feed_token}),
     "calls:unsubscribe": Page(PUBLIC, lambda o: {"token": o.call_unsubscribe_token}),
-    "calls_admin:create": Page(COORDINATION),
-    "calls_admin:import": Page(COORDINATION),
-    "calls_admin:trash": Page(COORDINATION),
+    "calls_coordination:create": Page(COORDINATION),
+    "calls_coordination:import": Page(COORDINATION),
+    "calls_coordination:trash": Page(COORDINATION),
     **{
-        f"calls_admin:{name}": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.call.pk})
+        f"calls_coordination:{name}": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.call.pk})
         for name in ("edit", "delete", "history", "attachments")
     },
-    "calls_admin:restore": Page(ARMENTIERES_POST, lambda o: {"pk": o.deleted_call.pk}, "post"),
-    "calls_admin:remove_attachment": Page(
+    "calls_coordination:restore": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_call.pk}, "post"
+    ),
+    "calls_coordination:remove_attachment": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.call_attachment.pk}, "post"
     ),
     "api:calls": Page(PUBLIC),
@@ -476,11 +482,15 @@ PAGES = {
         lambda o: {"token": o.feed_token.token, "pk": o.world.organisations["asso_arm"].pk},
     ),
     "meetings:export": Page(COORDINATION, lambda o: {"table": "reunions", "fmt": "csv"}),
-    "meetings_admin:create": Page(COORDINATION),
-    "meetings_admin:trash": Page(COORDINATION),
-    "meetings_admin:edit_series": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.series.pk}),
+    "meetings_coordination:create": Page(COORDINATION),
+    "meetings_coordination:trash": Page(COORDINATION),
+    "meetings_coordination:edit_series": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.series.pk}
+    ),
     **{
-        f"meetings_admin:{name}": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.meeting.pk})
+        f"meetings_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.meeting.pk}
+        )
         for name in (
             "edit",
             "cancel",
@@ -494,18 +504,22 @@ PAGES = {
         )
     },  # fmt: skip
     **{
-        f"meetings_admin:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.meeting.pk}, "post")
+        f"meetings_coordination:{name}": Page(
+            ARMENTIERES_POST, lambda o: {"pk": o.meeting.pk}, "post"
+        )
         for name in ("reinstate", "apply_template", "publish_minutes")
     },
-    "meetings_admin:restore": Page(
+    "meetings_coordination:restore": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_meeting.pk}, "post"
     ),
-    "meetings_admin:edit_item": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.item.pk}),
+    "meetings_coordination:edit_item": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.item.pk}),
     **{
-        f"meetings_admin:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.item.pk}, "post")
+        f"meetings_coordination:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.item.pk}, "post")
         for name in ("delete_item", "decide_item", "raise_item")
     },
-    "meetings_admin:edit_next_step": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.step.pk}),
+    "meetings_coordination:edit_next_step": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.step.pk}
+    ),
     "api:meeting_series": Page(PUBLIC),
     "api:meetings": Page(PUBLIC),
     "api:next_steps": Page(PUBLIC),
@@ -527,18 +541,18 @@ PAGES = {
         )
         for name in ("download", "preview")
     },
-    "library_admin:trash": Page(COORDINATION),
-    "library_admin:export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
-    "library_admin:delete": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
-    "library_admin:history": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
-    "library_admin:restore": Page(
+    "library_coordination:trash": Page(COORDINATION),
+    "library_coordination:export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
+    "library_coordination:delete": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
+    "library_coordination:history": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.document.pk}),
+    "library_coordination:restore": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_document.pk}, "post"
     ),
-    "library_admin:moderation": Page(COORDINATION),
-    "library_admin:moderation_settings": Page(COORDINATION),
-    "library_admin:moderate": Page(ARMENTIERES_POST, lambda o: {"pk": o.news.pk}, "post"),
-    "library_admin:delete_news": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.news.pk}),
-    "library_admin:restore_news": Page(
+    "library_coordination:moderation": Page(COORDINATION),
+    "library_coordination:moderation_settings": Page(COORDINATION),
+    "library_coordination:moderate": Page(ARMENTIERES_POST, lambda o: {"pk": o.news.pk}, "post"),
+    "library_coordination:delete_news": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.news.pk}),
+    "library_coordination:restore_news": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_news.pk}, "post"
     ),
     "news:index": Page(PUBLIC),

@@ -21,7 +21,7 @@ GOOD = (
 
 def _upload(client, content: bytes, name="appels.csv", visibility="public"):
     return client.post(
-        reverse("calls_admin:import"),
+        reverse("calls_coordination:import"),
         {"file": SimpleUploadedFile(name, content), "visibility": visibility},
     )
 
@@ -40,7 +40,7 @@ def test_preview_then_import_all(coordinator, enjeux, world):
     assert result.ignored == ["Colonne inconnue"]
     assert not CallForProjects.objects.exists()  # a preview writes nothing
     token = response.context["token"]
-    response = coordinator.post(reverse("calls_admin:import"), {"confirm": token})
+    response = coordinator.post(reverse("calls_coordination:import"), {"confirm": token})
     assert response.status_code == 302
     first, second = CallForProjects.objects.order_by("pk")
     assert first.nature == "credits_specifiques"
@@ -120,7 +120,7 @@ def test_ods_and_xlsx(coordinator):
     doc.write(out)
     response = _upload(coordinator, out.getvalue(), name="appels.ods")
     assert response.context["result"].errors == []
-    coordinator.post(reverse("calls_admin:import"), {"confirm": response.context["token"]})
+    coordinator.post(reverse("calls_coordination:import"), {"confirm": response.context["token"]})
     book = Workbook()
     book.active.append(["Titre", "Financeur", "Début", "Date limite"])
     book.active.append(["XLSX", "Région", "2025-03-01", "2025-04-30"])
@@ -128,14 +128,16 @@ def test_ods_and_xlsx(coordinator):
     book.save(out)
     response = _upload(coordinator, out.getvalue(), name="appels.xlsx")
     assert response.context["result"].errors == []
-    coordinator.post(reverse("calls_admin:import"), {"confirm": response.context["token"]})
+    coordinator.post(reverse("calls_coordination:import"), {"confirm": response.context["token"]})
     assert sorted(CallForProjects.objects.values_list("title", flat=True)) == ["ODS", "XLSX"]
 
 
 def test_tampered_confirmation_imports_nothing(coordinator):
     response = _upload(coordinator, GOOD.encode("utf-8"))
     token = response.context["token"]
-    response = coordinator.post(reverse("calls_admin:import"), {"confirm": token[:-3] + "abc"})
+    response = coordinator.post(
+        reverse("calls_coordination:import"), {"confirm": token[:-3] + "abc"}
+    )
     assert response.status_code == 302
     assert not CallForProjects.objects.exists()
 

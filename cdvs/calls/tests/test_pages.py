@@ -105,7 +105,7 @@ def test_attachment_checked_and_served_as_download(client, world, frozen, settin
     settings.MEDIA_ROOT = tmp_path
     call = make_call("Avec pièce")
     client.force_login(world.users["coordinateur"])
-    url = reverse("calls_admin:attachments", args=[call.pk])
+    url = reverse("calls_coordination:attachments", args=[call.pk])
     disguised = SimpleUploadedFile("reglement.pdf", b"<html><script>1</script></html>")
     response = client.post(url, {"file": disguised})
     assert response.status_code == 200
@@ -148,7 +148,7 @@ def test_oversize_attachment_is_refused(client, world, frozen, settings, tmp_pat
     call = make_call("Gros fichier")
     client.force_login(world.users["coordinateur"])
     big = SimpleUploadedFile("gros.pdf", b"%PDF-" + b"0" * (files.MAX_SIZE + 1))
-    response = client.post(reverse("calls_admin:attachments", args=[call.pk]), {"file": big})
+    response = client.post(reverse("calls_coordination:attachments", args=[call.pk]), {"file": big})
     assert "dépasse la taille maximale" in response.content.decode()
     assert not CallAttachment.objects.exists()
 
@@ -156,15 +156,15 @@ def test_oversize_attachment_is_refused(client, world, frozen, settings, tmp_pat
 def test_delete_restore_and_history(client, world, frozen):
     call = make_call("À jeter")
     client.force_login(world.users["coordinateur"])
-    assert client.post(reverse("calls_admin:delete", args=[call.pk])).status_code == 302
+    assert client.post(reverse("calls_coordination:delete", args=[call.pk])).status_code == 302
     assert not CallForProjects.objects.filter(pk=call.pk).exists()
     assert client.get(reverse("calls:detail", args=[call.pk])).status_code == 404
-    trash = client.get(reverse("calls_admin:trash")).content.decode()
+    trash = client.get(reverse("calls_coordination:trash")).content.decode()
     assert "À jeter" in trash
-    assert client.post(reverse("calls_admin:restore", args=[call.pk])).status_code == 302
+    assert client.post(reverse("calls_coordination:restore", args=[call.pk])).status_code == 302
     assert CallForProjects.objects.filter(pk=call.pk).exists()
     response = client.post(
-        reverse("calls_admin:edit", args=[call.pk]),
+        reverse("calls_coordination:edit", args=[call.pk]),
         {
             "title": "Renommé",
             "funder_name": "État",
@@ -175,7 +175,7 @@ def test_delete_restore_and_history(client, world, frozen):
         },
     )
     assert response.status_code == 302
-    history = client.get(reverse("calls_admin:history", args=[call.pk])).content.decode()
+    history = client.get(reverse("calls_coordination:history", args=[call.pk])).content.decode()
     assert "Mis à la corbeille" in history and "Restauré" in history
     assert "À jeter" in history and "Renommé" in history
 

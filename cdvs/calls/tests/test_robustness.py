@@ -27,7 +27,7 @@ def test_form_refuses_a_date_far_in_the_future(client, world, field):
     extra = {field: "9999-12-31"}
     if field == "recurrence_until":
         extra["recurrence"] = "annuelle"
-    response = client.post(reverse("calls_admin:create"), _data(**extra))
+    response = client.post(reverse("calls_coordination:create"), _data(**extra))
     assert response.status_code == 200
     assert DATE_RANGE_MESSAGE in response.context["form"].errors[field]
     assert not CallForProjects.all_objects.exists()
@@ -37,7 +37,7 @@ def test_import_refuses_a_date_far_in_the_future(client, world, enjeux):
     client.force_login(world.users["coordinateur"])
     content = (HEADER + "Lointain;État;01/05/2025;31/12/9999;;;;;\n").encode("utf-8")
     response = client.post(
-        reverse("calls_admin:import"),
+        reverse("calls_coordination:import"),
         {"file": SimpleUploadedFile("appels.csv", content), "visibility": "public"},
     )
     errors = [str(e) for e in response.context["result"].errors]

@@ -44,7 +44,7 @@ def _data(**extra):
 )
 def test_bad_input_is_refused_in_french(client, world, extra, field, message):
     client.force_login(world.users["coordinateur"])
-    response = client.post(reverse("calls_admin:create"), _data(**extra))
+    response = client.post(reverse("calls_coordination:create"), _data(**extra))
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors.get(field, []))
     assert not CallForProjects.all_objects.exists()
@@ -53,7 +53,7 @@ def test_bad_input_is_refused_in_french(client, world, extra, field, message):
 def test_valid_call_is_saved_with_its_history(client, world):
     client.force_login(world.users["coordinateur"])
     response = client.post(
-        reverse("calls_admin:create"), _data(amount_min="1000", amount_max="1710.5")
+        reverse("calls_coordination:create"), _data(amount_min="1000", amount_max="1710.5")
     )
     call = CallForProjects.objects.get()
     assert response.status_code == 302
@@ -66,7 +66,7 @@ def test_valid_call_is_saved_with_its_history(client, world):
 def test_coordinator_of_lille_cannot_file_a_call_under_armentieres(client, world):
     client.force_login(world.users["coordinateur_lille"])
     response = client.post(
-        reverse("calls_admin:create"), _data(commune=world.territories["armentieres"].pk)
+        reverse("calls_coordination:create"), _data(commune=world.territories["armentieres"].pk)
     )
     assert response.status_code == 403
     assert not CallForProjects.all_objects.exists()

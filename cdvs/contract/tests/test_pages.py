@@ -92,7 +92,7 @@ def test_who_may_edit(client, people, who, kind, key, expected):
     obj = model.objects.get(key=key)
     if who:
         client.force_login(people[who])
-    response = client.get(reverse("contract_admin:edit", args=[kind, obj.pk]))
+    response = client.get(reverse("contract_coordination:edit", args=[kind, obj.pk]))
     assert response.status_code == expected
 
 
@@ -101,14 +101,14 @@ def test_coordinator_flags_priority_and_history_keeps_before_after(client, peopl
     user = people["local_coordinator"]
     client.force_login(user)
     objective = Objective.objects.get(key="volet-test-e1-a1-o1")
-    url = reverse("contract_admin:edit", args=["objectif", objective.pk])
+    url = reverse("contract_coordination:edit", args=["objectif", objective.pk])
     response = client.post(url, {"text": "Objectif de test reformulé", "is_local_priority": "on"})
     assert response.status_code == 302
     objective.refresh_from_db()
     assert objective.is_local_priority and objective.text == "Objectif de test reformulé"
     last = objective.history.first()
     assert last.history_user == user
-    page = client.get(reverse("contract_admin:history", args=["objectif", objective.pk]))
+    page = client.get(reverse("contract_coordination:history", args=["objectif", objective.pk]))
     body = page.content.decode()
     assert "Objectif de test reformulé" in body and "Objectif de test" in body
     assert "prioritaire localement" in body.lower()
@@ -122,7 +122,7 @@ def test_invalid_edit_changes_nothing(client, people):
     objective = Objective.objects.get(key="volet-test-e1-a1-o1")
     count = objective.history.count()
     response = client.post(
-        reverse("contract_admin:edit", args=["objectif", objective.pk]), {"text": ""}
+        reverse("contract_coordination:edit", args=["objectif", objective.pk]), {"text": ""}
     )
     assert response.status_code == 200
     assert "Ce champ est obligatoire" in response.content.decode()
@@ -134,15 +134,15 @@ def test_invalid_edit_changes_nothing(client, people):
 def test_delete_then_restore_from_trash(client, people):
     client.force_login(people["local_coordinator"])
     ambition = Ambition.objects.get(key="volet-test-e1-a1")
-    response = client.post(reverse("contract_admin:delete", args=["ambition", ambition.pk]))
+    response = client.post(reverse("contract_coordination:delete", args=["ambition", ambition.pk]))
     assert response.status_code == 302
     assert not Ambition.objects.filter(pk=ambition.pk).exists()
     client.get(response.url)  # shows (and consumes) the confirmation message
     enjeu_page = client.get(reverse("contract:enjeu", args=[ambition.enjeu_id])).content.decode()
     assert "Ambition locale de test" not in enjeu_page
-    trash = client.get(reverse("contract_admin:trash")).content.decode()
+    trash = client.get(reverse("contract_coordination:trash")).content.decode()
     assert "Ambition locale de test" in trash
-    client.post(reverse("contract_admin:restore", args=["ambition", ambition.pk]))
+    client.post(reverse("contract_coordination:restore", args=["ambition", ambition.pk]))
     assert Ambition.objects.filter(pk=ambition.pk).exists()
     enjeu_page = client.get(reverse("contract:enjeu", args=[ambition.enjeu_id])).content.decode()
     assert "Piste deux" in enjeu_page
@@ -155,9 +155,9 @@ def test_other_commune_coordinator_sees_nothing_to_restore(client, people):
     client.force_login(people["other_coordinator"])
     assert (
         "Ambition locale de test"
-        not in client.get(reverse("contract_admin:trash")).content.decode()
+        not in client.get(reverse("contract_coordination:trash")).content.decode()
     )
-    response = client.post(reverse("contract_admin:restore", args=["ambition", ambition.pk]))
+    response = client.post(reverse("contract_coordination:restore", args=["ambition", ambition.pk]))
     assert response.status_code == 403
 
 
@@ -166,12 +166,14 @@ def test_add_objective_and_lead(client, people):
     client.force_login(people["local_coordinator"])
     ambition = Ambition.objects.get(key="volet-test-e1-a1")
     client.post(
-        reverse("contract_admin:add_objective", args=[ambition.pk]), {"text": "Nouvel objectif"}
+        reverse("contract_coordination:add_objective", args=[ambition.pk]),
+        {"text": "Nouvel objectif"},
     )
     objective = Objective.objects.get(text="Nouvel objectif")
     assert objective.enjeu_id == ambition.enjeu_id and objective.position == 1
     client.post(
-        reverse("contract_admin:add_lead", args=[objective.pk]), {"kind": "piste", "text": "Idée"}
+        reverse("contract_coordination:add_lead", args=[objective.pk]),
+        {"kind": "piste", "text": "Idée"},
     )
     assert objective.leads.get().text == "Idée"
     assert objective.history.first().history_user == people["local_coordinator"]
@@ -207,7 +209,7 @@ def test_api_tree_follows_every_edit(client, people):
     client.force_login(people["epci_coordinator"])
     enjeu = Enjeu.objects.get(key="t-e1")
     client.post(
-        reverse("contract_admin:edit", args=["enjeu", enjeu.pk]),
+        reverse("contract_coordination:edit", args=["enjeu", enjeu.pk]),
         {"title": "Titre revu", "partners": "État", "npru_focus": ""},
     )
     assert tree_version() != before

@@ -207,20 +207,20 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
             "territories:perimeter", args=[_territory("commune").kind, _territory("commune").code]
         ),
     }
-    pages["coordination-appel-nouveau"] = reverse("calls_admin:create")
-    pages["coordination-appels-import"] = reverse("calls_admin:import")
+    pages["coordination-appel-nouveau"] = reverse("calls_coordination:create")
+    pages["coordination-appels-import"] = reverse("calls_coordination:import")
     org = cookie["organisation"]
     pages["coordination-organisation"] = reverse("directory:detail", args=[org])
     pages["coordination-membres"] = reverse("directory:members", args=[org])
     pages["coordination-lieu"] = reverse("directory:place_add", args=[org])
-    pages["coordination-imports"] = reverse("directory_admin:imports")
+    pages["coordination-imports"] = reverse("directory_coordination:imports")
     from cdvs.directory.models import Place
 
     place = Place.objects.create(organisation_id=org, name="Accueil")
     pages["coordination-horaires"] = reverse("directory:place_hours", args=[place.pk])
     pages["coordination-service"] = reverse("directory:service_add", args=[org])
-    pages["coordination-fiches-a-jour"] = reverse("directory_admin:stale")
-    pages["coordination-annuaire-corbeille"] = reverse("directory_admin:trash")
+    pages["coordination-fiches-a-jour"] = reverse("directory_coordination:stale")
+    pages["coordination-annuaire-corbeille"] = reverse("directory_coordination:trash")
     pages["annuaire-carte"] = reverse("directory:map")
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)

@@ -105,8 +105,13 @@ def test_places_create_update_delete(world, asso, qpv_square):
     assert "Suppression d'un lieu" in reasons and "Ajout d'un lieu" in reasons
     # coordinators restore it from the directory's trash
     coordinator = csrf_client(world.users["coordinateur"])
-    assert "Antenne du Bizet" in coordinator.get(reverse("directory_admin:trash")).content.decode()
-    restore = send(coordinator, "post", reverse("directory_admin:restore", args=["lieu", pk]))
+    assert (
+        "Antenne du Bizet"
+        in coordinator.get(reverse("directory_coordination:trash")).content.decode()
+    )
+    restore = send(
+        coordinator, "post", reverse("directory_coordination:restore", args=["lieu", pk])
+    )
     assert restore.status_code == 302 and Place.objects.filter(pk=pk).exists()
 
 

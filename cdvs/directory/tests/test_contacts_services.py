@@ -50,11 +50,11 @@ def test_contact_delete_goes_to_the_trash_and_coordinators_restore_it(client, wo
     assert client.post(url).status_code == 302
     assert not Contact.objects.filter(pk=contact.pk).exists()
     assert "Dominique Martin" not in client.get(asso.get_absolute_url()).content.decode()
-    trash = reverse("directory_admin:trash")
+    trash = reverse("directory_coordination:trash")
     assert client.get(trash).status_code == 403
     client.force_login(world.users["coordinateur_lille"])
     assert "Dominique Martin" not in client.get(trash).content.decode()  # not their territory
-    restore = reverse("directory_admin:restore", args=["contact", contact.pk])
+    restore = reverse("directory_coordination:restore", args=["contact", contact.pk])
     assert client.post(restore).status_code == 403
     client.force_login(world.users["coordinateur"])
     assert "Dominique Martin" in client.get(trash).content.decode()

@@ -246,11 +246,11 @@ def test_stale_and_orphaned_list_for_the_coordinators_territory(client, world):
     assert world.organisations["asso_lille"] in Organisation.objects.orphaned()
     assert old not in Organisation.objects.orphaned()
     client.force_login(world.users["coordinateur"])
-    page = text(client.get(reverse("directory_admin:stale")))
+    page = text(client.get(reverse("directory_coordination:stale")))
     assert "Centre social du Bizet" in page and "Association lilloise" not in page
     assert "Caisse d'allocations familiales" in page  # contract-wide
     client.force_login(world.users["coordinateur_lille"])
-    page = text(client.get(reverse("directory_admin:stale")))
+    page = text(client.get(reverse("directory_coordination:stale")))
     assert "Association lilloise" in page and "Centre social du Bizet" not in page
 
 

@@ -74,7 +74,7 @@ def test_coordinators_see_stale_and_orphaned_lists_filtered_and_exported(
     client, world, fiches, django_assert_max_num_queries
 ):
     asso, orphan = fiches
-    url = reverse("directory_admin:stale")
+    url = reverse("directory_coordination:stale")
     client.force_login(world.users["coordinateur"])
     run()
     with django_assert_max_num_queries(15):
@@ -88,11 +88,14 @@ def test_coordinators_see_stale_and_orphaned_lists_filtered_and_exported(
     inside = client.get(url, {"territory": world.territories["armentieres"].pk}).content.decode()
     assert asso.name in inside and "allocations familiales" not in inside
     assert "Fiches non confirmées dans leur délai (1)" in inside
-    response = client.get(reverse("directory_admin:stale_export", args=["csv"]))
+    response = client.get(reverse("directory_coordination:stale_export", args=["csv"]))
     text = response.content.decode("utf-8-sig")
     assert "Centre social du Bizet" in text and "Sans membre" in text and "À mettre à jour" in text
     for fmt in ("ods", "xlsx"):
-        assert client.get(reverse("directory_admin:stale_export", args=[fmt])).status_code == 200
+        assert (
+            client.get(reverse("directory_coordination:stale_export", args=[fmt])).status_code
+            == 200
+        )
     client.force_login(world.users["porteur"])
     assert client.get(url).status_code == 403
 

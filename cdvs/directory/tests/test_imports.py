@@ -113,7 +113,7 @@ def test_french_headers_are_guessed():
 
 def upload(client, content, name="organisations.csv", kind="tableur", territory=None):
     return client.post(
-        reverse("directory_admin:imports"),
+        reverse("directory_coordination:imports"),
         {"kind": kind, "file": SimpleUploadedFile(name, content), "territory": territory or ""},
     )
 
@@ -125,7 +125,9 @@ def test_import_through_mapping_preview_and_the_worker(client, world, media, qpv
     armentieres = world.territories["armentieres"]
     response = upload(client, csv_bytes(GOOD, "cp1252"), territory=armentieres.pk)
     record = DirectoryImport.objects.get()
-    assert response["Location"] == reverse("directory_admin:import_mapping", args=[record.pk])
+    assert response["Location"] == reverse(
+        "directory_coordination:import_mapping", args=[record.pk]
+    )
     assert record.encoding == "cp1252" and record.total_rows == 3
     page = text(client.get(response["Location"]))
     assert "Windows-1252 (cp1252)" in page
@@ -136,8 +138,8 @@ def test_import_through_mapping_preview_and_the_worker(client, world, media, qpv
         c.key: "" if record.mapping.get(c.key) is None else str(record.mapping[c.key])
         for c in imports.COLUMNS
     }
-    response = client.post(reverse("directory_admin:import_mapping", args=[record.pk]), form)
-    preview_url = reverse("directory_admin:import_preview", args=[record.pk])
+    response = client.post(reverse("directory_coordination:import_mapping", args=[record.pk]), form)
+    preview_url = reverse("directory_coordination:import_preview", args=[record.pk])
     assert response["Location"] == preview_url
     page = text(client.get(preview_url))
     assert "Aucune erreur" in page and "Fiches créées : 2" in page
@@ -150,7 +152,9 @@ def test_import_through_mapping_preview_and_the_worker(client, world, media, qpv
     assert record.status == ImportStatus.QUEUED
     page = text(client.get(record.get_absolute_url()))
     assert "En attente du traitement" in page and "js/import-progress.js" in page
-    progress = client.get(reverse("directory_admin:import_progress", args=[record.pk])).json()
+    progress = client.get(
+        reverse("directory_coordination:import_progress", args=[record.pk])
+    ).json()
     assert progress["finished"] is False and progress["percent"] == 0
 
     run_worker()
@@ -171,7 +175,9 @@ def test_import_through_mapping_preview_and_the_worker(client, world, media, qpv
     contact = Contact.objects.get(organisation=org)
     assert contact.phone == "03 20 11 22 33" and contact.consent_at is not None
     assert Organisation.objects.get(name="Épicerie solidaire").kind == "centre_social"
-    progress = client.get(reverse("directory_admin:import_progress", args=[record.pk])).json()
+    progress = client.get(
+        reverse("directory_coordination:import_progress", args=[record.pk])
+    ).json()
     assert progress == progress | {"finished": True, "percent": 100, "created": 2}
     page = text(client.get(record.get_absolute_url()))
     assert "Fiches créées : 2" in page and "Lieux d'accueil ajoutés : 2." in page
@@ -192,7 +198,7 @@ def test_row_errors_are_listed_in_french_and_nothing_can_be_applied(client, worl
     record = DirectoryImport.objects.get()
     record.status = ImportStatus.READY
     record.save()
-    page = text(client.get(reverse("directory_admin:import_preview", args=[record.pk])))
+    page = text(client.get(reverse("directory_coordination:import_preview", args=[record.pk])))
     expected = [
         "Ligne 3 : ligne en double (identique à la ligne 2).",
         "Ligne 4, Nom : le nom de l'organisation est obligatoire.",
@@ -208,7 +214,7 @@ def test_row_errors_are_listed_in_french_and_nothing_can_be_applied(client, worl
         assert message in page, message
     assert "Erreurs à corriger (9)" in page and "Importer 6 lignes" not in page
     before = Organisation.objects.count()
-    client.post(reverse("directory_admin:import_preview", args=[record.pk]))
+    client.post(reverse("directory_coordination:import_preview", args=[record.pk]))
     record.refresh_from_db()
     assert record.status == ImportStatus.READY and Organisation.objects.count() == before
 
@@ -279,11 +285,11 @@ def test_import_pages_are_for_coordinators_and_leak_nothing(client, world, media
     upload(client, csv_bytes(GOOD), territory=world.territories["armentieres"].pk)
     record = DirectoryImport.objects.get()
     urls = [
-        reverse("directory_admin:imports"),
-        reverse("directory_admin:import_mapping", args=[record.pk]),
-        reverse("directory_admin:import_preview", args=[record.pk]),
+        reverse("directory_coordination:imports"),
+        reverse("directory_coordination:import_mapping", args=[record.pk]),
+        reverse("directory_coordination:import_preview", args=[record.pk]),
         record.get_absolute_url(),
-        reverse("directory_admin:import_progress", args=[record.pk]),
+        reverse("directory_coordination:import_progress", args=[record.pk]),
     ]
     client.logout()
     for url in urls:
@@ -354,7 +360,9 @@ def test_data_inclusion_import_runs_through_the_worker(client, world, media):
     client.force_login(world.users["administrateur"])
     response = upload(client, content, name="structures.json", kind="data_inclusion")
     record = DirectoryImport.objects.get()
-    assert response["Location"] == reverse("directory_admin:import_preview", args=[record.pk])
+    assert response["Location"] == reverse(
+        "directory_coordination:import_preview", args=[record.pk]
+    )
     page = text(client.get(response["Location"]))
     assert "Aucune erreur" in page and "services : 1" in page
     client.post(response["Location"])
@@ -382,7 +390,7 @@ def test_invalid_data_inclusion_items_are_refused_in_french(client, world, media
     client.force_login(world.users["administrateur"])
     upload(client, json.dumps(data).encode(), name="di.json", kind="data_inclusion")
     record = DirectoryImport.objects.get()
-    page = text(client.get(reverse("directory_admin:import_preview", args=[record.pk])))
+    page = text(client.get(reverse("directory_coordination:import_preview", args=[record.pk])))
     assert "Structure n° 1, champ « nom » : texte trop court." in page
     assert "Structure n° 1, champ « code_postal » : texte trop court." in page
     assert "Structure n° 1, champ « date_maj » : date invalide (AAAA-MM-JJ)." in page
@@ -422,7 +430,7 @@ def test_imported_places_are_geocoded_in_one_batch(
     record = DirectoryImport.objects.get()
     record.status = ImportStatus.READY
     record.save()
-    client.post(reverse("directory_admin:import_preview", args=[record.pk]))  # runs inline
+    client.post(reverse("directory_coordination:import_preview", args=[record.pk]))  # runs inline
     record.refresh_from_db()
     assert record.status == ImportStatus.DONE, record.errors
     page = text(client.get(record.get_absolute_url()))
@@ -433,7 +441,7 @@ def test_imported_places_are_geocoded_in_one_batch(
         route = respx.post("https://api-adresse.data.gouv.fr/search/csv/").mock(
             return_value=httpx.Response(200, content=one_row.encode())
         )
-        response = client.post(reverse("directory_admin:import_geocode", args=[record.pk]))
+        response = client.post(reverse("directory_coordination:import_geocode", args=[record.pk]))
     assert response.status_code == 302 and route.call_count == 1
     place = Place.objects.get(name="Local jeunes")
     assert place.citycode == "59017" and place.territory == qpv_square
@@ -463,7 +471,7 @@ def test_import_list_runs_a_constant_number_of_queries(
             )  # fmt: skip
 
     client.force_login(world.users["coordinateur"])
-    url = reverse("directory_admin:imports")
+    url = reverse("directory_coordination:imports")
     add(2)
     with django_assert_max_num_queries(30) as few:
         assert "f1.csv" in text(client.get(url))

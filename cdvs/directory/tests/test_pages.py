@@ -49,7 +49,7 @@ def test_list_pages_never_read_the_perimeters(client, world, qpv_square):
         reverse("directory:list") + f"?territory={qpv_square.pk}",
         reverse("directory:help") + "?need=jeunes",
         reverse("directory:places_geojson"),
-        reverse("directory_admin:stale"),
+        reverse("directory_coordination:stale"),
     ]
     for url in urls:
         with CaptureQueriesContext(connection) as queries:

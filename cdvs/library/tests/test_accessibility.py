@@ -54,13 +54,13 @@ def test_library_pages_have_no_serious_axe_violation(live_server, client):
         "documents-deposer": reverse("library:upload"),
         "documents-version": reverse("library:new_version", args=[pdf.pk]),
         "documents-modifier": reverse("library:edit", args=[pdf.pk]),
-        "documents-corbeille": reverse("library_admin:trash"),
-        "documents-historique": reverse("library_admin:history", args=[pdf.pk]),
+        "documents-corbeille": reverse("library_coordination:trash"),
+        "documents-historique": reverse("library_coordination:history", args=[pdf.pk]),
         "actualites-liste": reverse("news:index"),
         "actualites-detail": news.get_absolute_url(),
         "actualites-publier": reverse("news:create"),
-        "actualites-moderation": reverse("library_admin:moderation"),
-        "actualites-reglage": reverse("library_admin:moderation_settings"),
+        "actualites-moderation": reverse("library_coordination:moderation"),
+        "actualites-reglage": reverse("library_coordination:moderation_settings"),
         "actualites-lettre": reverse("news:digest"),
         "actualites-desabonnement": reverse(
             "news:unsubscribe", args=[services.unsubscribe_token(user)]

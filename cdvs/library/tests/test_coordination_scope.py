@@ -63,7 +63,7 @@ def test_a_coordinator_of_another_commune_neither_opens_nor_downloads_it(
     }
     listing = client.get(reverse("library:documents")).content.decode()
     assert "Note de coordination" not in listing
-    export = client.get(reverse("library_admin:export", args=["csv"]))
+    export = client.get(reverse("library_coordination:export", args=["csv"]))
     assert export.status_code == 200
     assert "Note de coordination" not in export.content.decode("utf-8-sig")
 

@@ -266,26 +266,30 @@ def test_trash_restore_history_and_export_for_coordinators(client, login, world)
     _upload(client, organisation=world.organisations["asso_arm"].pk, title="À jeter")
     document = Document.objects.get()
     login("coordinateur_lille")  # not their commune
-    assert client.post(reverse("library_admin:delete", args=[document.pk])).status_code == 403
+    assert (
+        client.post(reverse("library_coordination:delete", args=[document.pk])).status_code == 403
+    )
     login("coordinateur")
-    response = client.post(reverse("library_admin:delete", args=[document.pk]))
+    response = client.post(reverse("library_coordination:delete", args=[document.pk]))
     assert response.status_code == 302
     assert Document.objects.count() == 0
     assert client.get(document.get_absolute_url()).status_code == 404
-    trash = client.get(reverse("library_admin:trash")).content.decode()
+    trash = client.get(reverse("library_coordination:trash")).content.decode()
     assert "À jeter" in trash
     login("coordinateur_lille")
-    assert "À jeter" not in client.get(reverse("library_admin:trash")).content.decode()
+    assert "À jeter" not in client.get(reverse("library_coordination:trash")).content.decode()
     login("coordinateur")
-    client.post(reverse("library_admin:restore", args=[document.pk]))
+    client.post(reverse("library_coordination:restore", args=[document.pk]))
     assert Document.objects.filter(pk=document.pk).exists()
-    history = client.get(reverse("library_admin:history", args=[document.pk])).content.decode()
+    history = client.get(
+        reverse("library_coordination:history", args=[document.pk])
+    ).content.decode()
     assert "Mis à la corbeille" in history and "Restauré" in history
-    export = client.get(reverse("library_admin:export", args=["csv"]))
+    export = client.get(reverse("library_coordination:export", args=["csv"]))
     assert export.status_code == 200
     assert "À jeter" in export.content.decode("utf-8-sig")
     login("membre")
-    assert client.get(reverse("library_admin:export", args=["csv"])).status_code == 403
+    assert client.get(reverse("library_coordination:export", args=["csv"])).status_code == 403
 
 
 def test_published_minutes_become_a_document(client, login, world):

@@ -64,17 +64,21 @@ def test_moderated_commune_holds_posts_until_a_coordinator_publishes(client, log
         assert "Atelier à relire" not in client.get(reverse("news:rss")).content.decode()
     login("coordinateur_lille")
     assert (
-        "Atelier à relire" not in client.get(reverse("library_admin:moderation")).content.decode()
+        "Atelier à relire"
+        not in client.get(reverse("library_coordination:moderation")).content.decode()
     )
     assert (
         client.post(
-            reverse("library_admin:moderate", args=[news.pk]), {"decision": "publier"}
+            reverse("library_coordination:moderate", args=[news.pk]), {"decision": "publier"}
         ).status_code
         == 403
     )
     login("coordinateur")
-    assert "Atelier à relire" in client.get(reverse("library_admin:moderation")).content.decode()
-    client.post(reverse("library_admin:moderate", args=[news.pk]), {"decision": "publier"})
+    assert (
+        "Atelier à relire"
+        in client.get(reverse("library_coordination:moderation")).content.decode()
+    )
+    client.post(reverse("library_coordination:moderate", args=[news.pk]), {"decision": "publier"})
     news.refresh_from_db()
     assert news.status == NewsStatus.PUBLISHED and news.moderated_by == world.users["coordinateur"]
     login("anonyme")
@@ -103,7 +107,7 @@ def test_rejected_post_shows_its_status_to_its_author(client, login, world, sett
     news = News.objects.get()
     login("coordinateur")
     client.post(
-        reverse("library_admin:moderate", args=[news.pk]),
+        reverse("library_coordination:moderate", args=[news.pk]),
         {"decision": "refuser", "note": "Pas en lien avec le contrat"},
     )
     login("porteur")
@@ -127,11 +131,11 @@ def test_trash_and_restore_of_news(client, login, world):
     _post(client, world, title="À supprimer")
     news = News.objects.get()
     login("coordinateur")
-    client.post(reverse("library_admin:delete_news", args=[news.pk]))
+    client.post(reverse("library_coordination:delete_news", args=[news.pk]))
     assert not News.objects.exists()
     assert client.get(news.get_absolute_url()).status_code == 404
-    assert "À supprimer" in client.get(reverse("library_admin:trash")).content.decode()
-    client.post(reverse("library_admin:restore_news", args=[news.pk]))
+    assert "À supprimer" in client.get(reverse("library_coordination:trash")).content.decode()
+    client.post(reverse("library_coordination:restore_news", args=[news.pk]))
     assert News.objects.filter(pk=news.pk).exists()
 
 
@@ -209,7 +213,7 @@ def test_rss_feed_is_valid_xml_with_items(client, three_news):
 
 
 def test_coordinators_choose_moderation_for_the_communes_of_their_scope(client, login, world):
-    url = reverse("library_admin:moderation_settings")
+    url = reverse("library_coordination:moderation_settings")
     login("coordinateur")
     page = client.get(url).content.decode()
     assert "Armentières (Commune)" in page and "Lille (Commune)" not in page

@@ -42,12 +42,12 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
         "agenda-a-planifier": reverse("meetings:detail", args=[reunion.pk]),
         "agenda-suites": reverse("meetings:next_steps"),
         "agenda-mes-reunions": reverse("meetings:mine"),
-        "agenda-modifier": reverse("meetings_admin:edit", args=[reunion.pk]),
-        "agenda-ordre-du-jour": reverse("meetings_admin:agenda", args=[reunion.pk]),
-        "agenda-presences": reverse("meetings_admin:attendance", args=[point.pk]),
-        "agenda-compte-rendu": reverse("meetings_admin:minutes", args=[point.pk]),
-        "agenda-invitations": reverse("meetings_admin:invitations", args=[point.pk]),
-        "agenda-regle": reverse("meetings_admin:edit_series", args=[series.pk]),
+        "agenda-modifier": reverse("meetings_coordination:edit", args=[reunion.pk]),
+        "agenda-ordre-du-jour": reverse("meetings_coordination:agenda", args=[reunion.pk]),
+        "agenda-presences": reverse("meetings_coordination:attendance", args=[point.pk]),
+        "agenda-compte-rendu": reverse("meetings_coordination:minutes", args=[point.pk]),
+        "agenda-invitations": reverse("meetings_coordination:invitations", args=[point.pk]),
+        "agenda-regle": reverse("meetings_coordination:edit_series", args=[series.pk]),
     }
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)

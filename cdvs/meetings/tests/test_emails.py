@@ -31,7 +31,7 @@ def test_invitations_go_through_the_queue_with_agenda_and_ics(client, agenda, lo
     AgendaItem.objects.create(meeting=point, title="Point nominatif", confidential=True)
     login("coordinateur")
     response = client.post(
-        reverse("meetings_admin:invitations", args=[point.pk]),
+        reverse("meetings_coordination:invitations", args=[point.pk]),
         {"extra_emails": "habitante@example.org, Habitante@Example.org"},
     )
     assert response.status_code == 302
@@ -68,7 +68,7 @@ def test_invalid_emails_send_nothing(client, agenda, login, frozen, immediate_ta
     point = agenda.meeting(agenda.point, "2025-03")
     login("coordinateur")
     response = client.post(
-        reverse("meetings_admin:invitations", args=[point.pk]),
+        reverse("meetings_coordination:invitations", args=[point.pk]),
         {"extra_emails": "bonne@example.org\npas-une-adresse\n@example.org"},
     )
     body = response.content.decode()
@@ -85,7 +85,8 @@ def test_no_invitation_for_a_meeting_to_plan(client, agenda, login, frozen, imme
     gpo = agenda.meeting(agenda.gpo, "2025-03")
     login("coordinateur")
     response = client.post(
-        reverse("meetings_admin:invitations", args=[gpo.pk]), {"extra_emails": "a@example.org"}
+        reverse("meetings_coordination:invitations", args=[gpo.pk]),
+        {"extra_emails": "a@example.org"},
     )
     assert "fixez-la avant d&#x27;envoyer les invitations" in response.content.decode()
     assert mail.outbox == []
@@ -100,7 +101,7 @@ def test_moving_and_cancelling_an_invited_meeting_updates_the_calendars(
     mail.outbox.clear()
     login("coordinateur")
     client.post(
-        reverse("meetings_admin:edit", args=[point.pk]),
+        reverse("meetings_coordination:edit", args=[point.pk]),
         {"day": "2025-03-10", "start_time": "14:00", "end_time": "15:00", "notify": "on"},
     )
     assert mail.outbox and all(m.subject.startswith("Mise à jour") for m in mail.outbox)
@@ -110,7 +111,7 @@ def test_moving_and_cancelling_an_invited_meeting_updates_the_calendars(
     assert event.decoded("DTSTART") == datetime(2025, 3, 10, 14, 0, tzinfo=PARIS)
     mail.outbox.clear()
     client.post(
-        reverse("meetings_admin:cancel", args=[point.pk]),
+        reverse("meetings_coordination:cancel", args=[point.pk]),
         {"reason": "Salle indisponible", "notify": "on"},
     )
     assert mail.outbox and all(m.subject.startswith("Annulée") for m in mail.outbox)

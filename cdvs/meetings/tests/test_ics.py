@@ -62,7 +62,7 @@ def test_summer_time_and_stable_uid_with_higher_sequence_when_moved(client, agen
     assert event.decoded("DTSTART").utcoffset().total_seconds() == 7200  # CEST
     login("coordinateur")
     client.post(
-        reverse("meetings_admin:edit", args=[july.pk]),
+        reverse("meetings_coordination:edit", args=[july.pk]),
         {"day": "2025-07-08", "start_time": "10:00", "end_time": "11:30", "place": "CS 4Saisons"},
     )
     cal, other = _both(client.get(url).content)
@@ -77,7 +77,7 @@ def test_cancelled_meeting_stays_with_status_cancelled(client, agenda, login):
     token = _token(agenda.world)
     point = agenda.meeting(agenda.point, "2025-05")
     login("coordinateur")
-    client.post(reverse("meetings_admin:cancel", args=[point.pk]), {"reason": ""})
+    client.post(reverse("meetings_coordination:cancel", args=[point.pk]), {"reason": ""})
     cal, other = _both(client.get(reverse("meetings:private_feed", args=[token])).content)
     event = _events(cal)[point.uid]
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1

@@ -98,7 +98,7 @@ def test_list_pages_run_a_constant_number_of_queries(
 def test_coordinator_sets_the_date_of_a_meeting_to_plan(client, agenda, login):
     login("coordinateur")
     gpo = agenda.meeting(agenda.gpo, "2025-02")
-    url = reverse("meetings_admin:edit", args=[gpo.pk])
+    url = reverse("meetings_coordination:edit", args=[gpo.pk])
     response = client.post(
         url,
         {
@@ -118,7 +118,7 @@ def test_end_before_start_is_refused_and_nothing_changes(client, agenda, login):
     login("coordinateur")
     point = agenda.meeting(agenda.point, "2025-03")
     response = client.post(
-        reverse("meetings_admin:edit", args=[point.pk]),
+        reverse("meetings_coordination:edit", args=[point.pk]),
         {"day": "2025-03-03", "start_time": "15:00", "end_time": "14:00"},
     )
     assert response.status_code == 200
@@ -130,7 +130,7 @@ def test_end_before_start_is_refused_and_nothing_changes(client, agenda, login):
 def test_cancel_bumps_the_sequence(client, agenda, login):
     login("coordinateur")
     point = agenda.meeting(agenda.point, "2025-03")
-    client.post(reverse("meetings_admin:cancel", args=[point.pk]), {"reason": "Grève"})
+    client.post(reverse("meetings_coordination:cancel", args=[point.pk]), {"reason": "Grève"})
     point.refresh_from_db()
     assert point.status == MeetingStatus.CANCELLED and point.sequence == 1
     body = client.get(reverse("meetings:detail", args=[point.pk])).content.decode()
@@ -153,7 +153,9 @@ def test_partner_proposes_an_item_and_the_coordinator_decides(client, agenda, lo
     body = client.get(reverse("meetings:detail", args=[point.pk])).content.decode()
     assert "nouvel appel à projets" not in body
     login("coordinateur")
-    client.post(reverse("meetings_admin:decide_item", args=[item.pk]), {"decision": "retenu"})
+    client.post(
+        reverse("meetings_coordination:decide_item", args=[item.pk]), {"decision": "retenu"}
+    )
     item.refresh_from_db()
     assert item.status == ItemStatus.ACCEPTED
     login("membre")
@@ -166,15 +168,19 @@ def test_only_non_confidential_gpo_items_reach_the_point_actu(client, agenda, lo
     gpo = agenda.meeting(agenda.gpo, "2025-01")
     secret = AgendaItem.objects.create(meeting=gpo, title="Situation nominative", confidential=True)
     public = AgendaItem.objects.create(meeting=gpo, title="Travaux de voirie rue Jules Ferry")
-    response = client.post(reverse("meetings_admin:raise_item", args=[secret.pk]), follow=True)
+    response = client.post(
+        reverse("meetings_coordination:raise_item", args=[secret.pk]), follow=True
+    )
     assert "Ce point est confidentiel" in response.content.decode()
-    client.post(reverse("meetings_admin:raise_item", args=[public.pk]))
+    client.post(reverse("meetings_coordination:raise_item", args=[public.pk]))
     raised = AgendaItem.objects.get(source_item=public)
     # today is 15 January 2025: the next point d'actu is on Monday 3 March
     assert raised.meeting == agenda.meeting(agenda.point, "2025-03")
     assert raised.source_meeting == gpo and raised.status == ItemStatus.PROPOSED
     assert not AgendaItem.objects.filter(source_item=secret).exists()
-    response = client.post(reverse("meetings_admin:raise_item", args=[public.pk]), follow=True)
+    response = client.post(
+        reverse("meetings_coordination:raise_item", args=[public.pk]), follow=True
+    )
     assert "déjà été remonté" in response.content.decode()
 
 
@@ -183,7 +189,7 @@ def test_minutes_with_html_are_refused_and_kept_in_the_form(client, agenda, logi
     point = agenda.meeting(agenda.point, "2025-01")
     text = "## Tour de table\n\n<script>alert('x')</script> et <img src=x onerror=alert(1)>"
     response = client.post(
-        reverse("meetings_admin:minutes", args=[point.pk]), {"body": text, "decisions": ""}
+        reverse("meetings_coordination:minutes", args=[point.pk]), {"body": text, "decisions": ""}
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -198,7 +204,7 @@ def test_minutes_in_markdown_are_published_sanitised(client, agenda, login, imme
     login("coordinateur")
     point = agenda.meeting(agenda.point, "2025-01")
     client.post(
-        reverse("meetings_admin:minutes", args=[point.pk]),
+        reverse("meetings_coordination:minutes", args=[point.pk]),
         {
             "body": "## Tour de table\n\n- **CS 4Saisons** : [site](javascript:alert(1))",
             "decisions": "- Relancer l'appel à projets",
@@ -214,7 +220,7 @@ def test_minutes_in_markdown_are_published_sanitised(client, agenda, login, imme
         not in client.get(reverse("meetings:detail", args=[point.pk])).content.decode()
     )
     login("coordinateur")
-    client.post(reverse("meetings_admin:publish_minutes", args=[point.pk]), {"notify": "1"})
+    client.post(reverse("meetings_coordination:publish_minutes", args=[point.pk]), {"notify": "1"})
     point.refresh_from_db()
     assert point.status == MeetingStatus.HELD
     assert {m.to[0] for m in mail.outbox} == {
@@ -234,7 +240,7 @@ def test_open_next_steps_come_back_on_the_next_meetings(client, agenda, login):
     january = agenda.meeting(agenda.point, "2025-01")
     march = agenda.meeting(agenda.point, "2025-03")
     client.post(
-        reverse("meetings_admin:add_next_step", args=[january.pk]),
+        reverse("meetings_coordination:add_next_step", args=[january.pk]),
         {
             "what": "Faire le point sur les conseillers numériques",
             "who": "CCAS",
@@ -255,7 +261,7 @@ def test_open_next_steps_come_back_on_the_next_meetings(client, agenda, login):
 
 def test_impossible_rule_is_refused_in_french(client, agenda, login):
     login("coordinateur")
-    url = reverse("meetings_admin:edit_series", args=[agenda.point.pk])
+    url = reverse("meetings_coordination:edit_series", args=[agenda.point.pk])
     before = set(Meeting.objects.values_list("pk", "day"))
     response = client.post(
         url,
@@ -278,7 +284,7 @@ def test_impossible_rule_is_refused_in_french(client, agenda, login):
 
 def test_rule_change_from_the_page_regenerates(client, agenda, login):
     login("coordinateur")
-    url = reverse("meetings_admin:edit_series", args=[agenda.point.pk])
+    url = reverse("meetings_coordination:edit_series", args=[agenda.point.pk])
     response = client.post(
         url,
         {
@@ -302,33 +308,39 @@ def test_rule_change_from_the_page_regenerates(client, agenda, login):
 def test_trash_and_restore(client, agenda, login):
     login("coordinateur")
     point = agenda.meeting(agenda.point, "2025-03")
-    client.post(reverse("meetings_admin:delete", args=[point.pk]))
+    client.post(reverse("meetings_coordination:delete", args=[point.pk]))
     assert not Meeting.objects.filter(pk=point.pk).exists()
-    assert "Point d&#x27;actu" in client.get(reverse("meetings_admin:trash")).content.decode()
-    client.post(reverse("meetings_admin:restore", args=[point.pk]))
+    assert (
+        "Point d&#x27;actu" in client.get(reverse("meetings_coordination:trash")).content.decode()
+    )
+    client.post(reverse("meetings_coordination:restore", args=[point.pk]))
     assert Meeting.objects.filter(pk=point.pk).exists()
 
 
 def test_other_commune_coordinator_cannot_manage(client, agenda, login):
     login("coordinateur_lille")
     point = agenda.meeting(agenda.point, "2025-03")
-    assert client.get(reverse("meetings_admin:edit", args=[point.pk])).status_code == 403
-    assert client.get(reverse("meetings_admin:agenda", args=[point.pk])).status_code == 403
+    assert client.get(reverse("meetings_coordination:edit", args=[point.pk])).status_code == 403
+    assert client.get(reverse("meetings_coordination:agenda", args=[point.pk])).status_code == 403
 
 
 def test_history_page_shows_the_meeting_and_minutes_changes(client, agenda, login):
     login("coordinateur")
     point = agenda.meeting(agenda.point, "2025-01")
-    client.post(reverse("meetings_admin:minutes", args=[point.pk]), {"body": "Première version"})
-    client.post(reverse("meetings_admin:minutes", args=[point.pk]), {"body": "Version corrigée"})
-    response = client.get(reverse("meetings_admin:history", args=[point.pk]))
+    client.post(
+        reverse("meetings_coordination:minutes", args=[point.pk]), {"body": "Première version"}
+    )
+    client.post(
+        reverse("meetings_coordination:minutes", args=[point.pk]), {"body": "Version corrigée"}
+    )
+    response = client.get(reverse("meetings_coordination:history", args=[point.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     assert "<h2>Compte-rendu</h2>" in body
     assert "<del>Première version</del>" in body and "<ins>Version corrigée</ins>" in body
     assert "Camille Coordinatrice" in body
     login("membre")
-    assert client.get(reverse("meetings_admin:history", args=[point.pk])).status_code == 403
+    assert client.get(reverse("meetings_coordination:history", args=[point.pk])).status_code == 403
 
 
 def test_past_meetings_pager_stays_on_past_meetings(client, agenda, login):
@@ -358,13 +370,13 @@ def test_agenda_items_and_next_steps_link_the_contract_and_readable_documents(
     login("coordinateur")
     for document in (shared, internal):
         response = client.post(
-            reverse("meetings_admin:agenda", args=[point.pk]),
+            reverse("meetings_coordination:agenda", args=[point.pk]),
             {"title": f"Présentation {document.pk}", "action": lead.pk,
              "document": document.pk},
         )  # fmt: skip
         assert response.status_code == 302
     client.post(
-        reverse("meetings_admin:add_next_step", args=[point.pk]),
+        reverse("meetings_coordination:add_next_step", args=[point.pk]),
         {"what": "Relancer les porteurs", "action": lead.pk, "status": "a_faire"},
     )
     assert NextStep.objects.get().action == lead
@@ -389,7 +401,7 @@ def test_agenda_item_with_an_unknown_document_is_refused(client, agenda, login):
     point = agenda.meeting(agenda.point, "2025-03")
     login("coordinateur")
     response = client.post(
-        reverse("meetings_admin:agenda", args=[point.pk]),
+        reverse("meetings_coordination:agenda", args=[point.pk]),
         {"title": "Point", "document": hidden.pk + 1000},
     )
     assert response.status_code == 200
@@ -403,7 +415,7 @@ def test_coordinator_creates_the_yearly_copil_of_an_action(client, contract, age
     lead = ActionLead.objects.filter(kind="existante").first()
     login("coordinateur")
     response = client.post(
-        reverse("meetings_admin:create"),
+        reverse("meetings_coordination:create"),
         {
             "series": agenda.point.pk,
             "title": "Copil de suivi annuel",
@@ -421,7 +433,7 @@ def test_coordinator_creates_the_yearly_copil_of_an_action(client, contract, age
     assert "Action suivie" in body and lead.get_absolute_url() in body
 
     response = client.post(
-        reverse("meetings_admin:create"),
+        reverse("meetings_coordination:create"),
         {"title": "Copil", "day": "2025-06-16", "start_time": "15:00", "end_time": "14:00",
          "visibility": "partenaires", "action": lead.pk},
     )  # fmt: skip

@@ -20,7 +20,7 @@ def test_a_coordinator_of_another_territory_never_reads_the_members_addresses(
     world = agenda.world
     login("coordinateur_lille")
     response = client.post(
-        reverse("meetings_admin:create"),
+        reverse("meetings_coordination:create"),
         {"title": "Réunion sans instance", "day": "2025-06-16", "start_time": "14:00",
          "end_time": "15:00", "visibility": "partenaires"},
     )  # fmt: skip
@@ -28,7 +28,7 @@ def test_a_coordinator_of_another_territory_never_reads_the_members_addresses(
     meeting = Meeting.objects.get(title="Réunion sans instance")
     Attendance.objects.create(meeting=meeting, organisation=world.organisations["asso_arm"])
     Attendance.objects.create(meeting=meeting, email="invitee@example.org")
-    url = reverse("meetings_admin:invitations", args=[meeting.pk])
+    url = reverse("meetings_coordination:invitations", args=[meeting.pk])
     # the same coordinator is refused the members page of that organisation
     members = reverse("directory:members", args=[world.organisations["asso_arm"].pk])
     assert client.get(members).status_code == 403

@@ -18,11 +18,11 @@ from cdvs.accounts.permissions import can, login_if_needed, refuse, require
 from cdvs.contract.models import enjeu_labels
 from cdvs.territories.models import Territory
 
-from . import services
-from .filters import NewsFilters
-from .forms import DigestForm, NewsForm
-from .models import DigestSubscription, News
-from .views import filter_choices
+from .. import services
+from ..filters import NewsFilters
+from ..forms import DigestForm, NewsForm
+from ..models import DigestSubscription, News
+from ..views import filter_choices
 
 PAGE_SIZE = 20
 FEED_SIZE = 30

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import news_views as v
+from . import views as v
 
 app_name = "news"
 
