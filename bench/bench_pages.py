@@ -334,7 +334,7 @@ def coordinator_pages(port, credentials) -> list[Page]:
 
     cookies = login(port, credentials["email"], credentials["password"])
     paths = [
-        ("Accueil", reverse("core:home")),
+        ("Accueil", reverse("home")),
         ("Mon compte", reverse("accounts:account")),
         ("Contrat", reverse("contract:index")),
     ]

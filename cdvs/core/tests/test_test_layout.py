@@ -124,3 +124,22 @@ def test_crawl_compare_fails_on_any_difference(tmp_path, capsys):
     (tmp_path / "after" / "membre" / "page.txt").write_text("status: 403\n\nA")
     assert compare(tmp_path / "before", tmp_path / "after") == 1
     assert "membre/page.txt" in capsys.readouterr().out
+
+
+def test_every_url_name_the_benches_reverse_exists():
+    """A renamed URL must not break `make bench` silently (the page bench once asked
+    for « core:home » after the home page moved beside the root URLconf)."""
+    import re
+    from pathlib import Path
+
+    from bench.bench_pages import url_names
+
+    names = set(url_names()) | {"admin:index"}
+    bench_dir = Path(__file__).resolve().parents[3] / "bench"
+    used = {
+        name
+        for path in bench_dir.glob("*.py")
+        for name in re.findall(r"""reverse\(\s*["']([\w:]+)["']""", path.read_text())
+    }
+    assert used, "no reverse() found in bench/"
+    assert sorted(used - names) == []
