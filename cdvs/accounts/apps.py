@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_login_failed
 
 
 class AccountsConfig(AppConfig):
@@ -6,8 +7,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from django.contrib.auth.signals import user_login_failed
-
-        from .lockout import note_login_failure
+        from .lockout import note_login_failure  # lazy: AppConfig.ready, the models are loaded now
 
         user_login_failed.connect(note_login_failure, dispatch_uid="cdvs-login-failures-ip")

@@ -29,6 +29,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 
+from cdvs.territories.models import Territory
+
 
 class Role(models.TextChoices):
     """The roles held through a membership of an organisation (`Membership.role`)."""
@@ -219,7 +221,6 @@ def coordinated_territory_ids(user) -> set[int]:
     cached = getattr(user, "_cdvs_scope", None)
     if cached is not None:
         return cached
-    from cdvs.territories.models import Territory
 
     roots = set(
         user.memberships.filter(
@@ -401,9 +402,8 @@ def login_if_needed(view):
         try:
             return view(request, *args, **kwargs)
         except LoginRequired:
-            # here, not at the top: auth.views needs the User model, whose module
-            # imports this one (as Django's own login_required does)
-            from django.contrib.auth.views import redirect_to_login
+            # as Django's own login_required does: auth.views needs the User model
+            from django.contrib.auth.views import redirect_to_login  # lazy: User imports us
 
             return redirect_to_login(request.get_full_path())
 

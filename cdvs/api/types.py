@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django import forms
 from django.core import validators as django_validators
+from django.db import models
 from ninja.parser import Parser
 from pydantic import (
     AfterValidator,
@@ -105,8 +106,6 @@ def _limits(form_field, model_field) -> dict:
 
 
 def _annotation(form_field, model_field):
-    from django.db import models
-
     if isinstance(form_field, forms.ModelMultipleChoiceField):
         raise TypeError("relations are not exposed by form_body")
     if isinstance(form_field, forms.MultipleChoiceField):

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Membership
+from cdvs.accounts.tasks import queue_email
 from cdvs.core.jobs import for_each_recipient
 from cdvs.directory.models import Organisation
 from cdvs.territories.models import Territory
@@ -285,8 +286,6 @@ def _unsubscribe_url(email: Email) -> str:
 
 def deliver(emails: list[Email]) -> Report:
     """Sends `emails`, each call at most once per person (in this run and ever)."""
-    from cdvs.accounts.tasks import queue_email
-
     report = Report()
     user_ids = {e.user.pk for e in emails}
     call_ids = {c.pk for e in emails for c in e.calls}

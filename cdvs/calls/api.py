@@ -8,10 +8,13 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from cdvs.api.errors import LIST, ONE
 from cdvs.api.types import Code, Id, LocalTime
+from cdvs.contract.models import Enjeu
 from cdvs.core.bounds import ApiInt
+from cdvs.territories.models import Territory
 
 from .filters import apply_filters, clean_filters, ordered
 from .models import CallForProjects, Status
@@ -82,9 +85,6 @@ def _out(call, today, detail=False) -> dict:
 
 
 def _queryset(request):
-    from cdvs.contract.models import Enjeu
-    from cdvs.territories.models import Territory
-
     return CallForProjects.objects.visible_to(request.user).prefetch_related(
         Prefetch("enjeux", queryset=Enjeu.objects.only("pk", "number")),
         Prefetch("territories", queryset=Territory.objects.only("pk", "code")),
@@ -109,8 +109,6 @@ def list_calls(
          "nature": nature}
     )  # fmt: skip
     if statut and filters.get("statut") != statut:
-        from ninja.errors import HttpError
-
         raise HttpError(
             422, "Statut inconnu : en_cours, cloture_proche, a_venir, clos, ouvert ou tous."
         )

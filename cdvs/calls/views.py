@@ -3,11 +3,12 @@ attachments, the deadlines calendar, exports, and a person's saved searches."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -146,7 +147,6 @@ def export(request, fmt):
         "Récurrence", "Montant minimum (€)", "Montant maximum (€)", "Enveloppe totale (€)",
         "Enjeux", "Territoires", "Porteurs éligibles", "Publics", "Lien", "Adresse",
     ]  # fmt: skip
-    from django.conf import settings
 
     site = settings.SITE_URL.rstrip("/")
 
@@ -205,8 +205,6 @@ def search_feed(request, token):
 
 
 def _query_dict(query: str):
-    from django.http import QueryDict
-
     return QueryDict(query)
 
 

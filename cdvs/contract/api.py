@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from cdvs.api.errors import ONE
 from cdvs.api.types import Id
@@ -163,8 +164,6 @@ def _enjeu(e):
 def contract(request):
     c = current_contract()
     if c is None:
-        from ninja.errors import HttpError
-
         raise HttpError(404, "Aucun contrat n'est chargé.")
     return {
         "key": c.key,

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from cdvs.core.history import save_with_history
 from cdvs.territories.models import Kind, Territory
+from cdvs.territories.services import ensure_pac
 
 from .models import (
     ActionLead,
@@ -291,8 +292,6 @@ def load(path: Path | str = DEFAULT_FILE) -> LoadReport:
 
 
 def _apply(data, sync: _Sync):
-    from cdvs.territories.services import ensure_pac
-
     c = data["contract"]
     epci = _territory(Kind.EPCI, str(c["epci"]["siren"]), "L'EPCI du contrat")
     contract = sync.upsert(

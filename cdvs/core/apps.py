@@ -6,10 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from . import validators
+        from . import validators  # lazy: AppConfig.ready, the models are loaded now
 
         validators.install()
 
-        from . import bounds
+        from . import bounds  # lazy: AppConfig.ready, the models are loaded now
 
         bounds.register()

@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone, translation
+from odf.namespaces import OFFICENS, TABLENS, TEXTNS
 
 from cdvs.core.french import words
 
@@ -135,7 +136,7 @@ def _cell_text(value) -> str:
 
 
 def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: heavy (0.6 s), only for XLSX imports
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -155,8 +156,6 @@ def _read_xlsx(content: bytes) -> Table:
 
 
 def _ods_cell(cell, teletype) -> str:
-    from odf.namespaces import OFFICENS, TEXTNS
-
     kind = cell.getAttrNS(OFFICENS, "value-type")
     if kind in ("float", "percentage", "currency"):
         return _cell_text(float(cell.getAttrNS(OFFICENS, "value") or "0"))
@@ -174,8 +173,6 @@ def _ods_cell(cell, teletype) -> str:
 
 def _ods_rows(element):
     """The rows of a sheet, in order, also inside row groups and header rows."""
-    from odf.namespaces import TABLENS
-
     for child in element.childNodes:
         name = getattr(child, "qname", None)
         if name == (TABLENS, "table-row"):
@@ -187,9 +184,8 @@ def _ods_rows(element):
 
 def _read_ods(content: bytes) -> Table:
     """The first sheet, read with odfpy (the library the exports write ODS with)."""
-    from odf import teletype
-    from odf.namespaces import TABLENS
-    from odf.opendocument import load
+    from odf import teletype  # lazy: heavy (0.3 s), only for ODS imports
+    from odf.opendocument import load  # lazy: heavy (0.3 s), only for ODS imports
 
     try:
         document = load(io.BytesIO(content))

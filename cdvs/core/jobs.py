@@ -13,6 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 
@@ -61,7 +62,6 @@ def admin_addresses() -> list[str]:
     administrators of the tool."""
     if settings.ADMINS:
         return []  # `mail_admins` reads them
-    from django.contrib.auth import get_user_model
 
     return sorted(
         get_user_model()

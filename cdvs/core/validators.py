@@ -16,7 +16,10 @@ Amounts: `parse_bounded_decimal` reads a decimal with a bounded number of digits
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import models
 
 DATE_MIN = date(1990, 1, 1)
 DATE_MAX = date(2100, 12, 31)
@@ -46,10 +49,6 @@ def validate_plausible_date(value) -> None:
 def install() -> None:
     """Put the date bound on every form date field and every editable model date field
     of the project (idempotent)."""
-    from django import forms
-    from django.apps import apps
-    from django.db import models
-
     for form_field in (forms.DateField, forms.DateTimeField):
         if validate_plausible_date not in form_field.default_validators:
             form_field.default_validators = [

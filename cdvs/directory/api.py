@@ -4,6 +4,7 @@ only for logged-in partners (`directory.view_contacts`), `null` for anyone else.
 
 import json
 
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
@@ -14,8 +15,9 @@ from cdvs.core.bounds import ApiInt
 from cdvs.core.cache import cached_json
 
 from . import services
-from .forms import FilterForm
-from .models import Organisation
+from .forms import FilterForm, OrganisationForm, PlaceForm
+from .hours import osm_opening_hours
+from .models import Organisation, Place, Service
 
 router = Router()
 MAX_LIMIT = 500
@@ -187,8 +189,6 @@ class ServiceOut(Schema):
 
 
 def _place_out(p) -> dict:
-    from .hours import osm_opening_hours
-
     slots = list(p.slots.all())
     return {
         "id": p.pk,
@@ -218,8 +218,6 @@ def _place_out(p) -> dict:
 
 
 def _places(org_pk):
-    from .models import Place
-
     return Place.objects.filter(organisation_id=org_pk).prefetch_related("slots", "exceptions")
 
 
@@ -245,8 +243,6 @@ def organisation_places(request, pk: Id):
 )
 def organisation_services(request, pk: Id):
     """Les services (thématiques et publics : codes data·inclusion ou nôtres)."""
-    from .models import Service
-
     permissions.require(request.user, "directory.view")
     get_object_or_404(Organisation, pk=pk)
     return [
@@ -272,8 +268,6 @@ def organisation_services(request, pk: Id):
 from django.forms.models import model_to_dict  # noqa: E402
 from ninja import Status  # noqa: E402
 from ninja.security import django_auth  # noqa: E402
-
-from .forms import OrganisationForm, PlaceForm  # noqa: E402
 
 FicheIn = form_body(
     "FicheIn",
@@ -340,8 +334,6 @@ def _as_form_value(value):
 
 
 def _bind(form_class, instance, changes, **kwargs):
-    from django.http import QueryDict
-
     data = _form_data(form_class, instance, changes)
     query = QueryDict(mutable=True)
     for key, value in data.items():
@@ -376,8 +368,6 @@ def organisation_update(request, pk: Id, payload: FicheIn):
     """Change the fields sent, with the same checks as the fiche's form; the
     change is kept in the history and confirms the fiche up to date. For the
     organisation's own members (porteurs) and its coordinators."""
-    from .forms import OrganisationForm
-
     org = get_object_or_404(Organisation, pk=pk)
     if not permissions.can(request.user, "directory.edit", org):
         return _forbidden()
@@ -389,8 +379,6 @@ def organisation_update(request, pk: Id, payload: FicheIn):
 
 
 def _save_place(request, org, place, changes, status):
-    from .forms import PlaceForm
-
     form = _bind(PlaceForm, place, changes)
     if not form.is_valid():
         return _errors(form, "Le lieu n'a pas été enregistré : corrigez les erreurs signalées.")
@@ -407,8 +395,6 @@ def _save_place(request, org, place, changes, status):
 )
 def place_create(request, pk: Id, payload: PlaceIn):
     """Classified QPV / PAC / hors périmètre from its coordinates on save."""
-    from .models import Place
-
     org = get_object_or_404(Organisation, pk=pk)
     if not permissions.can(request.user, "directory.edit", org):
         return _forbidden()
@@ -416,8 +402,6 @@ def place_create(request, pk: Id, payload: PlaceIn):
 
 
 def _own_place(request, place_pk):
-    from .models import Place
-
     place = get_object_or_404(Place.objects.select_related("organisation"), pk=place_pk)
     allowed = permissions.can(request.user, "directory.edit", place.organisation)
     return place, allowed

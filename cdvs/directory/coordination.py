@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from cdvs.accounts import permissions
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.imports import ImportFileError, ImportStatus, mapped_rows, read_table
+from cdvs.territories.forms import territory_field
+from cdvs.territories.models import Territory
 
 from . import imports
 from .forms import ImportUploadForm, MappingForm
@@ -37,8 +39,6 @@ class StaleFilterForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from cdvs.territories.forms import territory_field
-        from cdvs.territories.models import Territory
 
         territory_field(
             self.fields["territory"],

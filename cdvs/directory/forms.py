@@ -1,10 +1,13 @@
 import re
 
+from data_inclusion.schema.v1 import Thematique
 from django import forms
 from django.utils import timezone
 
+from cdvs.accounts import permissions
 from cdvs.contract.models import Enjeu
 from cdvs.core import filters
+from cdvs.core.geocoding import min_score
 from cdvs.core.widgets import fast_selects
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Kind, Territory
@@ -298,8 +301,6 @@ class PlaceForm(forms.ModelForm):
         return data
 
     def save(self, commit=True):
-        from cdvs.core.geocoding import min_score
-
         place = super().save(commit=False)
         score = self.cleaned_data.get("geocoding_score")
         place.needs_review = score is not None and score < min_score()
@@ -327,7 +328,6 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from cdvs.accounts import permissions
 
         qs = Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE, Kind.QPV, Kind.PAC])
         if permissions.role_of(user) != permissions.ADMIN:
@@ -483,8 +483,6 @@ class PlaceHoursForm(forms.ModelForm):
 def _service_thematiques():
     """data·inclusion's thématiques (categories and sub-thématiques) in French, then
     our own additions not in that vocabulary."""
-    from data_inclusion.schema.v1 import Thematique
-
     choices = [(t.value, t.label) for t in Thematique]
     known = {c for c, _ in choices}
     return choices + [(c, label) for c, label in voc.THEMATIQUES if c not in known]

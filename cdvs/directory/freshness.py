@@ -8,6 +8,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cdvs.accounts.models import Membership
+from cdvs.accounts.tasks import queue_email
+from cdvs.core.jobs import for_each_recipient
+
 from .models import FreshnessReminder, Organisation
 
 
@@ -23,10 +27,6 @@ def send_reminders(now=None) -> Report:
     """Queue a reminder to every member of each stale fiche not reminded yet for its
     current due period; the record and the emails are written in one transaction
     (the unique record makes a second run, or a concurrent one, send nothing)."""
-    from cdvs.accounts.models import Membership
-    from cdvs.accounts.tasks import queue_email
-    from cdvs.core.jobs import for_each_recipient
-
     now = now or timezone.now()
     report = Report()
     stale = list(Organisation.objects.stale(now).order_by("pk"))

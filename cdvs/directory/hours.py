@@ -1,65 +1,18 @@
-"""Opening hours of the places: French labels (« le mardi de 14 h 00 à 17 h 00 »), the
-OpenStreetMap `opening_hours` syntax for data·inclusion, and « ouvert le … » as a
-database filter (a constant number of queries whatever the number of places)."""
+"""Opening hours of the places: the OpenStreetMap `opening_hours` syntax for
+data·inclusion, and « ouvert le … » as a database filter (a constant number of queries
+whatever the number of places). The French labels (« le mardi de 14 h 00 à 17 h 00 »)
+sit next to the models they label, in `models.py`."""
 
 import datetime
 from functools import lru_cache
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from cdvs.core.french import date_text, hour
-
-from .models import OSM_DAYS, WEEKDAY_NAMES, OpeningException, OpeningSlot
+from .models import OSM_DAYS, OpeningException, OpeningSlot
 
 OSM_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun",
               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]  # fmt: skip
-
-
-def _ordinal(n: int) -> str:
-    return "1er" if n == 1 else f"{n}e"
-
-
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
-
-
-def validity_label(valid_from, valid_until) -> str:
-    if valid_from and valid_until:
-        return f"du {date_text(valid_from)} au {date_text(valid_until)}"
-    if valid_from:
-        return f"à partir du {date_text(valid_from)}"
-    if valid_until:
-        return f"jusqu'au {date_text(valid_until)}"
-    return ""
-
-
-def slot_label(slot) -> str:
-    day = WEEKDAY_NAMES[slot.weekday]
-    if slot.weeks:
-        which = _join([f"le {_ordinal(n)}" for n in slot.week_numbers])
-        text = f"{which} {day} du mois"
-    else:
-        text = f"le {day}"
-    text += f" de {hour(slot.start)} à {hour(slot.end)}"
-    if validity := validity_label(slot.valid_from, slot.valid_until):
-        text += f", {validity}"
-    if slot.note:
-        text += f" ({slot.note})"
-    return text
-
-
-def exception_label(exception) -> str:
-    weekday = WEEKDAY_NAMES[exception.date.weekday()]
-    text = f"le {weekday} {date_text(exception.date)}"
-    if exception.closed:
-        text = f"Fermé {text}"
-    else:
-        text = f"Ouverture exceptionnelle {text}"
-        if exception.start and exception.end:
-            text += f" de {hour(exception.start)} à {hour(exception.end)}"
-    if exception.note:
-        text += f" ({exception.note})"
-    return text
 
 
 # ------------------------------------------------------------------ OpenStreetMap syntax
@@ -109,7 +62,7 @@ def osm_opening_hours(slots, exceptions=(), open_on_public_holidays=False) -> st
 
 @lru_cache(maxsize=16)
 def _french_holidays(year: int) -> dict:
-    import holidays
+    import holidays  # lazy: 0.3 s to import, only for « ouvert le » on a date
 
     return dict(holidays.France(years=year))
 
@@ -132,10 +85,8 @@ def organisations_open_on(*, day: datetime.date | None = None, weekday: int | No
     organisation): the database checks only the rows the other filters keep; the
     few exceptional openings of the date are read first (one small query)."""
     if day is None:
-        import django.utils.timezone as tz
-
         slots = OpeningSlot.objects.filter(weekday=weekday).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=tz.localdate())
+            Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
         )
         return Q(Exists(slots.filter(organisation_id=OuterRef("pk"))))
     slots = OpeningSlot.objects.filter(

@@ -17,9 +17,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from data_inclusion.schema.v1 import Service as DIService
+from data_inclusion.schema.v1 import Structure as DIStructure
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
+from pydantic import ValidationError as PydanticError
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cdvs.accounts import permissions
 from cdvs.core.geocoding import in_france, outside_france_message
@@ -35,10 +39,14 @@ from cdvs.core.imports import (
     missing_columns,
     read_table,
 )
+from cdvs.search.registry import refresh_objects
+from cdvs.territories.locate import locate
+from cdvs.territories.models import Territory
 
 from . import vocabulary as voc
 from .forms import ContactForm, OrganisationForm, PlaceForm
 from .models import (
+    Classification,
     Contact,
     DirectoryImport,
     ImportKind,
@@ -439,10 +447,6 @@ def read_data_inclusion(content: bytes) -> tuple[list, list]:
 
 
 def plan_data_inclusion(content: bytes, user, progress=None):
-    from data_inclusion.schema.v1 import Service as DIService
-    from data_inclusion.schema.v1 import Structure as DIStructure
-    from pydantic import ValidationError as PydanticError
-
     structures, services = read_data_inclusion(content)
     errors: list[RowError] = []
     plans: dict[str, OrgPlan] = {}
@@ -604,8 +608,6 @@ def _update_in_bulk(orgs: list[Organisation], user, reason, now) -> None:
 def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) -> Outcome:
     """Write the planned organisations, places, contacts and services (call inside a
     transaction). New fiches are written in bulk, with their history rows."""
-    from simple_history.utils import bulk_create_with_history
-
     user, reason = record.created_by, record.change_reason
     outcome = Outcome()
     now = timezone.now()
@@ -650,7 +652,6 @@ def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) ->
         progress(len(plans) // 2)
     _update_in_bulk(to_save, user, reason, now)
     # written without save signals: the product's search index is told explicitly
-    from cdvs.search.registry import refresh_objects
 
     refresh_objects(Organisation, [o.pk for o in new_orgs] + [o.pk for o in to_save])
     _add_places(plans, record, outcome)
@@ -662,13 +663,6 @@ def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) ->
 
 
 def _add_places(plans, record, outcome):
-    from simple_history.utils import bulk_create_with_history
-
-    from cdvs.territories.locate import locate
-    from cdvs.territories.models import Territory
-
-    from .models import Classification
-
     existing = {}
     ids = [p.existing.pk for p in plans if p.places]
     for chunk in _chunks(ids):
@@ -708,8 +702,6 @@ def _add_places(plans, record, outcome):
 
 
 def _add_contacts(plans, record, outcome, now):
-    from simple_history.utils import bulk_create_with_history
-
     existing = {}
     ids = [p.existing.pk for p in plans if p.contacts]
     for chunk in _chunks(ids):
@@ -738,8 +730,6 @@ def _add_contacts(plans, record, outcome, now):
 
 
 def _add_services(plans, record, outcome):
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
     keys = [s.key for p in plans for s in p.services]
     existing = {}
     for chunk in _chunks(keys):

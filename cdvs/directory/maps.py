@@ -7,7 +7,7 @@ import json
 
 from cdvs.core.cache import cached
 
-from .models import Organisation, Place
+from .models import Organisation, OrganisationKind, Place
 from .services import directory_version
 
 DEFAULT_LIMIT = 3000
@@ -42,8 +42,6 @@ def markers(organisations, bbox=None, limit=DEFAULT_LIMIT) -> dict:
     """A FeatureCollection of the organisations' own points and of their places in
     `bbox`, at most `limit` of each (then `truncated` is true and `total` says how
     many there are): four narrow queries, whatever the number of organisations."""
-    from .models import OrganisationKind
-
     kinds = dict(OrganisationKind.choices)
     ids = organisations.values("pk")
     own = _in_box(Organisation.objects.filter(pk__in=ids), bbox).order_by("pk")

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from data_inclusion.schema.v1 import Thematique
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,9 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cdvs.accounts.models import Membership
 from cdvs.core import french
+from cdvs.core.geocoding import in_france, outside_france_message
 from cdvs.core.imports import ImportRecord
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
+from cdvs.territories.locate import locate
 from cdvs.territories.models import Territory
 
 from . import vocabulary as voc
@@ -89,8 +93,6 @@ class OrganisationQuerySet(LiveQuerySet):
 
     def orphaned(self):
         """Fiches that nobody can keep up to date: no member account."""
-        from cdvs.accounts.models import Membership
-
         return self.filter(~Exists(Membership.objects.filter(organisation=OuterRef("pk"))))
 
 
@@ -395,8 +397,6 @@ class Place(SoftDeletable):
         return self.organisation
 
     def clean(self):
-        from cdvs.core.geocoding import in_france, outside_france_message
-
         if (self.lat is None) != (self.lon is None):
             raise ValidationError(
                 {"lon": "Indiquez la latitude et la longitude, ou aucune des deux."}
@@ -409,8 +409,6 @@ class Place(SoftDeletable):
         if self.lat is None or self.lon is None:
             self.classification, self.territory = Classification.UNKNOWN, None
             return
-        from cdvs.territories.locate import locate
-        from cdvs.territories.models import Territory
 
         location = locate([(self.lat, self.lon)])[0]
         ref = (location.qpv or location.pac or [None])[0]
@@ -503,8 +501,6 @@ class Service(Seeded, SoftDeletable):
     @property
     def thematique_labels(self) -> list[str]:
         """Labels in French: data·inclusion's sub-thématiques, categories, our own."""
-        from data_inclusion.schema.v1 import Thematique
-
         labels = {t.value: t.label for t in Thematique}
         return [labels.get(c) or voc.THEMATIQUE_LABELS.get(c, c) for c in self.thematiques or []]
 
@@ -560,6 +556,53 @@ WEEKDAYS = list(enumerate(french.WEEKDAYS))
 WEEKDAY_NAMES = dict(WEEKDAYS)
 OSM_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 WEEKS_OF_MONTH = [(1, "1re"), (2, "2e"), (3, "3e"), (4, "4e"), (5, "5e")]
+
+
+def _ordinal(n: int) -> str:
+    return "1er" if n == 1 else f"{n}e"
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def validity_label(valid_from, valid_until) -> str:
+    if valid_from and valid_until:
+        return f"du {french.date_text(valid_from)} au {french.date_text(valid_until)}"
+    if valid_from:
+        return f"à partir du {french.date_text(valid_from)}"
+    if valid_until:
+        return f"jusqu'au {french.date_text(valid_until)}"
+    return ""
+
+
+def slot_label(slot) -> str:
+    day = WEEKDAY_NAMES[slot.weekday]
+    if slot.weeks:
+        which = _join([f"le {_ordinal(n)}" for n in slot.week_numbers])
+        text = f"{which} {day} du mois"
+    else:
+        text = f"le {day}"
+    text += f" de {french.hour(slot.start)} à {french.hour(slot.end)}"
+    if validity := validity_label(slot.valid_from, slot.valid_until):
+        text += f", {validity}"
+    if slot.note:
+        text += f" ({slot.note})"
+    return text
+
+
+def exception_label(exception) -> str:
+    weekday = WEEKDAY_NAMES[exception.date.weekday()]
+    text = f"le {weekday} {french.date_text(exception.date)}"
+    if exception.closed:
+        text = f"Fermé {text}"
+    else:
+        text = f"Ouverture exceptionnelle {text}"
+        if exception.start and exception.end:
+            text += f" de {french.hour(exception.start)} à {french.hour(exception.end)}"
+    if exception.note:
+        text += f" ({exception.note})"
+    return text
 
 
 class OpeningSlot(SoftDeletable):
@@ -629,8 +672,6 @@ class OpeningSlot(SoftDeletable):
 
     @property
     def label(self) -> str:
-        from .hours import slot_label
-
         return slot_label(self)
 
     def scope_territory(self):
@@ -681,8 +722,6 @@ class OpeningException(SoftDeletable):
 
     @property
     def label(self) -> str:
-        from .hours import exception_label
-
         return exception_label(self)
 
     def scope_territory(self):

@@ -6,16 +6,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.db import transaction
+from data_inclusion.schema.v1 import Public, Structure, Thematique
+from data_inclusion.schema.v1 import Service as DIService
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from pydantic import ValidationError
 
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.cache import cached, data_version
+from cdvs.core.geocoding import BanClient, in_france
 from cdvs.core.history import mark_history, save_with_history
+from cdvs.territories import geo
 from cdvs.territories.models import Kind, Territory
 
-from .models import Contact, OpeningException, OpeningSlot, Organisation, Place
+from .hours import organisations_open_on, osm_opening_hours
+from .models import Contact, OpeningException, OpeningSlot, Organisation, Place, Service
 
 
 @transaction.atomic
@@ -77,10 +83,6 @@ def with_place_near(territory, metres: int = 0):
 
 
 def _organisations_near(places, outline, metres: int) -> list[int]:
-    from django.db import connection
-
-    from cdvs.territories import geo
-
     min_lon, min_lat, max_lon, max_lat = geo.bounds_around(outline, metres)
     candidates = places.filter(
         lat__range=(min_lat, max_lat), lon__range=(min_lon, max_lon)
@@ -101,8 +103,6 @@ def _organisations_near(places, outline, metres: int) -> list[int]:
 def open_filter(qs, params: dict):
     """« Ouvert le … » : a date (`open_date`) or a weekday (`open_weekday`, 0 = lundi):
     organisations with a place open then (one subquery)."""
-    from .hours import organisations_open_on
-
     if params.get("open_date"):
         return qs.filter(organisations_open_on(day=params["open_date"]))
     if params.get("open_weekday") not in (None, ""):
@@ -194,8 +194,6 @@ def who_can_help(
 
 
 def _haversine_np(lat, lon, lats, lons):
-    import numpy as np
-
     p1, p2 = np.radians(lat), np.radians(lats)
     dp, dl = p2 - p1, np.radians(lons - lon)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -212,8 +210,6 @@ def _nearest(qs, lat, lon, limit) -> dict:
     A bounding box around the point prefilters the coordinates (indexed); it widens
     until the `limit`-th nearest is inside the circle the box contains, so the answer
     is the same as without a box."""
-    import numpy as np
-
     chosen: dict = {}
     for half in (*BOX_HALF_SIDES, None):
         own = qs.filter(lat__isnull=False)
@@ -257,7 +253,6 @@ def point_of(territory):
     """A representative point (lat, lon) of a territory's perimeter, or None."""
     if not territory.geometry:
         return None
-    import shapely
 
     geom = shapely.from_geojson(territory.geometry)
     if geom is None or geom.is_empty:
@@ -300,8 +295,6 @@ def geocode_places(places, *, client=None, user=None, reason="Géocodage des adr
     """Geocode many places in one request to the BAN's CSV endpoint and save them (each
     in its history, classified on save). Places whose address the BAN cannot place
     are left without coordinates. Returns counts: found, to_review, not_found."""
-    from cdvs.core.geocoding import BanClient, in_france
-
     places = [p for p in places if place_address(p)]
     client = client or BanClient()
     rows = [
@@ -363,8 +356,6 @@ HOURS_PREFETCH = ("places__slots", "places__exceptions")
 
 
 def _place_hours(place) -> str | None:
-    from .hours import osm_opening_hours
-
     return osm_opening_hours(
         place.slots.all(), place.exceptions.all(), place.open_on_public_holidays
     )
@@ -386,9 +377,6 @@ def data_inclusion_structures(organisations, base_url: str) -> tuple[list[dict],
     """The organisations as data·inclusion structures (schema v1), each validated with
     the package's model; returns (items, number left out because invalid). Never any
     contact: `telephone` and `courriel` stay empty (they would be a person's)."""
-    from data_inclusion.schema.v1 import Structure
-    from pydantic import ValidationError
-
     items, skipped = [], 0
     for org in organisations.order_by("pk").prefetch_related(*HOURS_PREFETCH):
         data = {
@@ -418,12 +406,6 @@ def data_inclusion_structures(organisations, base_url: str) -> tuple[list[dict],
 
 def data_inclusion_services(organisations, base_url: str) -> tuple[list[dict], int]:
     """The services of the organisations as data·inclusion services (schema v1)."""
-    from data_inclusion.schema.v1 import Public, Thematique
-    from data_inclusion.schema.v1 import Service as DIService
-    from pydantic import ValidationError
-
-    from .models import Service
-
     thematiques = {t.value for t in Thematique}
     publics = {p.value for p in Public}
     qs = (

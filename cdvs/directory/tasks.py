@@ -2,16 +2,18 @@
 
 from django_tasks import task
 
+from cdvs.accounts.models import User
 from cdvs.core.geocoding import GeocodingError
 from cdvs.core.imports import execute
+
+from .imports import apply_plans, plan_import
+from .models import DirectoryImport, Place
+from .services import geocode_places as geocode
 
 
 @task()
 def run_import(import_id: int):
     """Check every row of an import again, then apply it all or nothing."""
-    from .imports import apply_plans, plan_import
-    from .models import DirectoryImport
-
     record = DirectoryImport.objects.select_related("created_by", "territory").get(pk=import_id)
     record = execute(
         record,
@@ -25,11 +27,6 @@ def run_import(import_id: int):
 def geocode_places(place_ids: list[int], user_id: int | None = None, import_id: int | None = None):
     """Geocode places through the BAN's CSV endpoint (e.g. the places of an import);
     the counts are added to the import's report when it is given."""
-    from cdvs.accounts.models import User
-
-    from .models import DirectoryImport, Place
-    from .services import geocode_places as geocode
-
     user = User.objects.filter(pk=user_id).first() if user_id else None
     places = list(Place.objects.filter(pk__in=place_ids, lat__isnull=True))
     record = DirectoryImport.objects.filter(pk=import_id).first() if import_id else None

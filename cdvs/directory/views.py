@@ -2,21 +2,27 @@
 partners only), « qui peut aider ? », exports; and the pages where an organisation's
 people keep their fiche up to date. Coordination pages are in `coordination.py`."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import json_script
 
 from cdvs.accounts import permissions
 from cdvs.accounts.models import Invitation
 from cdvs.core.exports import FORMAT_LABELS, export_response
+from cdvs.core.geocoding import BanClient, GeocodingError, in_france
 from cdvs.core.trash import confirm_trash
+from cdvs.territories.models import Kind, Territory
+from cdvs.territories.services import feature_collection
 
-from . import services
+from . import maps, services
 from .forms import (
     ContactForm,
     ExceptionFormSet,
@@ -261,12 +267,6 @@ def organisation_members(request, pk):
 
 def _place_map(place):
     """The place form's map: QPV and PAC outlines and the current point."""
-    from django.conf import settings
-    from django.utils.html import json_script
-
-    from cdvs.territories.models import Kind, Territory
-    from cdvs.territories.services import feature_collection
-
     outlines = Territory.objects.with_perimeter().filter(kind__in=[Kind.QPV, Kind.PAC])
     commune = place.organisation.territory
     while commune is not None and commune.kind in (Kind.QPV, Kind.PAC):
@@ -285,8 +285,6 @@ def _place_map(place):
 
 def _geocode_into(form, organisation):
     """« Trouver l'adresse » : ask the BAN, put its answer in a new unbound-like form."""
-    from cdvs.core.geocoding import BanClient, GeocodingError, in_france
-
     data = form.data.copy()
     address = " ".join(
         data.get(k, "").strip() for k in ("address", "postcode", "city") if data.get(k)
@@ -335,8 +333,6 @@ def _geocode_into(form, organisation):
 
 def _places_with_hours():
     """Places with their slots and their coming exceptions (three queries)."""
-    from django.utils import timezone
-
     return Place.objects.select_related("territory").prefetch_related(
         "slots",
         Prefetch(
@@ -457,9 +453,6 @@ def data_inclusion(request, what):
 def organisation_map(request):
     """The map of organisations and places, filtered like the list; next to it the
     same organisations as a list (the map's text alternative)."""
-    from django.conf import settings
-    from django.utils.html import json_script
-
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
     qs = services.listing(form.filter(Organisation.objects.all())).only(*services.LIST_PAGE_COLUMNS)
@@ -493,8 +486,6 @@ def organisation_map(request):
 def map_data(request):
     """GeoJSON markers of the map: public fields only, for everyone; `bbox`
     (sud,ouest,nord,est) and `limit` keep it small, the answer is cached."""
-    from . import maps
-
     permissions.require(request.user, "directory.view")
     form, params = _filters(request)
     if request.GET and not form.is_valid():
@@ -509,7 +500,6 @@ def map_data(request):
     limit = max(1, min(limit, maps.MAX_LIMIT))
     keys = sorted(k for k in request.GET if k not in ("bbox", "limit", "page"))
     query = "&".join(f"{k}={request.GET.get(k)}" for k in keys)
-    from django.http import HttpResponse
 
     body = maps.cached_markers(form.filter(Organisation.objects.all()), query, bbox, limit)
     return HttpResponse(body, content_type="application/geo+json")

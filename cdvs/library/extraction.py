@@ -20,8 +20,8 @@ def _clean(text: str) -> str:
 
 
 def pdf_text(fileobj) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader  # lazy: heavy (0.5 s), only in the worker
+    from pypdf.errors import PdfReadError  # lazy: heavy (0.5 s), only in the worker
 
     try:
         reader = PdfReader(fileobj)
@@ -45,8 +45,8 @@ def pdf_text(fileobj) -> str:
 
 
 def odf_text(fileobj) -> str:
-    from odf import teletype
-    from odf.opendocument import load
+    from odf import teletype  # lazy: heavy (0.3 s), only in the worker
+    from odf.opendocument import load  # lazy: heavy (0.3 s), only in the worker
 
     try:
         document = load(fileobj)

@@ -12,14 +12,16 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from cdvs.accounts.models import User
 from cdvs.accounts.permissions import (
     can,
     can_view,
 )
+from cdvs.accounts.tasks import queue_email
 from cdvs.core.history import save_with_history
+from cdvs.core.jobs import for_each_recipient
 from cdvs.territories.models import Kind
 
-from .extraction import ExtractionError, extract
 from .models import (
     DigestItem,
     DigestSubscription,
@@ -31,6 +33,7 @@ from .models import (
     NewsModeration,
     NewsStatus,
 )
+from .tasks import extract_version_text
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +56,6 @@ def home_territory(series=None, organisation=None):
 
 
 def _queue_extraction(version):
-    from .tasks import extract_version_text
-
     if version.extraction == Extraction.PENDING:
         extract_version_text.enqueue(version_id=version.pk)
 
@@ -121,49 +122,6 @@ def update_document(form, user) -> Document:
     save_with_history(document, user, "Document modifié")
     form.save_m2m()
     return document
-
-
-def extract_version(version_id: int) -> DocumentVersion | None:
-    """Run in the worker: read the file from the storage, keep its text."""
-    version = DocumentVersion.objects.filter(pk=version_id).first()
-    if version is None or version.extraction != Extraction.PENDING:
-        return version
-    try:
-        with version.file.open("rb") as handle:
-            text = extract(handle, version.content_type)
-    except ExtractionError as exc:
-        version.extraction = Extraction.FAILED
-        version.extraction_error = str(exc)[:255]
-        text = ""
-    except Exception as exc:  # a broken file must not leave the version « en attente »
-        logger.exception("Extraction du texte impossible (version %s)", version_id)
-        version.extraction = Extraction.FAILED
-        version.extraction_error = f"Erreur inattendue ({exc.__class__.__name__})."
-        text = ""
-    else:
-        version.extraction = Extraction.DONE
-        version.extraction_error = ""
-    version.text = text
-    version.extracted_at = timezone.now()
-    with transaction.atomic():
-        version.save(update_fields=["extraction", "extraction_error", "text", "extracted_at"])
-        # the searchable text follows the current version (no history row for it)
-        updated = Document.all_objects.filter(
-            pk=version.document_id, current_version=version
-        ).update(text=text)
-    if updated:
-        _refresh_search(version.document_id)
-    return version
-
-
-def _refresh_search(document_id: int) -> None:
-    """The extracted text reaches the search index (written without a save signal)."""
-    from django.apps import apps
-
-    if apps.is_installed("cdvs.search"):
-        from cdvs.search.registry import refresh_objects
-
-        refresh_objects(Document, [document_id])
 
 
 def sync_minutes_document(meeting, minutes) -> Document | None:
@@ -315,8 +273,6 @@ def unsubscribe_token(user) -> str:
 
 
 def user_from_token(token: str):
-    from cdvs.accounts.models import User
-
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
@@ -354,8 +310,6 @@ def digest_items(user, now=None):
 def send_digest_to(subscription, now=None) -> int:
     """Queue this person's digest (nothing when there is nothing new); records what
     is sent in the same transaction. Returns the number of actualités sent."""
-    from cdvs.accounts.tasks import queue_email
-
     user = subscription.user
     now = now or timezone.now()
     with transaction.atomic():
@@ -387,8 +341,6 @@ def send_digest_to(subscription, now=None) -> int:
 
 def send_digests(now=None) -> tuple[int, int]:
     """One email per active subscriber with something new: (emails, items)."""
-    from cdvs.core.jobs import for_each_recipient
-
     subscriptions = DigestSubscription.objects.filter(
         active=True, user__is_active=True
     ).select_related("user")

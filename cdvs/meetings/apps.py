@@ -7,4 +7,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Instances et réunions"
 
     def ready(self):
-        from . import library  # noqa: F401  (receivers: connected once the apps are loaded)
+        from . import library  # noqa: F401  # lazy: AppConfig.ready, receivers of loaded apps

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Timezone
 
-from .models import PARIS, MeetingStatus, describe_place
+from .models import PARIS, AgendaItem, MeetingStatus, describe_place
 
 PRODID = "-//Outil partagé du contrat de ville et des solidarités//cdvs//FR"
 
@@ -197,8 +197,6 @@ FEED_VALUES = (
 
 def feed_rows(queryset):
     """The meetings of `queryset` (dated ones) as light rows with their shareable items."""
-    from .models import AgendaItem
-
     rows = list(queryset.filter(day__isnull=False).values(*FEED_VALUES))
     items = {}
     for meeting_id, temps, title, minutes in (

@@ -20,24 +20,15 @@ from cdvs.core.french import WEEKDAYS, date_text, hour
 from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
-PARIS = ZoneInfo("Europe/Paris")
+from .recurrence import Period, Rule, RuleError
 
-ORDINALS = {1: "premier", 2: "deuxième", 3: "troisième", 4: "quatrième", -1: "dernier"}
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class Format(models.TextChoices):
     IN_PERSON = "presentiel", "Présentiel"
     VIDEO = "visio", "En visio"
     HYBRID = "hybride", "Hybride"
-
-
-class Period(models.TextChoices):
-    MONTHS = "mois", "Certains mois (ou tous les mois)"
-    QUARTER = "trimestre", "Chaque trimestre"
-    YEAR_START = "debut_annee", "Chaque année, en début d'année"
-    YEAR_END = "fin_annee", "Chaque année, en fin d'année"
-    YEAR = "annee", "Chaque année"
-    NONE = "aucune", "Pas de récurrence (réunions ajoutées une à une)"
 
 
 class Nth(models.IntegerChoices):
@@ -165,16 +156,12 @@ class MeetingSeries(Seeded, SoftDeletable, Visible):
         return self.commune
 
     def clean(self):
-        from .recurrence import Rule, RuleError
-
         try:
             Rule.from_series(self).check()
         except RuleError as exc:
             raise ValidationError(exc.messages) from exc
 
     def rule_text(self) -> str:
-        from .recurrence import Rule
-
         return Rule.from_series(self).describe()
 
 

@@ -12,13 +12,24 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
+from django.db import models
 
 from cdvs.core.french import MONTHS, WEEKDAYS, hour
 
-from .models import Period
-
 MAX_YEARS = 20
 VALID_NTH = (1, 2, 3, 4, -1)
+
+
+ORDINALS = {1: "premier", 2: "deuxième", 3: "troisième", 4: "quatrième", -1: "dernier"}
+
+
+class Period(models.TextChoices):
+    MONTHS = "mois", "Certains mois (ou tous les mois)"
+    QUARTER = "trimestre", "Chaque trimestre"
+    YEAR_START = "debut_annee", "Chaque année, en début d'année"
+    YEAR_END = "fin_annee", "Chaque année, en fin d'année"
+    YEAR = "annee", "Chaque année"
+    NONE = "aucune", "Pas de récurrence (réunions ajoutées une à une)"
 
 
 class RuleError(Exception):
@@ -218,8 +229,6 @@ class Rule:
             else:
                 text = "En " + _join_fr([MONTHS[m - 1] for m in sorted(self.months)])
             if self.weekday is not None:
-                from .models import ORDINALS
-
                 text += f", le {ORDINALS[self.nth]} {WEEKDAYS[self.weekday]}"
                 text += " ouvré du mois" if self.working_day else " du mois"
             else:

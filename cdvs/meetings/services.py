@@ -11,10 +11,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cdvs.accounts.models import Membership
+from cdvs.accounts.models import Membership, User
+from cdvs.accounts.permissions import filter_allowed
+from cdvs.accounts.tasks import queue_email
 from cdvs.core.history import mark_history, save_with_history
+from cdvs.core.jobs import for_each_recipient
+from cdvs.directory.models import Organisation
+from cdvs.library.models import Document
 
 from . import ics
+from .generation import generate
 from .models import (
     AgendaItem,
     Attendance,
@@ -95,8 +101,6 @@ def create_meeting(form, user) -> Meeting:
 @transaction.atomic
 def update_series(form, user):
     """Save the rule of an instance and regenerate its meetings (same transaction)."""
-    from .generation import generate
-
     series = save_with_history(form.save(commit=False), user, "Règle de l'instance modifiée")
     form.save_m2m()
     return generate(series, user)
@@ -307,8 +311,6 @@ def carried_next_steps(meeting: Meeting):
 def with_readable_documents(items, user):
     """Set `readable_document` on each agenda item: its library document when `user`
     may read it (one query), else None — a link never reveals a document's title."""
-    from cdvs.library.models import Document
-
     items = list(items)
     linked = {i.document_id for i in items if i.document_id}
     readable = Document.objects.visible_to(user).in_bulk(linked, field_name="pk") if linked else {}
@@ -394,9 +396,6 @@ def recipients_shown_to(meeting: Meeting, user) -> tuple[list[str], int]:
     members of a participating organisation are shown only where
     ``accounts.view_members`` holds for it (a coordinator of another territory sees
     how many they are, not their addresses)."""
-    from cdvs.accounts.permissions import filter_allowed
-    from cdvs.directory.models import Organisation
-
     everyone = recipients_for(meeting)
     org_ids = participant_organisation_ids(meeting)
     readable = set(
@@ -439,7 +438,6 @@ def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> li
         e.lower()
         for e in meeting.attendances.exclude(user=None).values_list("user__email", flat=True)
     }
-    from cdvs.accounts.models import User
 
     users = {u.email.lower(): u for u in User.objects.filter(email__in=recipients)}
     memberships = dict(
@@ -501,8 +499,6 @@ def email_context(meeting: Meeting) -> dict:
 
 
 def _mail(meeting: Meeting, kind: str, recipients: list[str], user=None):
-    from cdvs.accounts.tasks import queue_email
-
     context = email_context(meeting)
     template = TEMPLATES[kind]
     for email in recipients:
@@ -540,7 +536,6 @@ def due_reminders(days_ahead: int = 2):
 
 def send_reminders(days_ahead: int = 2) -> int:
     """Remind the invited of the meetings of the next `days_ahead` days (once)."""
-    from cdvs.core.jobs import for_each_recipient
 
     def remind(meeting):
         recipients = sorted(

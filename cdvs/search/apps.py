@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class SearchConfig(AppConfig):
@@ -8,6 +9,5 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         # each app declares what it makes searchable in its own `search.py`
-        from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("search")

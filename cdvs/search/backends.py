@@ -16,10 +16,13 @@ deleted entry. The same small websearch syntax is understood: words (all require
 import re
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 
 from . import text
+from .models import SearchEntry
 
 PG_CONFIG = "french_unaccent"
 TITLE_WEIGHT, BODY_WEIGHT = 5.0, 1.0
@@ -94,15 +97,9 @@ class PostgresBackend(Backend):
     vendor = "postgresql"
 
     def _query(self, query):
-        from django.contrib.postgres.search import SearchQuery
-
         return SearchQuery(query, config=PG_CONFIG, search_type="websearch")
 
     def indexed(self, entries):
-        from django.contrib.postgres.search import SearchVector
-
-        from .models import SearchEntry
-
         SearchEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
             vector=SearchVector("title", weight="A", config=PG_CONFIG)
             + SearchVector("body", weight="B", config=PG_CONFIG)
@@ -114,9 +111,6 @@ class PostgresBackend(Backend):
     def ranked_ids(self, queryset, query, offset, limit, candidates=None):
         """Ranked by ts_rank, among `candidates` when given (the matches already
         found by `services.search`, at most its COUNT_LIMIT)."""
-        from django.contrib.postgres.search import SearchRank
-        from django.db.models import F
-
         q = self._query(query)
         matches = queryset.filter(vector=q)
         if candidates is not None:
@@ -128,10 +122,6 @@ class PostgresBackend(Backend):
         )
 
     def snippets(self, ids, query):
-        from django.contrib.postgres.search import SearchHeadline
-
-        from .models import SearchEntry
-
         rows = (
             SearchEntry.objects.filter(pk__in=list(ids))
             .annotate(
@@ -188,8 +178,6 @@ class SQLiteBackend(Backend):
             return [row[0] for row in cursor.fetchall()]
 
     def snippets(self, ids, query):
-        from .models import SearchEntry
-
         wanted = parse(query).highlight
         bodies = SearchEntry.objects.filter(pk__in=list(ids)).values_list("id", "body")
         return {pk: text.highlight(body, wanted, words=35) for pk, body in bodies}

@@ -6,15 +6,59 @@
 rows) is kept in step by the database backend (`cdvs.search.backends`).
 """
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from datetime import date as Date
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+
+from cdvs.accounts.permissions import Visibility
 
 from . import backends
 from .models import SearchEntry, SearchTag
-from .registry import BATCH, MAX_BODY, MAX_TITLE, Entry, SearchSource
 from .text import clean
+
+MAX_BODY = 200_000
+MAX_TITLE = 500
+BATCH = 500
+
+
+@dataclass
+class Entry:
+    title: str
+    url: str
+    body: str = ""
+    date: Date | None = None
+    visibility: str = Visibility.PUBLIC
+    scope_territory_id: int | None = None
+    organisation_id: int | None = None
+    territory_ids: Iterable[int] = ()
+    enjeux: Iterable[int] = ()
+
+    def __post_init__(self):
+        if self.visibility not in Visibility.values:
+            raise ValueError(f"Visibilité inconnue : {self.visibility!r}")
+        self.territory_ids = sorted({int(t) for t in self.territory_ids if t is not None})
+        self.enjeux = sorted({int(n) for n in self.enjeux if n is not None})
+
+
+@dataclass
+class SearchSource:
+    kind: str
+    label: str
+    queryset: Callable[[], models.QuerySet] | models.QuerySet
+    to_entry: Callable[[models.Model], Entry | None]
+    triggers: dict = field(default_factory=dict)
+
+    def get_queryset(self) -> models.QuerySet:
+        qs = self.queryset() if callable(self.queryset) else self.queryset
+        return qs.all()
+
+    @property
+    def model(self):
+        return self.get_queryset().model
 
 
 def refresh(source: SearchSource, pks) -> int:

@@ -76,55 +76,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date as Date
 
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cdvs.accounts.permissions import Visibility
+from .index import Entry as Entry  # apps declare their entries through the registry
+from .index import SearchSource, refresh, remove
 
-MAX_BODY = 200_000
-MAX_TITLE = 500
-BATCH = 500
 # personal data: never a source of the search index
 FORBIDDEN_MODELS = {"directory.contact", "accounts.user", "meetings.attendance"}
-
-
-@dataclass
-class Entry:
-    title: str
-    url: str
-    body: str = ""
-    date: Date | None = None
-    visibility: str = Visibility.PUBLIC
-    scope_territory_id: int | None = None
-    organisation_id: int | None = None
-    territory_ids: Iterable[int] = ()
-    enjeux: Iterable[int] = ()
-
-    def __post_init__(self):
-        if self.visibility not in Visibility.values:
-            raise ValueError(f"Visibilité inconnue : {self.visibility!r}")
-        self.territory_ids = sorted({int(t) for t in self.territory_ids if t is not None})
-        self.enjeux = sorted({int(n) for n in self.enjeux if n is not None})
-
-
-@dataclass
-class SearchSource:
-    kind: str
-    label: str
-    queryset: Callable[[], models.QuerySet] | models.QuerySet
-    to_entry: Callable[[models.Model], Entry | None]
-    triggers: dict = field(default_factory=dict)
-
-    def get_queryset(self) -> models.QuerySet:
-        qs = self.queryset() if callable(self.queryset) else self.queryset
-        return qs.all()
-
-    @property
-    def model(self):
-        return self.get_queryset().model
 
 
 _sources: dict[str, SearchSource] = {}
@@ -198,8 +158,6 @@ def _on_save(sender, instance, raw=False, **kwargs):
 def _on_delete(sender, instance, **kwargs):
     if not _active():
         return
-    from .index import remove
-
     for src in _by_model.get(sender, []):
         remove(src.kind, [instance.pk])
     _changed(sender, instance, deleted=True)
@@ -217,8 +175,6 @@ def _on_m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
 
 
 def _changed(model, instance, deleted=False):
-    from .index import refresh
-
     if not deleted:
         for src in _by_model.get(model, []):
             refresh(src, [instance.pk])
@@ -236,8 +192,6 @@ def refresh_objects(model, pks: Iterable[int]) -> None:
     ``queryset.update()``): call it right after such a write."""
     if not _active():
         return
-    from .index import refresh
-
     pks = [int(pk) for pk in pks]
     for src in _by_model.get(model, []):
         refresh(src, pks)

@@ -3,9 +3,9 @@ the text extracted from a document) without keeping the user waiting."""
 
 from django_tasks import task
 
+from . import index, registry
+
 
 @task()
 def refresh_entries(kind: str, pks: list[int]):
-    from . import index, registry
-
     return {"kind": kind, "indexed": index.refresh(registry.source(kind), pks)}

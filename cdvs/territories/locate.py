@@ -32,6 +32,8 @@ from shapely.geometry.base import BaseGeometry
 
 from cdvs.core.cache import cached, data_version
 
+from .models import Territory
+
 CACHE_KEY = "territories:locate-index"
 CACHE_TIMEOUT = 24 * 3600
 
@@ -396,8 +398,6 @@ class TerritoryIndex:
 def index_version() -> str:
     """Changes whenever a territory is written (its history), added or removed, or a
     perimeter loaded or cleared."""
-    from .models import Territory
-
     return data_version(Territory, Territory.all_objects.all(), Territory.objects.with_perimeter())
 
 
@@ -405,8 +405,6 @@ _process_copy: dict[str, TerritoryIndex] = {}
 
 
 def build_index(version: str = "") -> TerritoryIndex:
-    from .models import Territory
-
     refs, geoms = [], []
     rows = Territory.objects.with_perimeter().order_by("kind", "code")
     for t in rows.values_list("id", "kind", "code", "name", "geometry"):

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.db import transaction
 
@@ -284,8 +285,6 @@ def import_qpv_perimeters(
         label = f"QPV {code} ({props.get('lib_qp') or known[code].name})"
         wanted[code] = (label, geo.parse_geometry(feature.get("geometry"), label))
     if crs is None:
-        import numpy as np
-
         coords = [shapely.get_coordinates(g) for _label, g in wanted.values()]
         sample = np.concatenate(coords) if coords else np.zeros((0, 2))
         crs = geo.guess_crs(sample[np.isfinite(sample).all(axis=1)])

@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import json_script
 from django.utils.safestring import mark_safe
@@ -248,8 +249,6 @@ def _perimeter_summary(text):
 
 def perimeter_geojson(request, kind, code):
     """The perimeter as a GeoJSON file to download."""
-    from django.http import Http404, HttpResponse
-
     territory = _territory(kind, code)
     if not territory.has_perimeter:
         raise Http404("Périmètre non chargé")

@@ -11,10 +11,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cdvs.accounts import tasks as account_tasks
+from cdvs.calls import alerts
 from cdvs.core.jobs import for_each_recipient
+from cdvs.directory import freshness
 from cdvs.directory.models import FreshnessReminder, Organisation
 from cdvs.library import services as library
 from cdvs.library.models import DigestItem, News, NewsStatus
+from cdvs.meetings import services as meeting_services
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +30,9 @@ def _failing_for(monkeypatch, address):
             raise RuntimeError(f"panne d'envoi pour {address}")
         return real(to, *args, **kwargs)
 
-    monkeypatch.setattr(account_tasks, "queue_email", queue_email)
+    # each job's module imports queue_email at module level
+    for module in (account_tasks, library, freshness, alerts, meeting_services):
+        monkeypatch.setattr(module, "queue_email", queue_email)
 
 
 def _admin_reports(mailoutbox):

@@ -1,7 +1,9 @@
 """The layers of DESIGN.md, enforced: a module imports (at module level) only modules of
 its own layer or of lower layers. A layer is a list of module patterns (fnmatch on the
-dotted name); the first layer whose pattern matches a module is its layer. Function-level
-imports are counted apart: each one left must say why on its line (`# layer:` comment)."""
+dotted name); the first layer whose pattern matches a module is its layer. Inside an app
+too, modules form no import cycle at module level (models < hours / recurrence helpers <
+services < tasks < views / api). Function-level imports are counted apart: each one left
+must say why on its line (`# lazy:` comment)."""
 
 import ast
 import fnmatch
@@ -101,7 +103,7 @@ def test_no_module_imports_a_higher_layer():
             module = resolve(target)
             if module in ("cdvs",):
                 continue
-            if layer_of(module) > own and "# layer:" not in lines[lineno - 1]:
+            if layer_of(module) > own and "# lazy:" not in lines[lineno - 1]:
                 wrong.append(f"{path.relative_to(ROOT.parent)}:{lineno} {name} -> {module}")
     assert not wrong, "Imports vers une couche plus haute :\n" + "\n".join(wrong)
 
@@ -113,3 +115,83 @@ def test_layer_patterns_match_something(rank):
     assert any(
         fnmatch.fnmatchcase(n, p) or n == p.removesuffix(".*") for p in patterns for n in names
     )
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Each cdvs module -> the cdvs modules it imports at module level."""
+    graph = {}
+    for name, path in modules():
+        graph[name] = {
+            module
+            for target, _lineno, at_top in imports_of(path)
+            if at_top and (module := resolve(target)) not in (name, "cdvs")
+        }
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def test_cycles_are_found():
+    graph = {"a.models": {"a.hours"}, "a.hours": {"a.models"}, "a.views": {"a.models"}}
+    assert cycles(graph) == [["a.hours", "a.models"]]
+
+
+def test_no_import_cycle_at_module_level():
+    found = cycles(module_graph())
+    assert not found, "Cycles d'imports au niveau des modules :\n" + "\n".join(
+        " <-> ".join(c) for c in found
+    )
+
+
+def function_level_imports(path: Path):
+    """(line, source lines) of each import inside a function or a method of a file."""
+    tree = ast.parse(path.read_text())
+    lines = path.read_text().splitlines()
+    for func in ast.walk(tree):
+        if isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(func):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    yield node.lineno, lines[node.lineno - 1 : node.end_lineno]
+
+
+def test_every_function_level_import_says_why():
+    """A function-level import hides a cycle or slows nothing down: hoist it, or say on
+    its line why it must stay (`# lazy: heavy library, only for XLSX exports`). Test
+    helpers (`cdvs.testing`, conftests) aside."""
+    silent = []
+    for name, path in modules():
+        if name.startswith("cdvs.testing") or name.endswith("conftest"):
+            continue
+        for lineno, source in function_level_imports(path):
+            if not any("# lazy:" in line for line in source):
+                silent.append(f"{path.relative_to(ROOT.parent)}:{lineno} {source[0].strip()}")
+    assert not silent, "Imports dans une fonction sans « # lazy: » :\n" + "\n".join(silent)

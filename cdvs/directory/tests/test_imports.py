@@ -248,7 +248,7 @@ def test_reimport_keeps_manual_edits_and_says_so(world, media, monkeypatch):
 
     told = []
     monkeypatch.setattr(
-        "cdvs.search.registry.refresh_objects", lambda model, pks: told.append((model, list(pks)))
+        "cdvs.directory.imports.refresh_objects", lambda model, pks: told.append((model, list(pks)))
     )
 
     def run(rows):

@@ -15,7 +15,7 @@ def test_library_pages_have_no_serious_axe_violation(live_server, client):
     from django.contrib.auth import get_user_model
 
     from cdvs.contract.models import Enjeu
-    from cdvs.library import services
+    from cdvs.library import services, tasks
     from cdvs.library.forms import DocumentForm, NewsForm
     from cdvs.library.models import Document, News, NewsStatus
     from cdvs.testing import make_pdf, make_png
@@ -36,7 +36,7 @@ def test_library_pages_have_no_serious_axe_violation(live_server, client):
         )  # fmt: skip
         assert form.is_valid(), form.errors
         document = services.create_document(form, user)
-        services.extract_version(document.current_version_id)
+        tasks.extract_version(document.current_version_id)
     pdf = Document.objects.get(title="Diagnostic du quartier")
     image = Document.objects.get(title="Affiche de la fête")
     form = NewsForm(

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from cdvs.library import services
+from cdvs.library import tasks
 from cdvs.library.models import Document, DocumentVersion, Extraction
 from cdvs.testing import ROLES, SEES, make_docx, make_odt, make_pdf, make_png, upload_file
 
@@ -91,7 +91,7 @@ def test_extraction_of_pdf_odt_docx(client, login):
     ]:
         _upload(client, name=name, content=content, title=name)
         document = Document.objects.get(title=name)
-        version = services.extract_version(document.current_version_id)
+        version = tasks.extract_version(document.current_version_id)
         assert version.extraction == Extraction.DONE
         assert expected in version.text
         document.refresh_from_db()
@@ -102,7 +102,7 @@ def test_broken_pdf_is_marked_failed_and_shown(client, login):
     login("coordinateur")
     _upload(client, content=b"%PDF-1.4\n garbage without xref")
     document = Document.objects.get()
-    version = services.extract_version(document.current_version_id)
+    version = tasks.extract_version(document.current_version_id)
     assert version.extraction == Extraction.FAILED
     assert version.extraction_error
     page = client.get(document.get_absolute_url()).content.decode()

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from cdvs.library import services
+from cdvs.library import tasks
 from cdvs.library.models import Document, News, NewsStatus
 from cdvs.testing import ROLES, SEES, make_pdf
 
@@ -38,7 +38,7 @@ def test_extracted_text_is_searchable_once_the_worker_is_done(client, login, wor
         )
     assert titles(world.users["administrateur"], "médiation numérique") == set()
     for document in Document.objects.all():
-        services.extract_version(document.current_version_id)
+        tasks.extract_version(document.current_version_id)
     for role in ROLES:
         expected = {f"Rapport {v}" for v in SEES[role]}
         if role == "coordinateur_lille":
