@@ -8,7 +8,8 @@ from ninja.errors import HttpError
 
 from cdvs.accounts.permissions import require
 from cdvs.api.errors import LIST
-from cdvs.api.types import Code, Date, Id, form_text
+from cdvs.api.types import Code, Date, form_text
+from cdvs.core.bounds import ApiInt
 
 from . import services
 from .forms import SearchForm
@@ -45,11 +46,11 @@ def search(
     request,
     q: form_text(SearchForm) = "",
     type: Code = "",  # noqa: A002 — the name of the page's parameter
-    enjeu: Id | None = None,
-    territoire: Id | None = None,
+    enjeu: ApiInt | None = None,
+    territoire: ApiInt | None = None,
     du: Date | None = None,
     au: Date | None = None,
-    page: Id = 1,
+    page: ApiInt = 1,
 ):
     """Search everything the caller may read. `q` uses the websearch syntax (words all
     required, "exact phrase", -excluded, or); `type`, `enjeu` (number), `territoire`
