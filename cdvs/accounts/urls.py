@@ -42,12 +42,12 @@ urlpatterns = [
         name="personal_data_link",
     ),
     path(
-        "mes-donnees/effacer/<int:pk>/",
+        "mes-donnees/effacer/<id:pk>/",
         personal_data.erase_contact,
         name="personal_data_erase",
     ),
     path(
-        "mes-donnees/lien/<str:token>/effacer/<int:pk>/",
+        "mes-donnees/lien/<str:token>/effacer/<id:pk>/",
         personal_data.erase_contact,
         name="personal_data_link_erase",
     ),
@@ -57,7 +57,7 @@ urlpatterns = [
         views.invitation_organisations,
         name="invitation_organisations",
     ),
-    path("invitations/<int:pk>/annuler/", views.invitation_revoke, name="invitation_revoke"),
-    path("invitations/<int:pk>/renvoyer/", views.invitation_resend, name="invitation_resend"),
+    path("invitations/<id:pk>/annuler/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<id:pk>/renvoyer/", views.invitation_resend, name="invitation_resend"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
 ]

@@ -12,6 +12,13 @@ from cdvs.core.french import format_number
 INVALID_REQUEST = "La requête n'a pas été traitée : corrigez les erreurs signalées."
 NOT_FOUND = "Introuvable : aucune ressource ne correspond à cette adresse."
 FORBIDDEN = "Vous n'avez pas les droits nécessaires pour cette action."
+
+
+def method_not_allowed(method: str, allowed: str) -> str:
+    """405: `allowed` is the Allow header (« GET, PATCH »)."""
+    return f"Méthode {method} non autorisée sur cette adresse (méthodes acceptées : {allowed})."
+
+
 # ninja's own English messages, in French
 NINJA_MESSAGES = {
     "Unauthorized": "Connexion requise : cette action demande une session ouverte sur l'outil.",
@@ -52,6 +59,7 @@ STATUS_DESCRIPTIONS = {
     401: "Session requise",
     403: "Droits insuffisants ou jeton CSRF absent",
     404: "Introuvable",
+    405: "Méthode non autorisée sur cette adresse",
     422: "Paramètres ou corps invalides (messages par champ)",
 }
 

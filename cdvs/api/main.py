@@ -1,11 +1,21 @@
 """The JSON API: one NinjaAPI; each app contributes its router from its own `api.py`."""
 
+import functools
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from .errors import FORBIDDEN, NINJA_MESSAGES, NOT_FOUND, STATUS_DESCRIPTIONS, validation_errors
+from .errors import (
+    FORBIDDEN,
+    NINJA_MESSAGES,
+    NOT_FOUND,
+    STATUS_DESCRIPTIONS,
+    method_not_allowed,
+    validation_errors,
+)
 from .types import BodyError, JSONParser
 
 
@@ -26,6 +36,14 @@ class CdvsAPI(NinjaAPI):
                         )
             cache[path_prefix] = schema
         return cache[path_prefix]
+
+    def _get_urls(self):
+        """ninja answers a wrong method on a known path in plain text: an ErrorsOut."""
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _errors_out_when_not_allowed(pattern.callback)
+        return urls
 
     def validation_error_from_error_contexts(self, error_contexts):
         """ninja's errors, located (source, field, …) with the field named as sent:
@@ -71,6 +89,19 @@ def _errors_out(request, status: int, message: str, errors: dict | None = None):
     if errors:
         body["errors"] = errors
     return api.create_response(request, body, status=status)
+
+
+def _errors_out_when_not_allowed(view):
+    @functools.wraps(view)  # (keeps ninja's csrf_exempt)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = ", ".join(sorted(response["Allow"].split(", ")))
+            response = _errors_out(request, 405, method_not_allowed(request.method, allowed))
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
 
 
 @api.exception_handler(ValidationError)

@@ -1,9 +1,9 @@
 """Strict types of the API, declared once: text (bounded, no coercion), ids in paths,
-local times, JSON bodies derived from the pages' forms, and the JSON parser."""
+dates in query strings, local times, JSON bodies derived from the pages' forms, and the JSON parser."""
 
 import json
 import re
-from datetime import time
+from datetime import date, time
 from typing import Annotated, Any
 
 from django import forms
@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     Strict,
     StringConstraints,
     WithJsonSchema,
@@ -22,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from cdvs.core.validators import DATE_MAX, DATE_MIN, is_plausible_date
 
 # A text without a max_length in its model (TextField) is still bounded.
 LONG_TEXT_MAX_LENGTH = 20_000
@@ -60,6 +63,40 @@ Code = text(CODE_MAX_LENGTH)
 
 # An object id in a path: out of range or not a number, it designates nothing (404).
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+# A date in a query string: ISO text AAAA-MM-JJ only (never a number read as a
+# timestamp), within the dates the whole tool accepts (core.validators).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_EXPECTED = "Une date AAAA-MM-JJ est attendue."
+DATE_OUT_OF_RANGE = (
+    f"Une date comprise entre le {DATE_MIN:%d/%m/%Y} et le {DATE_MAX:%d/%m/%Y} est attendue."
+)
+
+
+def _iso_date(value) -> date:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            found = date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if not is_plausible_date(found):
+                raise PydanticCustomError("date_hors_limites", DATE_OUT_OF_RANGE)
+            return found
+    raise PydanticCustomError("date_invalide", DATE_EXPECTED)
+
+
+Date = Annotated[
+    date,
+    PlainValidator(_iso_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"AAAA-MM-JJ, du {DATE_MIN.isoformat()} au {DATE_MAX.isoformat()}",
+        }
+    ),
+]
 
 # A local wall-clock time (Europe/Paris) as the API writes it. JSON Schema's
 # `format: time` is RFC 3339's full-time, which requires an offset: not this.

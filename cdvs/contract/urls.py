@@ -6,5 +6,5 @@ app_name = "contract"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("enjeux/<int:pk>/", views.enjeu_detail, name="enjeu"),
+    path("enjeux/<id:pk>/", views.enjeu_detail, name="enjeu"),
 ]

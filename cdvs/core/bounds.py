@@ -4,6 +4,8 @@ a form or an API parameter is refused where it is read, never passed on to a que
 
 - forms and list filters: `BoundedIntegerField`, `IdField` (an id: digits, 0 or more);
 - the JSON API's query parameters: `ApiInt` (`offset: ApiInt = 0`), a French 422;
+- ids in page URLs: the `id` path converter (`path("<id:pk>/", …)`), 1 up to the
+  largest key; any other number matches no URL (404) and never reaches a view;
 - model choice fields (a form's `territories`, `enjeux`…, the admin's too) query
   `pk__in=[…]`: `BoundedIn` makes an out-of-range integer there match nothing, as Django
   does for `exact`, `lt` or `gt`, so the field answers its own « choix valide » error.
@@ -16,6 +18,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import IntegerField
 from django.db.models.lookups import In
+from django.urls import register_converter
+from django.urls.converters import get_converters
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -92,6 +96,23 @@ class BoundedIn(In):
         return In.as_sql(lookup, compiler, connection)
 
 
+class IdConverter:
+    """`<id:pk>` in a URL: a key, 1 up to `MAX_INT`; 0 or 2^63 match nothing (404)."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_INT:
+            raise ValueError("not a key")
+        return number
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
 def register():
-    """Called once, when the core app is ready."""
+    """Called once, when the core app is ready (before any URLconf is read)."""
     IntegerField.register_lookup(BoundedIn)
+    if "id" not in get_converters():
+        register_converter(IdConverter, "id")

@@ -7,9 +7,9 @@ app_name = "library"
 urlpatterns = [
     path("", views.documents, name="documents"),
     path("deposer/", views.upload, name="upload"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/modifier/", views.edit, name="edit"),
-    path("<int:pk>/nouvelle-version/", views.new_version, name="new_version"),
-    path("<int:pk>/versions/<int:vpk>/telecharger/", views.download, name="download"),
-    path("<int:pk>/versions/<int:vpk>/apercu/", views.preview, name="preview"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/modifier/", views.edit, name="edit"),
+    path("<id:pk>/nouvelle-version/", views.new_version, name="new_version"),
+    path("<id:pk>/versions/<id:vpk>/telecharger/", views.download, name="download"),
+    path("<id:pk>/versions/<id:vpk>/apercu/", views.preview, name="preview"),
 ]

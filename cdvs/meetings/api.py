@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 
 from cdvs.accounts.permissions import readable_condition
 from cdvs.api.errors import LIST, ONE
-from cdvs.api.types import Id
+from cdvs.api.types import Date, Id
 from cdvs.core.bounds import ApiInt
 
 from .models import AgendaItem, Meeting, MeetingSeries, NextStep
@@ -167,7 +167,7 @@ def _meetings(request):
 
 @router.get("/reunions", response={200: list[MeetingOut], **LIST}, url_name="meetings")
 def list_meetings(
-    request, instance: ApiInt | None = None, du: date | None = None, au: date | None = None
+    request, instance: ApiInt | None = None, du: Date | None = None, au: Date | None = None
 ):
     """Meetings in order; `du` / `au` bound the dates (those à planifier by their window)."""
     queryset = _meetings(request)

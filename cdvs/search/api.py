@@ -8,7 +8,8 @@ from ninja.errors import HttpError
 
 from cdvs.accounts.permissions import require
 from cdvs.api.errors import LIST
-from cdvs.api.types import Code, form_text
+from cdvs.api.types import Code, Date, form_text
+from cdvs.core.bounds import ApiInt
 
 from . import services
 from .forms import SearchForm
@@ -45,11 +46,11 @@ def search(
     request,
     q: form_text(SearchForm) = "",
     type: Code = "",  # noqa: A002 — the name of the page's parameter
-    enjeu: str = "",
-    territoire: str = "",
-    du: str = "",
-    au: str = "",
-    page: str = "",
+    enjeu: ApiInt | None = None,
+    territoire: ApiInt | None = None,
+    du: Date | None = None,
+    au: Date | None = None,
+    page: ApiInt = 1,
 ):
     """Search everything the caller may read. `q` uses the websearch syntax (words all
     required, "exact phrase", -excluded, or); `type`, `enjeu` (number), `territoire`
@@ -60,10 +61,10 @@ def search(
         {
             "q": q,
             "type": type,
-            "enjeu": enjeu,
-            "territoire": territoire,
-            "du": du,
-            "au": au,
+            "enjeu": enjeu or "",
+            "territoire": territoire or "",
+            "du": du.isoformat() if du else "",
+            "au": au.isoformat() if au else "",
             "page": page,
         },
         with_choices=False,

@@ -259,3 +259,57 @@ def test_closes_at_matches_its_description(client, world):
     (documented,) = [s for s in schema["properties"]["closes_at"]["anyOf"] if s["type"] != "null"]
     assert documented.get("format") != "time"
     assert re.fullmatch(documented["pattern"], value)
+
+
+# ------------------------------------------------------------------ dates, numbers, methods
+
+
+@pytest.mark.parametrize("url", ["/api/agenda/reunions", "/api/recherche"])
+@pytest.mark.parametrize(
+    "value", ["1.1e-308", "0", "1700000000", "20250101", "2025-1-1", "2025-02-30",
+              "2025-01-01T00:00:00", "１９９９-01-01", "9999-12-31", "1989-12-31"],
+)  # fmt: skip
+def test_a_date_parameter_is_an_iso_date_in_range(world, client, url, value):
+    body = assert_errors_out(client.get(url, {"du": value}), 422)
+    assert body["errors"]["du"][0] in (
+        "Une date AAAA-MM-JJ est attendue.",
+        "Une date comprise entre le 01/01/1990 et le 31/12/2100 est attendue.",
+    )
+
+
+@pytest.mark.parametrize("url", ["/api/agenda/reunions", "/api/recherche"])
+def test_an_iso_date_in_range_is_taken(world, client, url):
+    response = client.get(url, {"du": "1990-01-01", "au": "2100-12-31"})
+    assert response.status_code == 200, response.content
+
+
+def test_the_date_parameters_are_described_as_dates(client):
+    schema = client.get("/api/openapi.json").json()
+    for path, name in [("/api/agenda/reunions", "du"), ("/api/recherche", "au")]:
+        (param,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == name]
+        assert {"type": "string", "format": "date"}.items() <= param["schema"]["anyOf"][0].items()
+
+
+@pytest.mark.parametrize(
+    "name, value", [("enjeu", "9223372036854775808"), ("territoire", "-1"), ("page", "0"),
+                    ("page", "x"), ("enjeu", "1.5"), ("du", "1.1e-308")],
+)  # fmt: skip
+def test_search_parameters_are_typed_in_french(world, client, name, value):
+    body = assert_errors_out(client.get("/api/recherche", {name: value}), 422)
+    assert list(body.get("errors", [name])) == [name]
+
+
+def test_search_dates_in_order(world, client):
+    response = client.get("/api/recherche", {"du": "2025-02-01", "au": "2025-01-01"})
+    assert_errors_out(response, 422)
+
+
+@pytest.mark.parametrize(
+    "method, url, allowed",
+    [("delete", "/api/recherche", "GET"), ("post", "/api/annuaire/organisations/1", "GET, PATCH")],
+)
+def test_a_wrong_method_answers_an_errors_out_in_french(world, client, method, url, allowed):
+    response = getattr(client, method)(url)
+    body = assert_errors_out(response, 405)
+    assert response["Allow"] == allowed
+    assert body["message"].startswith(f"Méthode {method.upper()} non autorisée")
