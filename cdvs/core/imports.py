@@ -387,7 +387,12 @@ class _Binder:
     which costs more than the checks themselves on thousands of rows. Validating does
     not change a form's fields, so the rows share them; each row gets its own data,
     errors and (for a model form) its own new instance. The model's own checks
-    (`clean()`) run for every row as for a manual edit."""
+    (`clean()`) run for every row as for a manual edit.
+
+    The bound fields (name, HTML name, label of each field: the same for every row)
+    are made once too, each row getting a shallow copy pointing at its own form; and
+    a cell's text is read (`Column.read`) once per import, the rows sharing the same
+    texts (a type, a commune, « oui ») reusing the value read."""
 
     def __init__(self, spec: RowForm):
         self.prototype = spec.form_class(**spec.kwargs)
@@ -398,11 +403,32 @@ class _Binder:
         self.prototype.fields = {
             name: f for name, f in self.prototype.fields.items() if f.required or name in fed
         }
+        # taken right after construction: no cached property (initial, subwidgets) yet
+        self.bound_fields = [
+            (name, type(bf), dict(bf.__dict__))
+            for name, bf in ((name, self.prototype[name]) for name in self.prototype.fields)
+        ]
+        self.prototype._bound_fields_cache = {}
+        self.read_values: dict[tuple[str, str], object] = {}
+
+    def read(self, column: Column, text: str):
+        """`column.read(text)`, remembered for the import (a `CellError` is not)."""
+        key = (column.key, text)
+        try:
+            value = self.read_values[key]
+        except KeyError:
+            value = self.read_values[key] = column.read(text)
+        # the rows must not share a list (or any other mutable value)
+        return copy.copy(value) if isinstance(value, list | dict | set) else value
 
     def bind(self, data: dict):
         form = copy.copy(self.prototype)
         form.data, form.files, form.is_bound = data, {}, True
         form._errors, form._bound_fields_cache = None, {}
+        for name, kind, attrs in self.bound_fields:
+            bound = form._bound_fields_cache[name] = kind.__new__(kind)
+            bound.__dict__.update(attrs)
+            bound.form = form
         if self.model is not None:
             form.instance = self.model()
         return form
@@ -440,44 +466,53 @@ def check_row(line: int, cells: dict[str, str], forms: Iterable[RowForm], binder
     """Read one row into the forms and validate them: (CheckedRow, [RowError]). Each
     error of a form is given to the column that feeds its field (« Ligne 4, Nom : … »),
     in French whatever language the worker runs in."""
-    binders = binders or {}
+    # already in French (the worker's usual case): no switching back and forth per row
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return _check_row(line, cells, forms, binders or {})
+    with translation.override(settings.LANGUAGE_CODE):
+        return _check_row(line, cells, forms, binders or {})
+
+
+def _check_row(line, cells, forms, binders):
     errors: list[RowError] = []
     bound: dict[str, object] = {}
     given: dict[str, set] = {}
-    with translation.override(settings.LANGUAGE_CODE):
-        for spec in forms:
-            given[spec.name] = set()
-            if spec.when is not None and not spec.when(cells):
-                bound[spec.name] = None
+    for spec in forms:
+        given[spec.name] = set()
+        if spec.when is not None and not spec.when(cells):
+            bound[spec.name] = None
+            continue
+        initial = spec.initial(cells) if callable(spec.initial) else spec.initial
+        data = dict(initial)
+        failed, by_field = set(), {}
+        binder = binders.get(spec.name)
+        for column in spec.columns:
+            name = column.form_field
+            by_field[name] = column
+            text = cells.get(column.key, "")
+            if not text:
                 continue
-            initial = spec.initial(cells) if callable(spec.initial) else spec.initial
-            data = dict(initial)
-            failed, by_field = set(), {}
-            for column in spec.columns:
-                name = column.form_field
-                by_field[name] = column
-                text = cells.get(column.key, "")
-                if not text:
-                    continue
-                try:
-                    data[name] = column.read(text) if column.read else text
-                except CellError as exc:
-                    errors += [RowError(line, column.label, m) for m in exc.messages]
-                    failed.add(name)
-                    data.pop(name, None)
-                    continue
-                given[spec.name].add(name)
-            binder = binders.get(spec.name)
-            form = binder.bind(data) if binder else spec.form_class(data=data, **spec.kwargs)
-            form.is_valid()
-            for name, items in form.errors.as_data().items():
-                if name in failed:
-                    continue  # already said by the cell
-                column = by_field.get(name)
-                label = column.label if column is not None else ""
-                cell = cells.get(column.key, "") if column is not None else ""
-                errors += [RowError(line, label, _error_text(column, e, cell)) for e in items]
-            bound[spec.name] = form
+            try:
+                if column.read is None:
+                    data[name] = text
+                else:
+                    data[name] = binder.read(column, text) if binder else column.read(text)
+            except CellError as exc:
+                errors += [RowError(line, column.label, m) for m in exc.messages]
+                failed.add(name)
+                data.pop(name, None)
+                continue
+            given[spec.name].add(name)
+        form = binder.bind(data) if binder else spec.form_class(data=data, **spec.kwargs)
+        form.is_valid()
+        for name, items in form.errors.as_data().items():
+            if name in failed:
+                continue  # already said by the cell
+            column = by_field.get(name)
+            label = column.label if column is not None else ""
+            cell = cells.get(column.key, "") if column is not None else ""
+            errors += [RowError(line, label, _error_text(column, e, cell)) for e in items]
+        bound[spec.name] = form
     return CheckedRow(line, cells, bound, given), errors
 
 

@@ -176,3 +176,49 @@ def test_the_form_built_once_is_bound_to_each_row_without_leaking():
     ]
     assert results[1][0].cleaned("person") == {"name": "Lou", "age": 12, "kind": "b"}
     assert results[2][0].cleaned("person") == {"name": "Max", "age": None}
+
+
+class _TagsForm(forms.Form):
+    name = forms.CharField(max_length=5)
+    tags = forms.MultipleChoiceField(choices=[("a", "A"), ("b", "B")], required=False)
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        tags.append("vu")  # a form may change the list it was given
+        return tags
+
+
+def test_rows_share_what_was_read_and_made_once_but_nothing_they_could_change():
+    reads = []
+
+    def read_tags(text):
+        reads.append(text)
+        if text == "?":
+            raise CellError("étiquette illisible.")
+        return text.split(",")
+
+    columns = [Column("name", "Nom"), Column("tags", "Étiquettes", read=read_tags)]
+    table = Table(
+        ["Nom", "Étiquettes"],
+        [(2, ["Lou", "a,b"]), (3, ["Max", "a,b"]), (4, ["Zoé", "?"]), (5, ["Léa", "?"])],
+        "csv",
+    )
+    with translation.override("en"):
+        results = list(
+            check_rows(table, {"name": 0, "tags": 1}, [RowForm("t", _TagsForm, columns)])
+        )
+    # the same text is read once per import; a text that cannot be read is said each time
+    assert reads == ["a,b", "?", "?"]
+    assert [[str(e) for e in errors] for _, errors in results] == [
+        [],
+        [],
+        ["Ligne 4, Étiquettes : étiquette illisible."],
+        ["Ligne 5, Étiquettes : étiquette illisible."],
+    ]
+    first, second = results[0][0].forms["t"], results[1][0].forms["t"]
+    assert first.cleaned_data["tags"] == second.cleaned_data["tags"] == ["a", "b", "vu"]
+    assert first.data["tags"] is not second.data["tags"]
+    # each row's bound fields are its own form's
+    assert first["name"].form is first and second["name"].form is second
+    assert first["name"].value() == "Lou" and second["name"].value() == "Max"
+    assert first["name"] is not second["name"]
