@@ -722,6 +722,7 @@ _OWN_ORGANISATION = {
 EXPLICIT = {
     "directory.edit": _OWN_ORGANISATION,
     "library.edit": _OWN_ORGANISATION,
+    "actions.edit": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],
