@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cdvs.meetings",
     "cdvs.library",
     "cdvs.calls",
+    "cdvs.actions",
     "cdvs.search",
     "cdvs.api",
 ]

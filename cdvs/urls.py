@@ -16,6 +16,8 @@ urlpatterns = [
     path("agenda/gestion/", include("cdvs.meetings.coordination_urls")),
     path("appels-a-projets/", include("cdvs.calls.urls")),
     path("appels-a-projets/gestion/", include("cdvs.calls.coordination_urls")),
+    path("actions/", include("cdvs.actions.urls")),
+    path("actions/gestion/", include("cdvs.actions.coordination_urls")),
     path("documents/", include("cdvs.library.urls")),
     path("documents/gestion/", include("cdvs.library.coordination_urls")),
     path("actualites/", include("cdvs.library.news.urls")),

@@ -147,6 +147,14 @@ RULES = {
     "calls.view": Rule(ANONYMOUS),
     "calls.manage": Rule(COORDINATOR, TERRITORY),
     "calls.import": Rule(COORDINATOR, TERRITORY),
+    # plan d'actions: partners read the actions; the porteur's people and the
+    # coordinators of the action's commune edit them; coordinators create them, move
+    # their status, and alone write and read the funding amounts under instruction
+    "actions.view": Rule(CARRIER),
+    "actions.edit": Rule(CARRIER, ORGANISATION),
+    "actions.manage": Rule(COORDINATOR, TERRITORY),
+    "actions.fund": Rule(COORDINATOR, TERRITORY),
+    "actions.view_instruction": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination content (documents, actualités, calls, meetings) wherever it is read

@@ -47,7 +47,10 @@ AREAS = [
         "Les appels à projets du droit commun et des crédits spécifiques, leurs échéances.",
     ),
     Area(
-        "plan-actions", "Plan d'actions", None, "Les actions, leurs financements et leurs comités."
+        "plan-actions",
+        "Plan d'actions",
+        "actions:list",
+        "Les actions, leurs financements et leurs comités.",
     ),
     Area("evaluation", "Évaluation", None, "Indicateurs, cibles et bilans des actions."),
     Area("participation", "Participation", None, "Budget participatif et conseils de quartier."),

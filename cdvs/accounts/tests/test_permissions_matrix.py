@@ -158,6 +158,28 @@ class Objects:
         )
         armentieres.save()
         self._library(world)
+        self._actions(world, contract)
+
+    def _actions(self, world, contract):
+        """Plan d'actions: an action of the Armentières association managed in
+        Armentières, with a funding line, and one in the trash."""
+        from decimal import Decimal
+
+        from cdvs.actions.models import Action, FundingLine
+
+        o, t = world.organisations, world.territories
+        self.action = Action.objects.create(
+            contract=contract, title="Atelier", porteur=o["asso_arm"], commune=t["armentieres"]
+        )
+        self.action.objectives.set([self.objective])
+        self.funding_line = FundingLine.objects.create(
+            action=self.action, year=2025, funder_kind="etat_pv", nature="specifique",
+            requested=Decimal("1000.00"),
+        )  # fmt: skip
+        self.deleted_action = Action.objects.create(
+            contract=contract, title="Supprimée", porteur=o["asso_arm"], commune=t["armentieres"]
+        )
+        self.deleted_action.soft_delete()
 
     def _library(self, world):
         """Documents and actualités: a partners' document of the Armentières association
@@ -246,7 +268,7 @@ class Page:
 PAGES = {
     # core
     "home": Page(PUBLIC),
-    "core:upcoming": Page(PUBLIC, lambda o: {"area": "plan-actions"}),
+    "core:upcoming": Page(PUBLIC, lambda o: {"area": "evaluation"}),
     "core:accessibility": Page(PUBLIC),
     "core:health": Page(PUBLIC),
     # accounts
@@ -418,6 +440,28 @@ PAGES = {
     "api:contract": Page(PUBLIC),
     "api:tree": Page(PUBLIC),
     "api:enjeu": Page(PUBLIC, lambda o: {"number": o.enjeu.number}),
+    # plan d'actions: partners read; the porteur's people and the coordinators of the
+    # action's commune edit; the coordinators of that commune manage and fund
+    "actions:list": Page(PARTNERS_CONTENT),
+    "actions:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.action.pk}),
+    "actions:export": Page(PARTNERS_CONTENT, lambda o: {"fmt": "csv"}),
+    "actions_coordination:create": Page(COORDINATION),
+    "actions_coordination:trash": Page(COORDINATION),
+    "actions_coordination:edit": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk}
+    ),
+    **{
+        f"actions_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.action.pk}
+        )
+        for name in ("status", "add_funding", "delete", "history")
+    },
+    "actions_coordination:edit_funding": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.funding_line.pk}
+    ),
+    "actions_coordination:restore": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_action.pk}, "post"
+    ),
     # calls for projects: a partners' call managed in Armentières
     "calls:list": Page(PUBLIC),
     "calls:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.call.pk}),
@@ -722,6 +766,7 @@ _OWN_ORGANISATION = {
 EXPLICIT = {
     "directory.edit": _OWN_ORGANISATION,
     "library.edit": _OWN_ORGANISATION,
+    "actions.edit": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],

@@ -32,6 +32,7 @@ LAYERS = [
     ("library", ["cdvs.library.*"]),
     ("meetings", ["cdvs.meetings.*"]),
     ("calls", ["cdvs.calls.*"]),
+    ("actions", ["cdvs.actions.*"]),
     ("pages across apps", ["cdvs.accounts.*", "cdvs.search.*", "cdvs.api.*", "cdvs.home",
                            "cdvs.urls", "cdvs.settings", "cdvs.wsgi", "cdvs.conftest", "cdvs",
                            "cdvs.testing.*"]),

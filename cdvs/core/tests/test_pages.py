@@ -16,7 +16,7 @@ def test_home_lists_every_area(client):
 
 @pytest.mark.django_db
 def test_upcoming_area_page_and_unknown_area(client):
-    assert client.get(reverse("core:upcoming", args=["plan-actions"])).status_code == 200
+    assert client.get(reverse("core:upcoming", args=["evaluation"])).status_code == 200
     assert client.get(reverse("core:upcoming", args=["nimporte"])).status_code == 404
     assert client.get(reverse("core:upcoming", args=["contrat"])).status_code == 404
 

@@ -1,0 +1,191 @@
+"""Coordination pages of the plan d'actions: an action created from a piste d'action
+or an action existante, its edition, its status changes, its funding lines, the trash
+and the history."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from cdvs.accounts.permissions import can, filter_allowed, gate, login_if_needed
+from cdvs.contract.models import ActionLead
+from cdvs.core.bounds import IdField
+from cdvs.core.history import history_page
+from cdvs.core.trash import confirm_trash, restore_from_trash
+
+from . import services
+from .forms import ActionForm, FundingLineForm, StatusForm
+from .models import Action, FundingLine
+
+
+def _action(request, pk, perm="actions.manage", *, deleted=False):
+    manager = Action.all_objects if deleted else Action.objects
+    action = get_object_or_404(manager.select_related("commune", "porteur", "contract"), pk=pk)
+    gate(request.user, perm, action)
+    return action
+
+
+def _form_page(request, form, title, back, notice=""):
+    return render(
+        request,
+        "actions/coordination/form.html",
+        {"form": form, "title": title, "back": back, "notice": notice},
+    )
+
+
+def _save(form, request, done):
+    try:
+        action = services.save_action_form(form, request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, done)
+    return redirect(action.get_absolute_url())
+
+
+def _lead(request):
+    """The piste d'action or action existante named by `?piste=`, if any."""
+    field = IdField(required=False)
+    try:
+        lead_id = field.clean(request.GET.get("piste"))
+    except ValidationError:
+        lead_id = None
+    if lead_id is None:
+        return None
+    return get_object_or_404(ActionLead.objects.select_related("objective__enjeu"), pk=lead_id)
+
+
+@login_if_needed
+def create(request):
+    gate(request.user, "actions.manage")
+    lead = _lead(request)
+    form = ActionForm(request.POST or None, lead=lead)
+    if request.method == "POST" and form.is_valid():
+        response = _save(form, request, "Action enregistrée.")
+        if response is not None:
+            return response
+    notice = ""
+    if lead is not None:
+        notice = (
+            f"À partir de la {lead.get_kind_display().lower()} « {lead.text} » : "
+            "l'intitulé et l'objectif sont repris ; choisissez le porteur."
+        )
+    return _form_page(request, form, "Nouvelle action", reverse("actions:list"), notice)
+
+
+@login_if_needed
+def edit(request, pk):
+    action = _action(request, pk, "actions.edit")
+    full = can(request.user, "actions.manage", action)
+    form = ActionForm(request.POST or None, instance=action, full=full)
+    if request.method == "POST" and form.is_valid():
+        response = _save(form, request, "Action mise à jour.")
+        if response is not None:
+            return response
+    return _form_page(request, form, f"Modifier : {action.title}", action.get_absolute_url())
+
+
+@login_if_needed
+def change_status(request, pk):
+    action = _action(request, pk)
+    form = StatusForm(request.POST or None, action=action)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_status(
+                action, data["to_status"], data["reason"], request.user, data["on"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Statut de l'action mis à jour.")
+            return redirect(action.get_absolute_url())
+    notice = f"Statut actuel : {action.get_status_display()}."
+    if not form.fields["to_status"].choices:
+        notice += " Aucun changement de statut n'est possible depuis ce statut."
+    return _form_page(
+        request, form, f"Changer le statut : {action.title}", action.get_absolute_url(), notice
+    )
+
+
+def _funding_page(request, action, line, title):
+    form = FundingLineForm(request.POST or None, instance=line, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_funding_line(form.instance, {}, request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Ligne de financement enregistrée.")
+            return redirect(action.get_absolute_url())
+    notice = (
+        f"Années du contrat : {action.contract.start_year} à {action.contract.end_year}. "
+        "Montants en euros, au centime près."
+    )
+    return _form_page(request, form, title, action.get_absolute_url(), notice)
+
+
+@login_if_needed
+def add_funding(request, pk):
+    action = _action(request, pk, "actions.fund")
+    return _funding_page(
+        request, action, FundingLine(action=action), f"Nouveau financement : {action.title}"
+    )
+
+
+@login_if_needed
+def edit_funding(request, pk):
+    line = get_object_or_404(
+        FundingLine.objects.select_related(
+            "action__commune", "action__porteur", "action__contract"
+        ),
+        pk=pk,
+    )
+    gate(request.user, "actions.fund", line.action)
+    return _funding_page(request, line.action, line, f"Modifier le financement : {line}")
+
+
+@login_if_needed
+def delete(request, pk):
+    action = _action(request, pk)
+    return confirm_trash(
+        request,
+        action,
+        heading=f"Mettre à la corbeille : {action.title}",
+        explanation="L'action disparaîtra des listes et des exports, avec ses financements. "
+        "Vous pourrez la restaurer depuis la corbeille.",
+        back=action.get_absolute_url(),
+        then="actions_coordination:trash",
+        done=f"« {action.title} » est dans la corbeille : vous pouvez la restaurer.",
+    )
+
+
+@login_if_needed
+@require_POST
+def restore(request, pk):
+    action = _action(request, pk, deleted=True)
+    return restore_from_trash(
+        request, action, then=action.get_absolute_url(), done=f"« {action.title} » a été restaurée."
+    )
+
+
+@login_if_needed
+def trash(request):
+    gate(request.user, "actions.manage")
+    actions = filter_allowed(
+        request.user,
+        "actions.manage",
+        Action.all_objects.deleted().select_related("deleted_by"),
+    ).order_by("-deleted_at")[:200]
+    return render(request, "actions/coordination/trash.html", {"actions": list(actions)})
+
+
+@login_if_needed
+def history(request, pk):
+    action = _action(request, pk, deleted=True)
+    related = [
+        (f"Financement {line}", line)
+        for line in FundingLine.all_objects.filter(action=action).order_by("year", "pk")
+    ]
+    return history_page(request, action, action.get_absolute_url(), related=related)

@@ -1,0 +1,61 @@
+"""The filters of the list of actions, shared by the page and its exports."""
+
+from django import forms
+
+from cdvs.contract.models import Enjeu
+from cdvs.core.bounds import IdField
+from cdvs.core.filters import FilterForm, WordsField
+from cdvs.core.widgets import FastSelect
+from cdvs.directory.models import Organisation
+from cdvs.territories.models import Territory
+
+from .models import Action, Status
+
+
+class ActionFilters(FilterForm):
+    q = WordsField(100, label="Mots de l'intitulé")
+    enjeu = IdField(label="Enjeu", widget=FastSelect, as_choice=True)
+    territoire = IdField(label="Territoire", widget=FastSelect, as_choice=True)
+    statut = forms.ChoiceField(
+        label="Statut", choices=[("", "Tous")] + Status.choices, required=False, widget=FastSelect
+    )
+    porteur = IdField(label="Porteur", widget=FastSelect, as_choice=True)
+    lookups = {"statut": "status", "porteur": "porteur_id"}
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        # callables: the options are read when the page renders the form
+        self.fields["enjeu"].widget.choices = lambda: (
+            [("", "Tous les enjeux")]
+            + [
+                (e.pk, f"Enjeu {e.number} : {e.title}")
+                for e in Enjeu.objects.only("pk", "number", "title").order_by(
+                    "contract_id", "number"
+                )
+            ]
+        )
+        self.fields["territoire"].widget.choices = lambda: [
+            ("", "Tous les territoires"),
+            *Territory.objects.choices(with_kind=True),
+        ]
+        self.fields["porteur"].widget.choices = lambda: (
+            [("", "Tous les porteurs")]
+            + list(
+                Organisation.objects.filter(pk__in=Action.objects.values("porteur_id"))
+                .order_by("name")
+                .values_list("pk", "name")
+            )
+        )
+
+    def filter_q(self, queryset, words):
+        return queryset.filter(title__icontains=words)
+
+    def filter_enjeu(self, queryset, enjeu_id):
+        through = Action.objectives.through.objects.filter(objective__enjeu_id=enjeu_id)
+        return queryset.filter(pk__in=through.values("action_id"))
+
+    def filter_territoire(self, queryset, territory_id):
+        """Actions in the territory or anywhere inside it (its QPV and PAC)."""
+        ids = {territory_id} | Territory.objects.descendants({territory_id})
+        through = Action.territories.through.objects.filter(territory_id__in=ids)
+        return queryset.filter(pk__in=through.values("action_id"))

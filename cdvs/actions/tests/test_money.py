@@ -1,0 +1,75 @@
+"""Totals reconcile to the cent, across lines, natures and years, on the page's
+arithmetic and in the export (property-based)."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from cdvs.actions.models import Action, FundingLine, Nature, funding_totals
+from cdvs.actions.views import EXPORT_HEADERS
+from cdvs.contract.models import Contract
+from cdvs.testing import World
+
+cents = st.integers(min_value=0, max_value=10**10).map(lambda c: Decimal(c) / 100)
+lines = st.lists(
+    st.tuples(cents, cents, st.sampled_from(Nature.values), st.integers(2024, 2030)),
+    min_size=0,
+    max_size=12,
+)
+
+
+class MoneyTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = World.build()
+        contract = Contract.objects.create(
+            name="Contrat", epci=cls.world.territories["mel"], start_year=2024, end_year=2030
+        )
+        cls.action = Action.objects.create(
+            contract=contract, title="Atelier", porteur=cls.world.organisations["asso_arm"],
+            commune=cls.world.territories["armentieres"],
+        )  # fmt: skip
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(lines)
+    def test_totals_reconcile_to_the_cent(self, drawn):
+        FundingLine.objects.all().delete()
+        for requested, granted, nature, year in drawn:
+            FundingLine.objects.create(
+                action=self.action, year=year, funder_kind="commune", nature=nature,
+                requested=requested, granted=min(granted, requested),
+            )  # fmt: skip
+        stored = list(FundingLine.objects.all())
+        totals = funding_totals(stored)
+        for name in ("requested", "granted"):
+            expected = sum((getattr(line, name) for line in stored), Decimal("0"))
+            by_nature = sum((t[name] for t in totals["natures"].values()), Decimal("0"))
+            by_year = sum(
+                (
+                    funding_totals([line for line in stored if line.year == y])["all"][name]
+                    for y in {line.year for line in stored}
+                ),
+                Decimal("0"),
+            )
+            assert totals["all"][name] == by_nature == by_year == expected
+            assert totals["all"][name] == totals["all"][name].quantize(Decimal("0.01"))
+        # the export carries the same sums, to the cent
+        self.client.force_login(self.world.users["coordinateur"])
+        response = self.client.get(reverse("actions:export", args=["csv"]))
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        row = dict(zip(EXPORT_HEADERS, rows[1], strict=True))
+        assert Decimal(row["Demandé (€)"]) == totals["all"]["requested"]
+        assert Decimal(row["Accordé (€)"]) == totals["all"]["granted"]
+        assert (
+            Decimal(row["Crédits spécifiques accordés (€)"])
+            == (totals["natures"][Nature.SPECIFIC]["granted"])
+        )
+        assert (
+            Decimal(row["Droit commun accordé (€)"])
+            == (totals["natures"][Nature.COMMON_LAW]["granted"])
+        )

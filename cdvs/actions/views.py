@@ -1,0 +1,138 @@
+"""Pages of the plan d'actions for the partners: the list with its filters and
+exports, and an action with its objectives, status timeline and funding lines."""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from cdvs.accounts.permissions import can, gate, login_if_needed
+from cdvs.contract.models import Objective
+from cdvs.core.exports import FORMAT_LABELS, export_response
+
+from .filters import ActionFilters
+from .models import Action, FundingLine, Nature, funding_totals
+
+PAGE_SIZE = 20
+
+
+def _objectives():
+    return Prefetch(
+        "objectives",
+        queryset=Objective.objects.select_related("enjeu").only(
+            "pk", "text", "enjeu_id", "enjeu__number", "enjeu__title"
+        ),
+    )
+
+
+def _listed(qs):
+    return qs.select_related("porteur", "commune").prefetch_related(_objectives(), "territories")
+
+
+def visible_lines(user, action, lines):
+    """The funding lines of `action` whose amounts `user` may read: lines under
+    instruction (no decision yet) for the coordination only."""
+    if can(user, "actions.view_instruction", action):
+        return list(lines)
+    return [line for line in lines if not line.under_instruction]
+
+
+@login_if_needed
+def action_list(request):
+    gate(request.user, "actions.view")
+    form = ActionFilters(request.GET)
+    qs = form.filter(Action.objects.all()).order_by("title", "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    actions = list(_listed(Action.objects.filter(pk__in=[a.pk for a in page.object_list])))
+    actions.sort(key=lambda a: (a.title, a.pk))
+    return render(
+        request,
+        "actions/list.html",
+        {
+            "form": form,
+            "page": page,
+            "actions": actions,
+            "query": urlencode(form.values),
+            "formats": FORMAT_LABELS,
+            "can_manage": can(request.user, "actions.manage"),
+        },
+    )
+
+
+@login_if_needed
+def detail(request, pk):
+    gate(request.user, "actions.view")
+    action = get_object_or_404(
+        _listed(Action.objects.select_related("lead__objective__enjeu", "contract")), pk=pk
+    )
+    lines = visible_lines(
+        request.user,
+        action,
+        FundingLine.objects.filter(action=action).order_by("year", "funder_kind", "pk"),
+    )
+    hidden = FundingLine.objects.filter(action=action).count() - len(lines)
+    years = {}
+    for line in lines:
+        years.setdefault(line.year, []).append(line)
+    totals = funding_totals(lines)
+    return render(
+        request,
+        "actions/detail.html",
+        {
+            "action": action,
+            "years": [
+                {"year": year, "lines": items, "totals": funding_totals(items)["all"]}
+                for year, items in sorted(years.items())
+            ],
+            "natures": [(Nature(n).label, t) for n, t in totals["natures"].items()],
+            "total": totals["all"],
+            "hidden_lines": hidden,
+            "changes": list(action.status_changes.select_related("by")),
+            "can_edit": can(request.user, "actions.edit", action),
+            "can_manage": can(request.user, "actions.manage", action),
+            "can_fund": can(request.user, "actions.fund", action),
+        },
+    )
+
+
+EXPORT_HEADERS = [
+    "Intitulé", "Porteur", "Statut", "Enjeux", "Objectifs opérationnels", "Territoires",
+    "Début", "Fin", "Demandé (€)", "Accordé (€)", "Versé (€)",
+    "Crédits spécifiques accordés (€)", "Droit commun accordé (€)",
+    "Valorisation ou autofinancement accordé (€)",
+]  # fmt: skip
+
+
+def export_rows(user, qs):
+    """One row per action, its amounts the sums of the lines `user` may read."""
+    lines = Prefetch("funding_lines", queryset=FundingLine.objects.order_by("pk"))
+    for action in _listed(qs).prefetch_related(lines).iterator(chunk_size=500):
+        totals = funding_totals(visible_lines(user, action, action.funding_lines.all()))
+        natures, overall = totals["natures"], totals["all"]
+        objectives = action.objectives.all()
+        yield [
+            action.title,
+            action.porteur.name,
+            action.get_status_display(),
+            ", ".join(sorted({f"Enjeu {o.enjeu.number}" for o in objectives})),
+            " ; ".join(o.text for o in objectives),
+            ", ".join(t.name for t in action.territories.all()),
+            action.starts_on,
+            action.ends_on,
+            overall["requested"],
+            overall["granted"],
+            overall["paid"],
+            natures[Nature.SPECIFIC]["granted"],
+            natures[Nature.COMMON_LAW]["granted"],
+            natures[Nature.OWN]["granted"],
+        ]
+
+
+@login_if_needed
+def export(request, fmt):
+    gate(request.user, "actions.view")
+    qs = ActionFilters(request.GET).filter(Action.objects.all()).order_by("title", "pk")
+    return export_response(
+        "plan-actions", "Plan d'actions", EXPORT_HEADERS, export_rows(request.user, qs), fmt
+    )
