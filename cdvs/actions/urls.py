@@ -6,6 +6,6 @@ app_name = "actions"
 
 urlpatterns = [
     path("", views.action_list, name="list"),
-    path("<int:pk>/", views.detail, name="detail"),
+    path("<id:pk>/", views.detail, name="detail"),
     path("export.<slug:fmt>", views.export, name="export"),
 ]
