@@ -49,9 +49,9 @@ PARAMETERS = {
     "contract:enjeu": ("contract.Enjeu", lambda o: {"pk": o.pk}),
     "meetings:series": ("meetings.MeetingSeries", lambda o: {"pk": o.pk}),
     "meetings:detail": ("meetings.Meeting", lambda o: {"pk": o.pk}),
-    "meetings_admin:edit": ("meetings.Meeting", lambda o: {"pk": o.pk}),
-    "meetings_admin:minutes": ("meetings.Meeting", lambda o: {"pk": o.pk}),
-    "meetings_admin:edit_series": ("meetings.MeetingSeries", lambda o: {"pk": o.pk}),
+    "meetings_coordination:edit": ("meetings.Meeting", lambda o: {"pk": o.pk}),
+    "meetings_coordination:minutes": ("meetings.Meeting", lambda o: {"pk": o.pk}),
+    "meetings_coordination:edit_series": ("meetings.MeetingSeries", lambda o: {"pk": o.pk}),
     "meetings:public_series_feed": ("meetings.MeetingSeries", lambda o: {"pk": o.pk}),
     "calls:detail": ("calls.CallForProjects", lambda o: {"pk": o.pk}),
     "library:detail": ("library.Document", lambda o: {"pk": o.pk}),
@@ -70,13 +70,19 @@ PARAMETERS = {
 # pages whose parameter is a word from a fixed list
 WORDS = {
     "directory:export": {"fmt": ["csv", "xlsx", "ods"]},
-    "directory_admin:stale_export": {"fmt": ["csv", "xlsx", "ods"]},
+    "directory_coordination:stale_export": {"fmt": ["csv", "xlsx", "ods"]},
     "calls:export": {"fmt": ["csv", "xlsx", "ods"]},
-    "library_admin:export": {"fmt": ["csv", "xlsx", "ods"]},
+    "library_coordination:export": {"fmt": ["csv", "xlsx", "ods"]},
     "directory:data_inclusion": {"what": ["structures", "services"]},
     "api:geojson_layer": {"kind": ["commune", "qpv"]},
     "core:upcoming": {"area": ["armentieres"]},
 }
+
+# the back-office namespaces were « <app>_admin » before they were « <app>_coordination »:
+# both names, so that the crawl runs against any commit
+for _table in (PARAMETERS, WORDS):
+    for _name in [n for n in _table if "_coordination:" in n]:
+        _table[_name.replace("_coordination:", "_admin:")] = _table[_name]
 
 # filtered lists: the query strings of the base commit's filters; {name} is a key of
 # _placeholders() (the pk of a seed object)
