@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, filter_allowed, require
 from cdvs.core.history import history_page
+from cdvs.core.markup import render_markdown
 from cdvs.core.trash import confirm_trash, restore_from_trash
 
 from . import services
@@ -318,19 +319,7 @@ def attendance(request, pk):
 # -------------------------------------------------------------------- minutes
 
 
-@login_required
-def minutes(request, pk):
-    meeting = _meeting(request, pk)
-    instance = Minutes.objects.filter(meeting=meeting).first()
-    form = MinutesForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        services.save_minutes(meeting, form, request.user)
-        messages.success(
-            request,
-            "Compte-rendu enregistré."
-            + ("" if instance and instance.is_published else " Il n'est pas encore publié."),
-        )
-        return redirect("meetings_coordination:minutes", pk=meeting.pk)
+def _minutes_page(request, meeting, form, instance, preview=None):
     return render(
         request,
         "meetings/coordination/minutes.html",
@@ -338,12 +327,51 @@ def minutes(request, pk):
             "meeting": meeting,
             "form": form,
             "minutes": instance,
+            "preview": preview,
             "step_form": NextStepForm(),
             "next_steps": meeting.next_steps.select_related(
                 "who_organisation", "enjeu", "action__objective"
             ),
         },
     )
+
+
+@login_required
+def minutes(request, pk):
+    """Write the minutes: « Enregistrer », « Prévisualiser » (the text rendered as it
+    will be published, nothing saved) and « Publier » all submit the same form."""
+    meeting = _meeting(request, pk)
+    instance = Minutes.objects.filter(meeting=meeting).first()
+    form = MinutesForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "previsualiser":
+            preview = {
+                "body": render_markdown(form.cleaned_data["body"]),
+                "decisions": render_markdown(form.cleaned_data["decisions"]),
+            }
+            return _minutes_page(request, meeting, form, instance, preview)
+        if request.POST.get("action") == "publier":
+            return _publish(request, meeting, form, instance)
+        services.save_minutes(meeting, form, request.user)
+        messages.success(
+            request,
+            "Compte-rendu enregistré."
+            + ("" if instance and instance.is_published else " Il n'est pas encore publié."),
+        )
+        return redirect("meetings_coordination:minutes", pk=meeting.pk)
+    return _minutes_page(request, meeting, form, instance)
+
+
+def _publish(request, meeting, form, instance):
+    try:
+        services.publish_minutes(
+            meeting, request.user, notify=request.POST.get("notify") == "1", form=form
+        )
+    except services.MeetingError as exc:
+        form.add_error(None, str(exc))
+        return _minutes_page(request, meeting, form, instance)
+    messages.success(request, "Compte-rendu publié.")
+    return redirect(_back(meeting))
 
 
 @login_required
@@ -359,7 +387,14 @@ def history(request, pk):
 @login_required
 @require_POST
 def publish_minutes(request, pk):
+    """Publish; when the minutes form is posted with it, its text is saved first."""
     meeting = _meeting(request, pk)
+    instance = Minutes.objects.filter(meeting=meeting).first()
+    if "body" in request.POST or "decisions" in request.POST:
+        form = MinutesForm(request.POST, instance=instance)
+        if not form.is_valid():
+            return _minutes_page(request, meeting, form, instance)
+        return _publish(request, meeting, form, instance)
     try:
         services.publish_minutes(meeting, request.user, notify=request.POST.get("notify") == "1")
     except services.MeetingError as exc:

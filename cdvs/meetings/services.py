@@ -253,21 +253,31 @@ def save_minutes(meeting: Meeting, form, user) -> Minutes:
     return save_with_history(minutes, user, "Compte-rendu enregistré")
 
 
+PUBLISH_REASON = "Publication du compte-rendu"
+
+
 @transaction.atomic
-def publish_minutes(meeting: Meeting, user, notify: bool = True) -> Minutes:
-    minutes = Minutes.objects.filter(meeting=meeting).first()
-    if minutes is None or not (minutes.body.strip() or minutes.decisions.strip()):
-        raise MeetingError("Le compte-rendu est vide : rien à publier.")
+def publish_minutes(meeting: Meeting, user, notify: bool = True, form=None) -> Minutes:
+    """Publish the minutes; with `form` (the minutes form as posted, validated), what it
+    holds is saved first, in the same transaction and the same history record: the text
+    published and mailed is the one on the screen. Each publication is one record of the
+    history (reason « Publication du compte-rendu »), so every published version stays."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise MeetingError("Cette réunion a été annulée : son compte-rendu ne peut être publié.")
-    first = minutes.published_at is None
+    if form is not None:
+        minutes = form.save(commit=False)
+        minutes.meeting = meeting
+    else:
+        minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None or not (minutes.body.strip() or minutes.decisions.strip()):
+        raise MeetingError("Le compte-rendu est vide : rien à publier.")
     minutes.published_at = timezone.now()
     minutes.published_by = user
-    save_with_history(minutes, user, "Compte-rendu publié")
+    save_with_history(minutes, user, PUBLISH_REASON)
     if meeting.status == MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.HELD
         save_with_history(meeting, user, "Réunion tenue (compte-rendu publié)")
-    if notify and first:
+    if notify:
         recipients = recipients_for(meeting)
         if recipients:
             _mail(meeting, Mailing.Kind.MINUTES, recipients, user)

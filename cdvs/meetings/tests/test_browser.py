@@ -1,0 +1,99 @@
+"""The coordinator's tasks on the meetings, done in Chromium as a person would: typing,
+clicking, reading the page. Each task is recorded as steps (clicks and pages opened),
+printed for the notes of issue 16.
+
+The browser starts only after the database work (Playwright's sync API runs an event
+loop, under which Django's ORM refuses to run); the checks on the database come after.
+"""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from cdvs.core.tests.browser import chromium, new_page, requires_chromium
+
+pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
+
+
+class Task:
+    """Counts the clicks and the pages a person goes through, step by step."""
+
+    def __init__(self, page, name):
+        self.page, self.name = page, name
+        self.clicks = self.pages = 0
+        self.steps = []
+        self.started = time.perf_counter()
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame):
+        if frame == self.page.main_frame:
+            self.pages += 1
+
+    def goto(self, url):
+        self.page.goto(url)
+
+    def click(self, selector, **kwargs):
+        self.clicks += 1
+        self.page.click(selector, **kwargs)
+        self.page.wait_for_load_state("load")
+
+    def step(self, label):
+        self.steps.append((label, self.clicks, self.pages))
+
+    def report(self) -> str:
+        seconds = time.perf_counter() - self.started
+        lines = [
+            f"Tâche « {self.name} » : {self.clicks} clics, {self.pages} pages, {seconds:.1f} s"
+        ]
+        lines += [f"  - {label} (après {c} clics, {p} pages)" for label, c, p in self.steps]
+        text = "\n".join(lines)
+        print("\n" + text)
+        return text
+
+
+def cookie_for(client, live_server, user):
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
+
+
+def test_publishing_saves_the_text_typed_and_mails_it(live_server, client, agenda, immediate_tasks):
+    from django.core import mail
+
+    from cdvs.meetings.models import Minutes
+
+    point = agenda.meeting(agenda.point, "2025-01")
+    Minutes.objects.create(meeting=point, body="Ancien texte du brouillon")
+    cookie = cookie_for(client, live_server, agenda.world.users["coordinateur"])
+    with chromium() as browser:
+        page = new_page(browser, cookies=[cookie])
+        task = Task(page, "écrire et publier le compte-rendu avec une suite à donner")
+        task.goto(live_server.url + reverse("meetings:detail", args=[point.pk]))
+        task.click("text=Compte-rendu et suites")
+        task.step("page du compte-rendu ouverte")
+        page.fill("#id_what", "Envoyer la liste des permanences")
+        page.fill("#id_who", "CCAS")
+        task.click("button:has-text('Ajouter la suite à donner')")
+        task.step("suite à donner ajoutée")
+        page.fill("#id_body", "## Tour de table\n\nLe **CCAS** présente son nouveau guichet.")
+        page.fill("#id_decisions", "- Relancer l'appel à projets")
+        task.click("button:has-text('Prévisualiser')")
+        preview = page.inner_text(".preview")
+        assert "Tour de table" in preview and "CCAS" in preview
+        assert page.locator(".preview strong", has_text="CCAS").count() == 1
+        assert page.input_value("#id_body").startswith("## Tour de table")
+        task.step("texte écrit et aperçu lu")
+        # publish straight from the preview: the text of the form is saved then published
+        task.click("button:has-text('Publier le compte-rendu')")
+        body = page.inner_text("main")
+        task.step("compte-rendu publié")
+        task.report()
+    assert "Compte-rendu publié." in body and "nouveau guichet" in body
+    assert "Ancien texte" not in body
+    minutes = Minutes.objects.get(meeting=point)
+    assert "nouveau guichet" in minutes.body and minutes.is_published
+    assert point.next_steps.get().what == "Envoyer la liste des permanences"
+    assert mail.outbox and all("nouveau guichet" in m.body for m in mail.outbox)
+    assert not any("Ancien texte" in m.body for m in mail.outbox)
+    reasons = list(minutes.history.values_list("history_change_reason", flat=True))
+    assert "Publication du compte-rendu" in reasons
