@@ -15,7 +15,7 @@ from cdvs.api.errors import LIST, ONE
 from cdvs.api.types import Date, Id
 from cdvs.core.bounds import ApiInt
 
-from .models import AgendaItem, Meeting, MeetingSeries, NextStep
+from .models import AgendaItem, Meeting, MeetingSeries, NextStep, agenda_order
 
 router = Router()
 
@@ -157,7 +157,7 @@ def _meetings(request):
                 queryset=AgendaItem.objects.retained()
                 .shareable()
                 .select_related("enjeu")
-                .order_by("temps", "position", "pk"),
+                .order_by(*agenda_order()),
                 to_attr="shareable_items",
             )
         )

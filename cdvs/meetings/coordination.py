@@ -28,7 +28,15 @@ from .forms import (
     NextStepForm,
     SeriesForm,
 )
-from .models import AgendaItem, ItemStatus, Meeting, MeetingSeries, Minutes, NextStep
+from .models import (
+    AgendaItem,
+    ItemStatus,
+    Meeting,
+    MeetingSeries,
+    Minutes,
+    NextStep,
+    agenda_order,
+)
 
 
 def _meeting(request, pk, *, deleted=False):
@@ -189,9 +197,10 @@ def agenda(request, pk):
             "action__objective",
         )
         .prefetch_related(Prefetch("raised_as", to_attr="raised"))
-        .order_by("temps", "position", "pk"),
+        .order_by(*agenda_order()),
         request.user,
     )
+    _mark_moves(items)
     return render(
         request,
         "meetings/coordination/agenda.html",
@@ -205,6 +214,19 @@ def agenda(request, pk):
             "carried": list(services.carried_next_steps(meeting)),
         },
     )
+
+
+def _mark_moves(items):
+    """`can_up` / `can_down` on each point: a move stays inside its temps and never
+    passes the heading of the temps."""
+    groups = {}
+    for item in items:
+        item.can_up = item.can_down = False
+        if not item.heading:
+            groups.setdefault(item.temps, []).append(item)
+    for group in groups.values():
+        for n, item in enumerate(group):
+            item.can_up, item.can_down = n > 0, n < len(group) - 1
 
 
 def _item(request, pk):
@@ -236,12 +258,36 @@ def edit_item(request, pk):
 
 
 @login_required
-@require_POST
 def delete_item(request, pk):
+    """« Retirer » asks first; the point stays in the history of the meeting."""
     item = _item(request, pk)
-    services.delete_item(item, request.user)
-    messages.success(request, f"« {item.title} » a été retiré de l'ordre du jour.")
-    return redirect("meetings_coordination:agenda", pk=item.meeting_id)
+    back = reverse("meetings_coordination:agenda", args=[item.meeting_id])
+    if request.method == "POST":
+        services.delete_item(item, request.user)
+        messages.success(request, f"« {item.title} » a été retiré de l'ordre du jour.")
+        return redirect(back)
+    return render(
+        request,
+        "meetings/coordination/confirm_delete_item.html",
+        {"item": item, "meeting": item.meeting, "back": back},
+    )
+
+
+@login_required
+@require_POST
+def move_item(request, pk):
+    """« Monter » / « Descendre »: one place inside the temps of the point."""
+    item = _item(request, pk)
+    try:
+        moved = services.move_item(item, request.POST.get("direction", ""), request.user)
+    except services.MeetingError as exc:
+        messages.error(request, str(exc))
+    else:
+        if not moved:
+            messages.info(request, f"« {item.title} » est déjà à cette place dans son temps.")
+    return redirect(
+        reverse("meetings_coordination:agenda", args=[item.meeting_id]) + f"#point-{item.pk}"
+    )
 
 
 @login_required

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reunions/<id:pk>/invitations/", c.invitations, name="invitations"),
     path("points/<id:pk>/modifier/", c.edit_item, name="edit_item"),
     path("points/<id:pk>/retirer/", c.delete_item, name="delete_item"),
+    path("points/<id:pk>/deplacer/", c.move_item, name="move_item"),
     path("points/<id:pk>/decision/", c.decide_item, name="decide_item"),
     path("points/<id:pk>/remonter/", c.raise_item, name="raise_item"),
     path("suites/<id:pk>/modifier/", c.edit_next_step, name="edit_next_step"),

@@ -245,8 +245,12 @@ class AgendaItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["document"] = _document_field(user, self.instance.document_id)
         series = meeting.series
-        if not (series and series.agenda_template):
+        if not (series and series.agenda_template) or self.instance.heading:
+            # a heading opens its temps and stays there
             del self.fields["temps"]
+        else:
+            self.fields["temps"].required = True
+            self.fields["temps"].help_text = "Le point s'ajoute à la fin de son temps."
         if not (series and series.feeds_into_id):
             del self.fields["confidential"]
 

@@ -419,6 +419,12 @@ class ItemStatus(models.TextChoices):
     REJECTED = "ecarte", "Écarté"
 
 
+def agenda_order():
+    """The order of an agenda: by temps (points without a temps after the temps, on
+    every database), then position; a heading has the first position of its temps."""
+    return (models.F("temps").asc(nulls_last=True), "position", "pk")
+
+
 class AgendaItemQuerySet(models.QuerySet):
     def retained(self):
         return self.filter(status=ItemStatus.ACCEPTED)
@@ -432,6 +438,11 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveIntegerField("ordre", default=0)
     temps = models.PositiveSmallIntegerField("temps", choices=Temps.choices, null=True, blank=True)
+    heading = models.BooleanField(
+        "titre d'un temps",
+        default=False,
+        help_text="Le point de la trame qui ouvre son temps : il reste en tête de son temps.",
+    )
     title = models.CharField("intitulé", max_length=255)
     description = models.TextField("précisions", blank=True)
     duration_minutes = models.PositiveIntegerField("durée (minutes)", null=True, blank=True)
@@ -509,7 +520,7 @@ class AgendaItem(models.Model):
     class Meta:
         verbose_name = "point de l'ordre du jour"
         verbose_name_plural = "points de l'ordre du jour"
-        ordering = ["temps", "position", "pk"]
+        ordering = [models.F("temps").asc(nulls_last=True), "position", "pk"]
 
     def __str__(self):
         return self.title

@@ -31,6 +31,7 @@ from .models import (
     MeetingStatus,
     Minutes,
     NextStep,
+    agenda_order,
 )
 
 ICS_FIELDS = ("day", "start", "end", "place", "status", "title")
@@ -114,6 +115,19 @@ def _next_position(meeting, temps=None):
     return (top["m"] or 0) + 1
 
 
+def _renumber(meeting, temps, user, moved=None):
+    """Positions 1, 2, … inside one temps, the heading of the temps first: a point
+    never sits above the heading of its temps. `moved` (ordered list) gives the new
+    order of the other points; each position that changes is saved with history."""
+    siblings = AgendaItem.objects.filter(meeting=meeting, temps=temps).order_by("position", "pk")
+    headings = [i for i in siblings if i.heading]
+    others = moved if moved is not None else [i for i in siblings if not i.heading]
+    for position, item in enumerate(headings + others, start=1):
+        if item.position != position:
+            item.position = position
+            save_with_history(item, user, "Ordre du jour réordonné", update_fields=["position"])
+
+
 @transaction.atomic
 def add_item(meeting: Meeting, form, user) -> AgendaItem:
     item = form.save(commit=False)
@@ -125,7 +139,42 @@ def add_item(meeting: Meeting, form, user) -> AgendaItem:
 
 @transaction.atomic
 def update_item(form, user) -> AgendaItem:
-    return save_with_history(form.save(commit=False), user, "Modification de l'ordre du jour")
+    """A point moved to another temps goes to the end of that temps."""
+    item = form.save(commit=False)
+    moved = "temps" in form.changed_data
+    if moved:
+        item.position = _next_position(item.meeting, item.temps)
+    save_with_history(item, user, "Modification de l'ordre du jour")
+    if moved:
+        _renumber(item.meeting, form.initial.get("temps"), user)
+    return item
+
+
+class Direction:
+    UP = "monter"
+    DOWN = "descendre"
+
+
+@transaction.atomic
+def move_item(item: AgendaItem, direction: str, user) -> bool:
+    """One place up or down inside its temps (the heading of a temps does not move);
+    False when the point is already first or last of its temps."""
+    if direction not in (Direction.UP, Direction.DOWN):
+        raise MeetingError("Déplacement inconnu : choisissez « Monter » ou « Descendre ».")
+    if item.heading:
+        raise MeetingError("Le titre d'un temps reste en tête de son temps.")
+    others = list(
+        AgendaItem.objects.select_for_update()
+        .filter(meeting_id=item.meeting_id, temps=item.temps, heading=False)
+        .order_by("position", "pk")
+    )
+    index = next(n for n, other in enumerate(others) if other.pk == item.pk)
+    target = index - 1 if direction == Direction.UP else index + 1
+    if not 0 <= target < len(others):
+        return False
+    others[index], others[target] = others[target], others[index]
+    _renumber(item.meeting, item.temps, user, moved=others)
+    return True
 
 
 @transaction.atomic
@@ -218,6 +267,7 @@ def apply_template(meeting: Meeting, user) -> int:
                     title=title,
                     description=part.get("description", ""),
                     enjeu=meeting.enjeu if part.get("temps") == 3 else None,
+                    heading=part.get("temps") is not None,
                     position=n,
                 ),
                 user,
@@ -499,7 +549,7 @@ def email_context(meeting: Meeting) -> dict:
             meeting.agenda_items.retained()
             .shareable()
             .select_related("enjeu")
-            .order_by("temps", "position", "pk")
+            .order_by(*agenda_order())
         ),
         "carried": list(carried_next_steps(meeting)),
         "minutes": Minutes.objects.filter(meeting=meeting, published_at__isnull=False).first(),

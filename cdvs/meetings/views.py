@@ -39,6 +39,7 @@ from .models import (
     MeetingSeries,
     Minutes,
     NextStep,
+    agenda_order,
 )
 
 PAGE_SIZE = 50
@@ -269,9 +270,7 @@ def detail(request, pk):
         "meetings/detail.html",
         {
             "meeting": meeting,
-            "items": services.with_readable_documents(
-                items.order_by("temps", "position", "pk"), user
-            ),
+            "items": services.with_readable_documents(items.order_by(*agenda_order()), user),
             "carried": list(services.carried_next_steps(meeting)),
             "minutes": minutes,
             "next_steps": list(

@@ -559,7 +559,7 @@ PAGES = {
     "meetings_coordination:edit_item": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.item.pk}),
     **{
         f"meetings_coordination:{name}": Page(ARMENTIERES_POST, lambda o: {"pk": o.item.pk}, "post")
-        for name in ("delete_item", "decide_item", "raise_item")
+        for name in ("delete_item", "decide_item", "raise_item", "move_item")
     },
     "meetings_coordination:edit_next_step": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.step.pk}

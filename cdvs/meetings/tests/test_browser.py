@@ -97,3 +97,52 @@ def test_publishing_saves_the_text_typed_and_mails_it(live_server, client, agend
     assert not any("Ancien texte" in m.body for m in mail.outbox)
     reasons = list(minutes.history.values_list("history_change_reason", flat=True))
     assert "Publication du compte-rendu" in reasons
+
+
+def test_agenda_reordered_with_the_keyboard_and_retirer_confirmed(live_server, client, agenda):
+    from cdvs.meetings import services
+    from cdvs.meetings.models import AgendaItem, agenda_order
+
+    agenda.point.agenda_template = [
+        {"temps": 1, "title": "Point d'actu"},
+        {"temps": 2, "title": "Ressources"},
+    ]
+    agenda.point.save()
+    meeting = agenda.meeting(agenda.point, "2025-03")
+    coordinator = agenda.world.users["coordinateur"]
+    services.apply_template(meeting, coordinator)
+    for title in ("Tour de table", "Agenda des structures"):
+        AgendaItem.objects.create(meeting=meeting, temps=1, title=title, position=9)
+    services._renumber(meeting, 1, coordinator)
+    cookie = cookie_for(client, live_server, coordinator)
+    with chromium() as browser:
+        page = new_page(browser, cookies=[cookie])
+        page.goto(live_server.url + reverse("meetings:detail", args=[meeting.pk]))
+        # the management links are a plain row, without list bullets
+        bullets = page.eval_on_selector(
+            "nav[aria-label='Gestion de la réunion'] li",
+            "li => getComputedStyle(li).listStyleType",
+        )
+        page.goto(live_server.url + reverse("meetings_coordination:agenda", args=[meeting.pk]))
+        button = page.get_by_role("button", name="Monter : Agenda des structures")
+        button.focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        rows = page.locator("table tbody tr th").all_inner_texts()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Retirer : Tour de table").click()
+        confirm = page.inner_text("main")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Retirer le point").click()
+        after = page.locator("table tbody tr th").all_inner_texts()
+    assert bullets == "none"
+    assert [r.split("\n")[0] for r in rows] == [
+        "Point d'actu", "Agenda des structures", "Tour de table", "Ressources"
+    ]  # fmt: skip
+    assert "Retirer « Tour de table » de l'ordre du jour ?" in confirm
+    assert "Tour de table" not in " ".join(after)
+    assert list(meeting.agenda_items.order_by(*agenda_order()).values_list("title", flat=True)) == [
+        "Point d'actu",
+        "Agenda des structures",
+        "Ressources",
+    ]

@@ -57,3 +57,96 @@ def test_publish_with_html_saves_nothing(client, agenda, login):
     assert "code HTML" in response.content.decode()
     minutes = Minutes.objects.get(meeting=point)
     assert minutes.body == "Brouillon" and not minutes.is_published
+
+
+TRAME = [
+    {"temps": 1, "title": "Point d'actu"},
+    {"temps": 2, "title": "Ressources"},
+    {"temps": 3, "title": "Temps sur un enjeu"},
+]
+
+
+@pytest.fixture
+def trame(agenda):
+    """The point d'actu of March 2025 with the three temps of a trame."""
+    from cdvs.meetings import services
+
+    agenda.point.agenda_template = TRAME
+    agenda.point.save()
+    meeting = agenda.meeting(agenda.point, "2025-03")
+    services.apply_template(meeting, agenda.world.users["coordinateur"])
+    return meeting
+
+
+def _titles(meeting):
+    from cdvs.meetings.models import agenda_order
+
+    return list(meeting.agenda_items.order_by(*agenda_order()).values_list("title", flat=True))
+
+
+def _add(client, meeting, title, temps):
+    return client.post(
+        reverse("meetings_coordination:agenda", args=[meeting.pk]),
+        {"title": title, "temps": temps},
+    )
+
+
+def test_points_are_reordered_inside_their_temps(client, trame, login):
+    from cdvs.meetings.models import AgendaItem
+
+    login("coordinateur")
+    _add(client, trame, "Tour de table", 1)
+    _add(client, trame, "Agenda des structures", 1)
+    _add(client, trame, "Appels à projets", 2)
+    assert _titles(trame) == [
+        "Point d'actu", "Tour de table", "Agenda des structures",
+        "Ressources", "Appels à projets", "Temps sur un enjeu",
+    ]  # fmt: skip
+    move = lambda title, direction: client.post(  # noqa: E731
+        reverse("meetings_coordination:move_item", args=[AgendaItem.objects.get(title=title).pk]),
+        {"direction": direction},
+    )
+    move("Agenda des structures", "monter")
+    assert _titles(trame)[:3] == ["Point d'actu", "Agenda des structures", "Tour de table"]
+    # never above the heading of its temps, never into the next temps
+    move("Agenda des structures", "monter")
+    move("Tour de table", "descendre")
+    assert _titles(trame)[:4] == [
+        "Point d'actu", "Agenda des structures", "Tour de table", "Ressources"
+    ]  # fmt: skip
+    heading = AgendaItem.objects.get(title="Ressources")
+    response = move("Ressources", "descendre")
+    assert AgendaItem.objects.get(pk=heading.pk).position == heading.position
+    assert response.status_code == 302
+    page = client.get(reverse("meetings_coordination:agenda", args=[trame.pk])).content.decode()
+    assert "Monter<span" in page and "Descendre<span" in page
+
+
+def test_a_point_moved_to_another_temps_lands_below_its_heading(client, trame, login):
+    from cdvs.meetings.models import AgendaItem
+
+    login("coordinateur")
+    _add(client, trame, "Tour de table", 1)
+    item = AgendaItem.objects.get(title="Tour de table")
+    client.post(
+        reverse("meetings_coordination:edit_item", args=[item.pk]),
+        {"title": "Tour de table", "temps": 3},
+    )
+    assert _titles(trame)[-2:] == ["Temps sur un enjeu", "Tour de table"]
+    # a point needs its temps when the instance has a trame
+    response = _add(client, trame, "Sans temps", "")
+    assert response.status_code == 200 and not AgendaItem.objects.filter(title="Sans temps")
+
+
+def test_retirer_asks_for_confirmation(client, trame, login):
+    from cdvs.meetings.models import AgendaItem
+
+    login("coordinateur")
+    _add(client, trame, "Tour de table", 1)
+    item = AgendaItem.objects.get(title="Tour de table")
+    url = reverse("meetings_coordination:delete_item", args=[item.pk])
+    page = client.get(url).content.decode()
+    assert "Retirer « Tour de table » de l'ordre du jour ?" in page
+    assert AgendaItem.objects.filter(pk=item.pk).exists()
+    client.post(url)
+    assert not AgendaItem.objects.filter(pk=item.pk).exists()
