@@ -150,3 +150,37 @@ def test_retirer_asks_for_confirmation(client, trame, login):
     assert AgendaItem.objects.filter(pk=item.pk).exists()
     client.post(url)
     assert not AgendaItem.objects.filter(pk=item.pk).exists()
+
+
+def test_no_internal_reference_reaches_the_pages_of_the_instances(client, instances, login):
+    from cdvs.meetings.models import Meeting, MeetingSeries
+
+    login("coordinateur")
+    series = MeetingSeries.objects.get(key="armentieres-point-actu-acteurs-qpv")
+    assert series.source.startswith("seed l.")  # kept in the data
+    page = client.get(reverse("meetings:series", args=[series.pk])).content.decode()
+    assert "VOLET COMMUNAL ARMENTIÈRES" in page
+    meeting = Meeting.objects.filter(series=series).first()
+    urls = [
+        reverse("meetings:series", args=[s.pk]) for s in MeetingSeries.objects.all()
+    ] + [
+        reverse("meetings:series_list"),
+        reverse("meetings:detail", args=[meeting.pk]),
+        reverse("meetings_coordination:agenda", args=[meeting.pk]),
+        reverse("meetings_coordination:minutes", args=[meeting.pk]),
+    ]
+    for url in urls:
+        body = client.get(url).content.decode()
+        assert "seed l." not in body and "seed " not in body, url
+
+
+def test_home_names_the_areas_that_exist(client, world):
+    from cdvs.contract.models import Contract
+
+    Contract.objects.create(
+        name="Contrat de ville et des solidarités", epci=world.territories["mel"],
+        start_year=2024, end_year=2030,
+    )  # fmt: skip
+    body = client.get(reverse("home")).content.decode()
+    assert "bientôt l&#x27;annuaire" not in body and "bientôt l'annuaire" not in body
+    assert "l&#x27;agenda des instances" in body and "bientôt l&#x27;évaluation" in body
