@@ -7,7 +7,6 @@ from cdvs.contract.models import Contract
 from cdvs.core.navigation import AREAS
 from cdvs.territories.models import Kind, Territory
 
-
 # how the home page's lead names each area
 LEAD_NAMES = {
     "contrat": "le contrat",

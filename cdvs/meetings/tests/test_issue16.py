@@ -161,9 +161,7 @@ def test_no_internal_reference_reaches_the_pages_of_the_instances(client, instan
     page = client.get(reverse("meetings:series", args=[series.pk])).content.decode()
     assert "VOLET COMMUNAL ARMENTIÈRES" in page
     meeting = Meeting.objects.filter(series=series).first()
-    urls = [
-        reverse("meetings:series", args=[s.pk]) for s in MeetingSeries.objects.all()
-    ] + [
+    urls = [reverse("meetings:series", args=[s.pk]) for s in MeetingSeries.objects.all()] + [
         reverse("meetings:series_list"),
         reverse("meetings:detail", args=[meeting.pk]),
         reverse("meetings_coordination:agenda", args=[meeting.pk]),
