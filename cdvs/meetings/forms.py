@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cdvs.contract.models import ActionLead, Enjeu
-from cdvs.core.french import MONTHS
+from cdvs.core.french import MONTHS, date_text
 from cdvs.core.markup import html_tags
 from cdvs.core.widgets import FastSelect
 from cdvs.library.models import Document
@@ -90,7 +90,39 @@ def _document_field(user, current_id=None):
     return field
 
 
-class MeetingForm(forms.Form):
+PAST_LABEL = "Confirmer cette date passée"
+
+
+class ConfirmPastDate:
+    """A date in the past is saved only once confirmed: the form answers with a
+    warning and the « Confirmer cette date passée » box; nothing is saved until it is
+    ticked. A date left as it was needs no confirmation."""
+
+    past_date_field = "day"
+
+    def _add_confirm_field(self):
+        if not self.is_bound:
+            return  # shown with the warning, when a date in the past is sent
+        self.fields["confirm_past"] = forms.BooleanField(
+            label=PAST_LABEL,
+            required=False,
+            help_text="À cocher seulement pour enregistrer une date déjà passée "
+            "(par exemple une réunion saisie après coup).",
+        )
+
+    def _check_past(self, data, current):
+        value = data.get(self.past_date_field)
+        if value is None or value == current or value >= timezone.localdate():
+            return
+        if not data.get("confirm_past"):
+            self.add_error(
+                self.past_date_field,
+                f"Cette date est passée (aujourd'hui : {date_text(timezone.localdate())}). "
+                f"Vérifiez-la, ou cochez « {PAST_LABEL} » : rien n'a été enregistré.",
+            )
+
+
+class MeetingForm(ConfirmPastDate, forms.Form):
     """Date, hours and place of one meeting; end before start is refused."""
 
     day = forms.DateField(label="Date", widget=DateInput(), required=False)
@@ -125,6 +157,8 @@ class MeetingForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        self._add_confirm_field()
+        self.order_fields(["day", "confirm_past"])
         if meeting.date_to_set:
             self.fields[
                 "day"
@@ -143,6 +177,7 @@ class MeetingForm(forms.Form):
             self.add_error("start_time", "Indiquez l'heure de début.")
         if start and end and end <= start:
             self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
+        self._check_past(data, self.meeting.day)
         return data
 
     def changes(self) -> dict:
@@ -166,7 +201,7 @@ class MeetingForm(forms.Form):
         }
 
 
-class NewMeetingForm(forms.ModelForm):
+class NewMeetingForm(ConfirmPastDate, forms.ModelForm):
     """A meeting on its own, or an extra one in a series (e.g. a second conseil)."""
 
     start_time = forms.TimeField(label="Heure de début", widget=TimeInput(), required=False)
@@ -181,6 +216,7 @@ class NewMeetingForm(forms.ModelForm):
     def __init__(self, *args, series_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["day"].required = True
+        self._add_confirm_field()
         if series_queryset is not None:
             self.fields["series"].queryset = series_queryset
 
@@ -191,6 +227,7 @@ class NewMeetingForm(forms.ModelForm):
             self.add_error("start_time", "Indiquez l'heure de début.")
         if start and end and end <= start:
             self.add_error("end_time", "L'heure de fin doit être après l'heure de début.")
+        self._check_past(data, None)
         return data
 
     def save(self, commit=True):
@@ -344,9 +381,24 @@ class MinutesForm(forms.ModelForm):
         return self._no_html("decisions")
 
 
-class NextStepForm(forms.ModelForm):
+class NextStepForm(ConfirmPastDate, forms.ModelForm):
     enjeu = _enjeu_field()
     action = _action_field()
+    past_date_field = "due_date"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._current_due = self.instance.due_date
+        self._add_confirm_field()
+        if "confirm_past" in self.fields:
+            names = [n for n in self.fields if n != "confirm_past"]
+            names.insert(names.index("due_date") + 1, "confirm_past")
+            self.order_fields(names)
+
+    def clean(self):
+        data = super().clean()
+        self._check_past(data, self._current_due)
+        return data
 
     class Meta:
         model = NextStep

@@ -362,6 +362,23 @@ class Meeting(SoftDeletable, Visible):
         return self.day is None
 
     @property
+    def to_plan(self) -> bool:
+        """Still « à planifier »: no day, neither held nor cancelled."""
+        return self.day is None and self.status == MeetingStatus.PLANNED
+
+    def planned_by(self) -> date:
+        """The last day of the period the contract gives: the window, or its first
+        quarter for « début d'année »."""
+        if self.window_label.startswith("début d'année"):
+            return date(self.window_start.year, 3, 31)
+        return self.window_end
+
+    @property
+    def overdue(self) -> bool:
+        """À planifier, and the period the contract gives for it is past."""
+        return self.to_plan and self.planned_by() < timezone.localdate()
+
+    @property
     def time_to_set(self) -> bool:
         return self.day is not None and self.start is None
 

@@ -182,3 +182,69 @@ def test_home_names_the_areas_that_exist(client, world):
     body = client.get(reverse("home")).content.decode()
     assert "bientôt l&#x27;annuaire" not in body and "bientôt l'annuaire" not in body
     assert "l&#x27;agenda des instances" in body and "bientôt l&#x27;évaluation" in body
+
+
+def test_a_date_in_the_past_is_saved_only_once_confirmed(client, agenda, login):
+    login("coordinateur")
+    gpo = agenda.meeting(agenda.gpo, "2025-02")  # today is 15 January 2025
+    url = reverse("meetings_coordination:edit", args=[gpo.pk])
+    assert "Confirmer cette date passée" not in client.get(url).content.decode()
+    response = client.post(url, {"day": "2025-01-06", "notify": "on"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Cette date est passée" in body
+    assert "Confirmer cette date passée" in body
+    gpo.refresh_from_db()
+    assert gpo.day is None
+    client.post(url, {"day": "2025-01-06", "confirm_past": "on"})
+    gpo.refresh_from_db()
+    assert str(gpo.day) == "2025-01-06"
+    # next steps too
+    step_url = reverse("meetings_coordination:add_next_step", args=[gpo.pk])
+    data = {"what": "Relancer", "due_date": "2025-01-02", "status": "a_faire"}
+    assert "Cette date est passée" in client.post(step_url, data).content.decode()
+    assert not gpo.next_steps.exists()
+    client.post(step_url, {**data, "confirm_past": "on"})
+    assert gpo.next_steps.get().what == "Relancer"
+
+
+def test_a_placeholder_whose_period_is_past_says_it_is_late(client, agenda, login, time_machine):
+    from datetime import date
+
+    from cdvs.meetings.models import Meeting
+
+    time_machine.move_to("2025-12-03 10:00:00+01:00", tick=False)
+    early = Meeting.objects.create(
+        title="Bilan annuel", window_start=date(2025, 1, 1), window_end=date(2025, 12, 31),
+        window_label="début d'année 2025", visibility="public",
+    )  # fmt: skip
+    later = Meeting.objects.create(
+        title="Bilan suivant", window_start=date(2026, 1, 1), window_end=date(2026, 12, 31),
+        window_label="début d'année 2026", visibility="public",
+    )  # fmt: skip
+    assert early.overdue and not later.overdue
+    body = client.get(reverse("meetings:detail", args=[early.pk])).content.decode()
+    assert "en retard" in body
+    listing = client.get(reverse("meetings:index")).content.decode()
+    row = listing[listing.index("Bilan annuel") - 400 : listing.index("Bilan annuel")]
+    assert "En retard" in row
+
+
+def test_a_held_meeting_is_never_also_to_plan(client, agenda, login):
+    from cdvs.meetings.models import MeetingStatus
+
+    gpo = agenda.meeting(agenda.gpo, "2025-02")
+    gpo.status = MeetingStatus.HELD
+    gpo.save()
+    login("coordinateur")
+    body = client.get(reverse("meetings:detail", args=[gpo.pk])).content.decode()
+    assert "Tenue" in body and "À planifier" not in body
+    assert "la date reste à fixer" not in body
+
+
+def test_the_subscription_is_in_the_agenda_header(client, agenda, login):
+    login("membre")
+    body = client.get(reverse("meetings:index")).content.decode()
+    header = body[body.index("<h1") : body.index("<table")]
+    assert 'class="subscribe"' in header and "abonner aux réunions publiques" in header
+    mine = client.get(reverse("meetings:mine")).content.decode()
+    assert mine.index("Abonnement à mon agenda") < mine.index("<table")

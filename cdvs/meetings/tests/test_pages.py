@@ -245,6 +245,7 @@ def test_open_next_steps_come_back_on_the_next_meetings(client, agenda, login):
             "what": "Faire le point sur les conseillers numériques",
             "who": "CCAS",
             "due_date": "2025-01-10",
+            "confirm_past": "on",
             "status": "a_faire",
         },
     )
