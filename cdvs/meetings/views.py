@@ -88,6 +88,19 @@ def _filter_context(request, chosen):
     }
 
 
+def _fold_placeholders(queryset):
+    """The dated meetings and the next « à planifier » of each instance, in order; the
+    other placeholders (up to 2030) apart, to be folded under the list."""
+    to_plan = queryset.filter(day__isnull=True).chronological()
+    first, seen = [], set()
+    for pk, series_id in to_plan.values_list("pk", "series_id"):
+        if series_id is None or series_id not in seen:
+            first.append(pk)
+            seen.add(series_id)
+    shown = queryset.filter(Q(day__isnull=False) | Q(pk__in=first)).chronological()
+    return shown, list(to_plan.exclude(pk__in=first))
+
+
 def index(request):
     """List view: the coming meetings (dated and à planifier), in order."""
     today = timezone.localdate()
@@ -101,14 +114,18 @@ def index(request):
             ),
         )
         queryset = queryset.order_by("-sort_date", "-start", "-pk")
+        folded = []
     else:
-        queryset = queryset.chronological()
+        queryset, folded = _fold_placeholders(queryset)
     page = _page(request, queryset)
+    if page.number > 1:
+        folded = []
     return render(
         request,
         "meetings/index.html",
         {
             "page": page,
+            "folded": _with_item_counts(folded),
             "past": past,
             "pager_query": "&".join(
                 [f"{k}={v}" for k, v in chosen.items()] + (["passees=1"] if past else [])

@@ -48,6 +48,10 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
         "agenda-compte-rendu": reverse("meetings_coordination:minutes", args=[point.pk]),
         "agenda-invitations": reverse("meetings_coordination:invitations", args=[point.pk]),
         "agenda-regle": reverse("meetings_coordination:edit_series", args=[series.pk]),
+        "agenda-retirer-point": reverse(
+            "meetings_coordination:delete_item",
+            args=[AgendaItem.objects.filter(meeting=reunion).first().pk],
+        ),
     }
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)

@@ -146,3 +146,36 @@ def test_agenda_reordered_with_the_keyboard_and_retirer_confirmed(live_server, c
         "Agenda des structures",
         "Ressources",
     ]
+
+
+def test_set_a_meeting_date_confirming_a_past_one_then_open_the_invitations(
+    live_server, client, agenda
+):
+    gpo = agenda.meeting(agenda.gpo, "2025-02")  # à planifier, February 2025: now past
+    cookie = cookie_for(client, live_server, agenda.world.users["coordinateur"])
+    with chromium() as browser:
+        page = new_page(browser, cookies=[cookie])
+        task = Task(page, "fixer la date d'une réunion puis ouvrir les invitations")
+        task.goto(live_server.url + reverse("meetings:detail", args=[gpo.pk]))
+        late = page.inner_text("main")
+        task.click("text=Fixer la date")
+        task.step("formulaire de la réunion ouvert")
+        page.fill("#id_day", "2025-02-10")
+        page.fill("#id_start_time", "14:00")
+        task.click("button:has-text('Enregistrer')")
+        warning = page.inner_text("main")
+        task.step("date passée signalée")
+        page.check("#id_confirm_past")
+        task.click("button:has-text('Enregistrer')")
+        saved = page.inner_text("main")
+        task.step("date enregistrée")
+        task.click("text=Invitations")
+        invitations = page.inner_text("main")
+        task.step("page des invitations ouverte")
+        task.report()
+    assert "en retard" in late
+    assert "Cette date est passée" in warning and "Confirmer cette date passée" in warning
+    assert "Réunion mise à jour." in saved and "10 février 2025" in saved
+    assert "Invitations" in invitations
+    gpo.refresh_from_db()
+    assert str(gpo.day) == "2025-02-10"

@@ -248,3 +248,12 @@ def test_the_subscription_is_in_the_agenda_header(client, agenda, login):
     assert 'class="subscribe"' in header and "abonner aux réunions publiques" in header
     mine = client.get(reverse("meetings:mine")).content.decode()
     assert mine.index("Abonnement à mon agenda") < mine.index("<table")
+
+
+def test_placeholders_are_folded_after_the_next_one_of_each_instance(client, agenda, login):
+    login("coordinateur")
+    body = client.get(reverse("meetings:index")).content.decode()
+    main, folded = body.split("<details", 1)
+    # the GPO and the conseils de quartier: the next placeholder of each stays in the list
+    assert main.count("badge-todo") == 2
+    assert "autres réunions à planifier" in folded and folded.count("badge-todo") > 5
