@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import personal_data, views
+from . import personal_data, proconnect, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
     path("connexion/", views.LoginView.as_view(), name="login"),
+    path("connexion/proconnect/", proconnect.start, name="proconnect_start"),
+    path("connexion/proconnect/retour/", proconnect.callback, name="proconnect_callback"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cdvs.directory.fields import suggestions
 from cdvs.directory.models import Organisation
 
-from . import lockout, permissions, services
+from . import lockout, permissions, proconnect, services
 from .forms import (
     AcceptInvitationForm,
     CdvsPasswordResetForm,
@@ -36,6 +36,9 @@ class LoginView(auth_views.LoginView):
             context = {"cooloff_timedelta": settings.AXES_COOLOFF_TIME, "by_address": True}
             return render(request, "accounts/lockout.html", context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(proconnect=proconnect.enabled(), **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -275,6 +275,9 @@ PAGES = {
     "accounts:account": Page(PERSON),
     "accounts:login": Page(expect(200, 302, 302, 302, 302, 302, 302)),
     "accounts:logout": Page(NOT_A_GET),
+    # login (ProConnect: not configured in the tests, see test_proconnect)
+    "accounts:proconnect_start": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    "accounts:proconnect_callback": Page(expect(404, 404, 404, 404, 404, 404, 404)),
     "accounts:password_change": Page(PERSON),
     "accounts:password_change_done": Page(PERSON),
     "accounts:password_reset": Page(PUBLIC),
