@@ -174,6 +174,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 OIDC_CREATE_USER = False
 OIDC_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))
 LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+# login links by e-mail: minutes a link stays valid (it serves once)
+CDVS_MAGIC_LINK_MINUTES = int(os.environ.get("CDVS_MAGIC_LINK_MINUTES", "15"))
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import personal_data, proconnect, views
+from . import magic_link, personal_data, proconnect, views
 
 app_name = "accounts"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("connexion/proconnect/", proconnect.start, name="proconnect_start"),
     path("connexion/proconnect/retour/", proconnect.callback, name="proconnect_callback"),
+    path("connexion/lien/", magic_link.request_link, name="magic_link_request"),
+    path("connexion/lien/envoye/", magic_link.link_sent, name="magic_link_sent"),
+    path("connexion/lien/<str:token>/", magic_link.use_link, name="magic_link"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

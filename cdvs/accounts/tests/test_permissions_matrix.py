@@ -278,6 +278,12 @@ PAGES = {
     # login (ProConnect: not configured in the tests, see test_proconnect)
     "accounts:proconnect_start": Page(expect(404, 404, 404, 404, 404, 404, 404)),
     "accounts:proconnect_callback": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    "accounts:magic_link_request": Page(PUBLIC),
+    "accounts:magic_link_sent": Page(PUBLIC),
+    # a link that is not (or no longer) valid: gone, whoever opens it
+    "accounts:magic_link": Page(
+        expect(410, 410, 410, 410, 410, 410, 410), lambda o: {"token": "lien-invalide"}
+    ),
     "accounts:password_change": Page(PERSON),
     "accounts:password_change_done": Page(PERSON),
     "accounts:password_reset": Page(PUBLIC),
