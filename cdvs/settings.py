@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cdvs.core",
     "cdvs.accounts",
     "cdvs.territories",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # inactivity limit, two-factor step (accounts/middleware.py)
+    "cdvs.accounts.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -176,6 +181,11 @@ OIDC_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))
 LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
 # login links by e-mail: minutes a link stays valid (it serves once)
 CDVS_MAGIC_LINK_MINUTES = int(os.environ.get("CDVS_MAGIC_LINK_MINUTES", "15"))
+# two-factor authentication (coordinators, administrators): name shown in the app
+OTP_TOTP_ISSUER = os.environ.get("CDVS_OTP_ISSUER", "Contrat de ville")
+# sessions: longest life (hours) and inactivity limit (minutes, 0: none)
+SESSION_COOKIE_AGE = int(os.environ.get("CDVS_SESSION_HOURS", "12")) * 3600
+CDVS_SESSION_IDLE_MINUTES = int(os.environ.get("CDVS_SESSION_IDLE_MINUTES", "120"))
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import magic_link, personal_data, proconnect, views
+from . import magic_link, personal_data, proconnect, two_factor, views
 
 app_name = "accounts"
 
@@ -13,6 +13,14 @@ urlpatterns = [
     path("connexion/lien/", magic_link.request_link, name="magic_link_request"),
     path("connexion/lien/envoye/", magic_link.link_sent, name="magic_link_sent"),
     path("connexion/lien/<str:token>/", magic_link.use_link, name="magic_link"),
+    path("connexion/verification/", two_factor.verify, name="two_factor"),
+    path("double-authentification/", two_factor.enrol, name="two_factor_enrol"),
+    path(
+        "double-authentification/codes-de-secours/",
+        two_factor.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("deconnexion/partout/", views.logout_everywhere, name="logout_everywhere"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

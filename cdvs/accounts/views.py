@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -102,8 +102,23 @@ def account(request):
             "role_label": permissions.ROLE_LABELS[permissions.role_of(user)],
             "may_invite": may_invite,
             "invitations": list(_pending_invitations(user)[:20]) if may_invite else [],
+            "idle_minutes": settings.CDVS_SESSION_IDLE_MINUTES,
         },
     )
+
+
+@login_required
+@require_POST
+def logout_everywhere(request):
+    """« Se déconnecter de partout »: every session of the person, this one included."""
+    services.log_out_everywhere(request.user)
+    logout(request)
+    messages.success(
+        request,
+        "Vous êtes déconnecté de tous vos appareils et navigateurs. Reconnectez-vous pour "
+        "continuer.",
+    )
+    return redirect("accounts:login")
 
 
 @login_required

@@ -278,6 +278,14 @@ PAGES = {
     # login (ProConnect: not configured in the tests, see test_proconnect)
     "accounts:proconnect_start": Page(expect(404, 404, 404, 404, 404, 404, 404)),
     "accounts:proconnect_callback": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    # two-factor: the step is already done in these sessions (sent on), enrolment for
+    # anyone logged in; new recovery codes need an authenticator (sent to enrolment)
+    "accounts:two_factor": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302)),
+    "accounts:two_factor_enrol": Page(PERSON),
+    "accounts:two_factor_recovery_codes": Page(
+        expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"
+    ),
+    "accounts:logout_everywhere": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"),
     "accounts:magic_link_request": Page(PUBLIC),
     "accounts:magic_link_sent": Page(PUBLIC),
     # a link that is not (or no longer) valid: gone, whoever opens it
