@@ -96,6 +96,7 @@ def enrol(request):
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Application", confirmed=False)
     form = CodeForm(request.POST or None)
+    form.fields["code"].label = "Code à 6 chiffres affiché par l'application"
     if request.method == "POST" and form.is_valid():
         if not device.verify_is_allowed()[0]:
             form.add_error("code", TOO_MANY)

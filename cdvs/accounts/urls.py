@@ -49,6 +49,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("mes-donnees/", personal_data.personal_data, name="personal_data"),
+    path("mes-donnees/json/", personal_data.personal_data_json, name="personal_data_json"),
+    path(
+        "mes-donnees/lien/<str:token>/json/",
+        personal_data.personal_data_link_json,
+        name="personal_data_link_json",
+    ),
     path(
         "mes-donnees/lien/<str:token>/",
         personal_data.personal_data_link,

@@ -305,6 +305,8 @@ PAGES = {
     # the person's own data: for anyone, by their account or a signed link
     "accounts:personal_data": Page(PUBLIC),
     "accounts:personal_data_link": Page(PUBLIC, lambda o: {"token": o.personal_data_token}),
+    "accounts:personal_data_json": Page(PERSON),
+    "accounts:personal_data_link_json": Page(PUBLIC, lambda o: {"token": o.personal_data_token}),
     # erasing someone else's entry: not found, whoever asks (login first when anonymous)
     "accounts:personal_data_erase": Page(
         expect(302, 404, 404, 404, 404, 404, 404), lambda o: {"pk": o.contact.pk}, "post"
