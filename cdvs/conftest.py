@@ -16,6 +16,30 @@ def _fresh_caches(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _logged_in_with_second_factor(monkeypatch):
+    """`client.force_login(user)` opens a session as if the person had also given their
+    second factor (coordinators, administrators) and without an inactivity clock, so
+    tests reach pages directly; `force_login(user, second_factor=False)` leaves the
+    session as a real login does (tests of accounts/two_factor and sessions)."""
+    from django.test import Client
+
+    from cdvs.accounts import sessions
+
+    real = Client.force_login
+
+    def force_login(self, user, backend=None, second_factor=True):
+        real(self, user, backend)
+        if second_factor:
+            session = self.session
+            session[sessions.KEY_TWO_FACTOR] = sessions.DONE
+            session.pop(sessions.KEY_SEEN, None)
+            session.pop(sessions.KEY_SINCE, None)
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def world(db):
     """The small world of cdvs.testing.World: territories, organisations, one person

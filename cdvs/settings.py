@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cdvs.core",
     "cdvs.accounts",
     "cdvs.territories",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # inactivity limit, two-factor step (accounts/middleware.py)
+    "cdvs.accounts.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -118,6 +123,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "cdvs.accounts.proconnect.ProConnectBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -149,6 +155,37 @@ CDVS_LOGIN_FAILURES_PER_IP = int(os.environ.get("CDVS_LOGIN_FAILURES_PER_IP", "3
 # address, within an hour
 CDVS_EMAILS_PER_ADDRESS = int(os.environ.get("CDVS_EMAILS_PER_ADDRESS", "3"))
 CDVS_EMAILS_PER_IP = int(os.environ.get("CDVS_EMAILS_PER_IP", "10"))
+# Login (README « Connexion »). ProConnect (OpenID Connect), offered when a client id is
+# set; PROCONNECT_URL gives the provider's endpoints (…/authorize, /token, /userinfo,
+# /jwks), each of which may be set on its own.
+_PROCONNECT_URL = os.environ.get("PROCONNECT_URL", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("PROCONNECT_SCOPES", "openid email given_name usual_name")
+
+
+def _proconnect_endpoint(name: str, path: str) -> str:
+    default = f"{_PROCONNECT_URL}/{path}" if _PROCONNECT_URL else ""
+    return os.environ.get(f"PROCONNECT_{name}_ENDPOINT", default)
+
+
+OIDC_OP_AUTHORIZATION_ENDPOINT = _proconnect_endpoint("AUTHORIZATION", "authorize")
+OIDC_OP_TOKEN_ENDPOINT = _proconnect_endpoint("TOKEN", "token")
+OIDC_OP_USER_ENDPOINT = _proconnect_endpoint("USERINFO", "userinfo")
+OIDC_OP_JWKS_ENDPOINT = _proconnect_endpoint("JWKS", "jwks")
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", _PROCONNECT_URL)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+# login links by e-mail: minutes a link stays valid (it serves once)
+CDVS_MAGIC_LINK_MINUTES = int(os.environ.get("CDVS_MAGIC_LINK_MINUTES", "15"))
+# two-factor authentication (coordinators, administrators): name shown in the app
+OTP_TOTP_ISSUER = os.environ.get("CDVS_OTP_ISSUER", "Contrat de ville")
+# sessions: longest life (hours) and inactivity limit (minutes, 0: none)
+SESSION_COOKIE_AGE = int(os.environ.get("CDVS_SESSION_HOURS", "12")) * 3600
+CDVS_SESSION_IDLE_MINUTES = int(os.environ.get("CDVS_SESSION_IDLE_MINUTES", "120"))
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

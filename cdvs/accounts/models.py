@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from .permissions import Role  # declared with the other roles of the product
@@ -41,6 +42,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("adresse électronique", unique=True)
+    # « se déconnecter de partout » adds one: every session opened before is refused
+    session_generation = models.PositiveIntegerField("génération des sessions", default=0)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -53,6 +56,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django checks this digest, stored in the session at login, on every request
+        (`AuthenticationMiddleware`): it changes with the password, as in Django, and
+        with `session_generation`, whatever the session backend (database, cache)."""
+        if not self.session_generation:  # the digest of sessions opened before the field
+            return super()._get_session_auth_hash(secret)
+        key_salt = "cdvs.accounts.User.session_generation"
+        value = f"{self.password}|{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Membership(models.Model):

@@ -10,11 +10,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cdvs.calls.models import SavedSearch
 from cdvs.directory import services as directory_services
 from cdvs.directory.models import Contact
 
@@ -70,6 +73,82 @@ def _holdings(email: str) -> dict:
             Invitation.objects.usable().filter(email=email).select_related("organisation")
         ),
     }
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def _as_json(email: str) -> dict:
+    """Everything `_holdings` shows, plus the account's login security and saved
+    searches, as plain data (the « mes données » download)."""
+    held = _holdings(email)
+    user = held["account"]
+    data = {
+        "adresse": email,
+        "fiches_contact": [
+            {
+                "organisation": str(c.organisation),
+                "nom": c.name,
+                "fonction": c.role,
+                "adresse_electronique": c.email,
+                "telephone": c.phone,
+                "accord_donne_le": _when(c.consent_at),
+                "creee_le": _when(c.created_at),
+                "a_la_corbeille": c.deleted_at is not None,
+            }
+            for c in held["contacts"]
+        ],
+        "invitations_en_attente": [
+            {"organisation": str(i.organisation), "role": i.role, "expire_le": _when(i.expires_at)}
+            for i in held["invitations"]
+        ],
+        "compte": None,
+    }
+    if user is not None:
+        data["compte"] = {
+            "prenom": user.first_name,
+            "nom": user.last_name,
+            "adresse_electronique": user.email,
+            "actif": user.is_active,
+            "cree_le": _when(user.date_joined),
+            "derniere_connexion": _when(user.last_login),
+            "appartenances": [
+                {"organisation": str(m.organisation), "role": m.role, "depuis": _when(m.created_at)}
+                for m in held["memberships"]
+            ],
+            "double_authentification": TOTPDevice.objects.filter(
+                user=user, confirmed=True
+            ).exists(),
+            "codes_de_secours_restants": StaticToken.objects.filter(device__user=user).count(),
+            "recherches_enregistrees": [
+                {
+                    "nom": search.name,
+                    "filtres": search.query,
+                    "frequence": search.frequency,
+                    "alertes_actives": search.active,
+                    "creee_le": _when(search.created_at),
+                }
+                for search in SavedSearch.objects.filter(user=user).order_by("pk")
+            ],
+        }
+    return data
+
+
+def _download(email: str):
+    response = JsonResponse(_as_json(email), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees.json"'
+    return response
+
+
+def personal_data_json(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={reverse('accounts:personal_data')}")
+    return _download(request.user.email)
+
+
+def personal_data_link_json(request, token):
+    return _download(_email_from(token))
 
 
 def _page(request, email: str, token: str = ""):

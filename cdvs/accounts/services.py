@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,3 +140,11 @@ def accept_as(user: User, invitation: Invitation) -> Membership:
             f"avec {user.email}."
         )
     return _join(user, invitation)
+
+
+def log_out_everywhere(user) -> None:
+    """Close every session of `user`, on every device (« se déconnecter de partout »):
+    their session digest changes (`User._get_session_auth_hash`), so Django refuses the
+    sessions opened before, whatever the session backend."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])

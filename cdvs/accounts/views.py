@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from cdvs.directory.fields import suggestions
 from cdvs.directory.models import Organisation
 
-from . import lockout, permissions, services
+from . import lockout, permissions, proconnect, services
 from .forms import (
     AcceptInvitationForm,
     CdvsPasswordResetForm,
@@ -36,6 +36,9 @@ class LoginView(auth_views.LoginView):
             context = {"cooloff_timedelta": settings.AXES_COOLOFF_TIME, "by_address": True}
             return render(request, "accounts/lockout.html", context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(proconnect=proconnect.enabled(), **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -99,8 +102,23 @@ def account(request):
             "role_label": permissions.ROLE_LABELS[permissions.role_of(user)],
             "may_invite": may_invite,
             "invitations": list(_pending_invitations(user)[:20]) if may_invite else [],
+            "idle_minutes": settings.CDVS_SESSION_IDLE_MINUTES,
         },
     )
+
+
+@login_required
+@require_POST
+def logout_everywhere(request):
+    """« Se déconnecter de partout »: every session of the person, this one included."""
+    services.log_out_everywhere(request.user)
+    logout(request)
+    messages.success(
+        request,
+        "Vous êtes déconnecté de tous vos appareils et navigateurs. Reconnectez-vous pour "
+        "continuer.",
+    )
+    return redirect("accounts:login")
 
 
 @login_required

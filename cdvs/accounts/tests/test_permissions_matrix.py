@@ -275,6 +275,23 @@ PAGES = {
     "accounts:account": Page(PERSON),
     "accounts:login": Page(expect(200, 302, 302, 302, 302, 302, 302)),
     "accounts:logout": Page(NOT_A_GET),
+    # login (ProConnect: not configured in the tests, see test_proconnect)
+    "accounts:proconnect_start": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    "accounts:proconnect_callback": Page(expect(404, 404, 404, 404, 404, 404, 404)),
+    # two-factor: the step is already done in these sessions (sent on), enrolment for
+    # anyone logged in; new recovery codes need an authenticator (sent to enrolment)
+    "accounts:two_factor": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302)),
+    "accounts:two_factor_enrol": Page(PERSON),
+    "accounts:two_factor_recovery_codes": Page(
+        expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"
+    ),
+    "accounts:logout_everywhere": Page(expect(LOGIN, 302, 302, 302, 302, 302, 302), method="post"),
+    "accounts:magic_link_request": Page(PUBLIC),
+    "accounts:magic_link_sent": Page(PUBLIC),
+    # a link that is not (or no longer) valid: gone, whoever opens it
+    "accounts:magic_link": Page(
+        expect(410, 410, 410, 410, 410, 410, 410), lambda o: {"token": "lien-invalide"}
+    ),
     "accounts:password_change": Page(PERSON),
     "accounts:password_change_done": Page(PERSON),
     "accounts:password_reset": Page(PUBLIC),
@@ -288,6 +305,8 @@ PAGES = {
     # the person's own data: for anyone, by their account or a signed link
     "accounts:personal_data": Page(PUBLIC),
     "accounts:personal_data_link": Page(PUBLIC, lambda o: {"token": o.personal_data_token}),
+    "accounts:personal_data_json": Page(PERSON),
+    "accounts:personal_data_link_json": Page(PUBLIC, lambda o: {"token": o.personal_data_token}),
     # erasing someone else's entry: not found, whoever asks (login first when anonymous)
     "accounts:personal_data_erase": Page(
         expect(302, 404, 404, 404, 404, 404, 404), lambda o: {"pk": o.contact.pk}, "post"

@@ -95,3 +95,45 @@ def test_a_logged_in_person_sees_their_entries_and_only_erases_their_own(client,
     assert Contact.objects.filter(pk=contact.pk).exists()
     assert client.post(reverse("accounts:personal_data_erase", args=[mine.pk])).status_code == 302
     assert not Contact.all_objects.filter(pk=mine.pk).exists()
+
+
+def test_a_logged_in_person_downloads_their_data_as_json(client, login, contact):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cdvs.calls.models import SavedSearch
+
+    user = login("membre")
+    SavedSearch.objects.create(user=user, name="Appels jeunesse", query="theme=jeunesse")
+    TOTPDevice.objects.create(user=user, name="Application", confirmed=True)
+    assert reverse("accounts:personal_data_json") in text(client.get(PAGE))
+    response = client.get(reverse("accounts:personal_data_json"))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="mes-donnees.json"'
+    data = response.json()
+    assert data["adresse"] == user.email
+    account = data["compte"]
+    assert account["adresse_electronique"] == user.email
+    assert account["double_authentification"] is True
+    assert [s["nom"] for s in account["recherches_enregistrees"]] == ["Appels jeunesse"]
+    assert {m["organisation"] for m in account["appartenances"]}
+    assert data["fiches_contact"] == []  # the contact is someone else's address
+
+
+def test_a_contact_downloads_their_data_by_the_signed_link(client, contact):
+    from cdvs.accounts.personal_data import _token
+
+    token = _token("dominique@example.org")
+    assert reverse("accounts:personal_data_link_json", args=[token]) in text(
+        client.get(reverse("accounts:personal_data_link", args=[token]))
+    )
+    data = client.get(reverse("accounts:personal_data_link_json", args=[token])).json()
+    assert data["compte"] is None
+    (entry,) = data["fiches_contact"]
+    assert entry["nom"] == "Dominique Martin" and entry["fonction"] == "Coordinatrice"
+    assert client.get(reverse("accounts:personal_data_link_json", args=["x"])).status_code == 404
+
+
+def test_the_json_download_asks_anonymous_visitors_to_log_in(client, db):
+    response = client.get(reverse("accounts:personal_data_json"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))

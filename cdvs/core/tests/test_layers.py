@@ -20,7 +20,7 @@ LAYERS = [
     ("territories data", ["cdvs.territories.models", "cdvs.territories.geo",
                           "cdvs.territories.locate", "cdvs.territories.apps"]),
     ("identity", ["cdvs.accounts.models", "cdvs.accounts.permissions", "cdvs.accounts.tasks",
-                  "cdvs.accounts.visibility",
+                  "cdvs.accounts.visibility", "cdvs.accounts.sessions",
                   "cdvs.accounts.lockout", "cdvs.accounts.apps", "cdvs.accounts.admin",
                   "cdvs.accounts.services", "cdvs.accounts.management.*"]),
     ("search mechanism", ["cdvs.search.registry", "cdvs.search.index", "cdvs.search.tasks",
