@@ -4,6 +4,7 @@ and the history."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,8 +15,8 @@ from cdvs.core.bounds import IdField
 from cdvs.core.history import history_page
 from cdvs.core.trash import confirm_trash, restore_from_trash
 
-from . import services
-from .forms import ActionForm, FundingLineForm, StatusForm
+from . import budget, services
+from .forms import ActionForm, BudgetForm, FundingLineForm, StatusForm
 from .models import Action, FundingLine
 
 
@@ -189,3 +190,44 @@ def history(request, pk):
         for line in FundingLine.all_objects.filter(action=action).order_by("year", "pk")
     ]
     return history_page(request, action, action.get_absolute_url(), related=related)
+
+
+def _year(action, year):
+    """404 unless `year` is a year of the action's contract (the URL's number is bounded
+    here, as test_url_ids asks of the numbers that are not keys)."""
+    if not action.contract.start_year <= year <= action.contract.end_year:
+        raise Http404("Année hors du contrat.")
+    return year
+
+
+@login_if_needed
+def edit_budget(request, pk, year):
+    """The CERFA 12156 budget of an action for a year, written as a whole and balanced."""
+    action = _action(request, pk, "actions.edit")
+    _year(action, year)
+    amounts = services.budget_amounts(action, year)
+    form = BudgetForm(request.POST or None, amounts=amounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_budget(action, year, form.amounts(), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Budget {year} enregistré, équilibré.")
+            return redirect(action.get_absolute_url())
+    lines = FundingLine.objects.filter(action=action, year=year)
+    contract = action.contract
+    return render(
+        request,
+        "actions/coordination/budget.html",
+        {
+            "action": action,
+            "year": year,
+            "years": list(range(contract.start_year, contract.end_year + 1)),
+            "title": f"Budget {year} : {action.title}",
+            "form": form,
+            "sides": [("Charges", form.charges()), ("Produits", form.produits())],
+            "totals": budget.totals(amounts) if amounts else None,
+            "reconciliation": budget.reconcile(amounts, lines) if amounts else None,
+        },
+    )

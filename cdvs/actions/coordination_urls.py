@@ -14,4 +14,5 @@ urlpatterns = [
     path("<id:pk>/supprimer/", c.delete, name="delete"),
     path("<id:pk>/restaurer/", c.restore, name="restore"),
     path("<id:pk>/historique/", c.history, name="history"),
+    path("<id:pk>/budget/<int:year>/", c.edit_budget, name="budget"),
 ]

@@ -7,6 +7,7 @@ from cdvs.directory.models import Organisation
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
+from . import cerfa
 from .models import Action, FundingLine, Status, allowed_transitions
 
 DATE = {"type": "date"}
@@ -125,3 +126,40 @@ class FundingLineForm(forms.ModelForm):
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+
+def _money_field(label, required=False):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={"min_value": "Un montant ne peut pas être négatif."},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+
+
+class BudgetForm(forms.Form):
+    """The CERFA 12156 budget of an action for a year: one amount per heading (empty:
+    zero). The balance is checked by `services.save_budget`."""
+
+    def __init__(self, *args, amounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _side, label, _kinds in cerfa.HEADINGS:
+            self.fields[f"h_{code}"] = _money_field(f"{label} (€)")
+            if amounts and code in amounts:
+                self.initial[f"h_{code}"] = amounts[code]
+
+    def fields_of(self, side):
+        return [self[f"h_{code}"] for code, s, *_ in cerfa.HEADINGS if s == side]
+
+    def charges(self):
+        return self.fields_of(cerfa.CHARGE)
+
+    def produits(self):
+        return self.fields_of(cerfa.PRODUIT)
+
+    def amounts(self) -> dict:
+        return {code: self.cleaned_data.get(f"h_{code}") for code in cerfa.CODES}

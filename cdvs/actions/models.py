@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 from cdvs.core.models import SoftDeletable
 from cdvs.directory import vocabulary as voc
 
+from . import cerfa
+
 
 class Status(models.TextChoices):
     DRAFT = "projet", "Projet"
@@ -313,3 +315,38 @@ def funding_totals(lines) -> dict:
             natures[line.nature][name] += value
             overall[name] += value
     return {"natures": natures, "all": overall}
+
+
+class BudgetLine(models.Model):
+    """One heading of the CERFA 12156 budget of an action for a year (`cerfa.HEADINGS`).
+    A year's budget is written as a whole, balanced (`services.save_budget`)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="budget_lines")
+    year = models.PositiveSmallIntegerField("année")
+    heading = models.CharField("rubrique", max_length=16, choices=cerfa.CHOICES)
+    amount = _amount("montant (€)")
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+    scope_organisation_path = "action__porteur"
+
+    class Meta:
+        verbose_name = "ligne de budget"
+        verbose_name_plural = "lignes de budget"
+        ordering = ["year", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "year", "heading"], name="actions_budget_one_heading_a_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="actions_budget_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_heading_display()} {self.year}"
+
+    @property
+    def side(self) -> str:
+        return cerfa.SIDE[self.heading]

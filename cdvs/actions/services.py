@@ -6,9 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cdvs.accounts.permissions import require
-from cdvs.core.history import save_with_history
+from cdvs.core.history import mark_history, save_with_history
 
-from .models import Action, ActionStatusChange, FundingLine, allowed_transitions
+from . import budget, cerfa
+from .models import Action, ActionStatusChange, BudgetLine, FundingLine, allowed_transitions
 
 RELATIONS = ("objectives", "partners", "territories")
 
@@ -67,3 +68,63 @@ def save_funding_line(line: FundingLine, values: dict, user) -> FundingLine:
     require(user, "actions.fund", line.action)
     save_with_history(line, user, None)
     return line
+
+
+def check_year(action: Action, year: int) -> None:
+    contract = action.contract
+    if not contract.start_year <= year <= contract.end_year:
+        raise ValidationError(
+            f"L'année doit être comprise entre {contract.start_year} et "
+            f"{contract.end_year}, les années du contrat."
+        )
+
+
+@transaction.atomic
+def save_budget(action: Action, year: int, amounts: dict, user, reason=None) -> list[BudgetLine]:
+    """Write the CERFA 12156 budget of `action` for `year` as a whole (heading code ->
+    Decimal; a missing heading counts as zero): refused, and nothing saved, unless the
+    year is the contract's, every amount is positive to the cent and the total of the
+    charges equals the total of the produits."""
+    require(user, "actions.edit", action)
+    check_year(action, year)
+    unknown = set(amounts) - set(cerfa.CODES)
+    if unknown:
+        raise ValidationError(f"Rubrique inconnue : {', '.join(sorted(unknown))}.")
+    for code, value in amounts.items():
+        if value is None:
+            continue
+        if value < 0:
+            raise ValidationError(f"{cerfa.LABEL[code]} : un montant ne peut pas être négatif.")
+        if value != value.quantize(budget.CENT):
+            raise ValidationError(
+                f"{cerfa.LABEL[code]} : au plus 2 chiffres après la virgule (au centime)."
+            )
+    amounts = {c: v for c, v in amounts.items() if v}
+    error = budget.balance_error(amounts)
+    if error:
+        raise ValidationError(error)
+    existing = {line.heading: line for line in BudgetLine.objects.filter(action=action, year=year)}
+    kept = []
+    for code in cerfa.CODES:
+        value = amounts.get(code)
+        if value is None:
+            continue
+        line = existing.pop(code, None)
+        if line is None:
+            line = BudgetLine(action=action, year=year, heading=code, amount=value)
+        elif line.amount == value:
+            kept.append(line)
+            continue
+        line.amount = value
+        kept.append(save_with_history(line, user, reason))
+    for line in existing.values():
+        mark_history(line, user, reason)
+        line.delete()
+    return kept
+
+
+def budget_amounts(action: Action, year: int) -> dict:
+    """heading code -> amount of the budget of `action` for `year`."""
+    return dict(
+        BudgetLine.objects.filter(action=action, year=year).values_list("heading", "amount")
+    )

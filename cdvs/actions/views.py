@@ -6,13 +6,15 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from cdvs.accounts.permissions import can, gate, login_if_needed
 from cdvs.contract.models import Objective
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
+from . import budget, cerfa
 from .filters import ActionFilters
-from .models import Action, FundingLine, Nature, funding_totals
+from .models import Action, BudgetLine, FundingLine, Nature, funding_totals
 
 PAGE_SIZE = 20
 
@@ -76,6 +78,7 @@ def detail(request, pk):
     for line in lines:
         years.setdefault(line.year, []).append(line)
     totals = funding_totals(lines)
+    can_edit = can(request.user, "actions.edit", action)
     return render(
         request,
         "actions/detail.html",
@@ -89,11 +92,39 @@ def detail(request, pk):
             "total": totals["all"],
             "hidden_lines": hidden,
             "changes": list(action.status_changes.select_related("by")),
-            "can_edit": can(request.user, "actions.edit", action),
+            "budgets": budgets_of(action) if can_edit else [],
+            "budget_year": _current_year(action),
+            "can_edit": can_edit,
             "can_manage": can(request.user, "actions.manage", action),
             "can_fund": can(request.user, "actions.fund", action),
         },
     )
+
+
+def _current_year(action) -> int:
+    """This year, kept within the years of the action's contract."""
+    contract = action.contract
+    return min(max(timezone.localdate().year, contract.start_year), contract.end_year)
+
+
+def budgets_of(action) -> list[dict]:
+    """The CERFA budgets of `action`, year by year: lines, totals, reconciliation with
+    the funding lines of the year (for the porteur's people and the coordination)."""
+    by_year: dict[int, dict] = {}
+    for line in BudgetLine.objects.filter(action=action).order_by("year", "pk"):
+        by_year.setdefault(line.year, {})[line.heading] = line.amount
+    lines: dict[int, list] = {}
+    for line in FundingLine.objects.filter(action=action, year__in=list(by_year)):
+        lines.setdefault(line.year, []).append(line)
+    return [
+        {
+            "year": year,
+            "lines": [(cerfa.LABEL[c], c, amounts[c]) for c in cerfa.CODES if c in amounts],
+            "totals": budget.totals(amounts),
+            "reconciled": budget.is_reconciled(amounts, lines.get(year, [])),
+        }
+        for year, amounts in sorted(by_year.items())
+    ]  # fmt: skip
 
 
 EXPORT_HEADERS = [

@@ -456,6 +456,9 @@ PAGES = {
         )
         for name in ("status", "add_funding", "delete", "history")
     },
+    "actions_coordination:budget": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk, "year": 2025}
+    ),
     "actions_coordination:edit_funding": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.funding_line.pk}
     ),
