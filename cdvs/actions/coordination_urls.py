@@ -15,4 +15,11 @@ urlpatterns = [
     path("<id:pk>/restaurer/", c.restore, name="restore"),
     path("<id:pk>/historique/", c.history, name="history"),
     path("<id:pk>/budget/<int:year>/", c.edit_budget, name="budget"),
+    path("programmation/nouvelle/", c.programmation_create, name="programmation_create"),
+    path("programmation/<id:pk>/deposer/", c.request_create, name="request_create"),
+    path("programmation/<id:pk>/arreter/", c.programmation_close, name="programmation_close"),
+    path("demandes/<id:pk>/", c.request_detail, name="request"),
+    path("demandes/<id:pk>/dauphin.pdf", c.request_file, name="request_file"),
+    path("demandes/<id:pk>/avis/", c.opinion, name="opinion"),
+    path("demandes/<id:pk>/decision/", c.decision, name="decision"),
 ]

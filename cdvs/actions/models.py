@@ -350,3 +350,158 @@ class BudgetLine(models.Model):
     @property
     def side(self) -> str:
         return cerfa.SIDE[self.heading]
+
+
+# the meeting series (meetings/data/instances.yaml) where the funders decide
+CO_INSTRUCTION_SERIES = "comite-co-instruction"
+
+
+class Programmation(models.Model):
+    """The yearly programmation politique de la ville of a volet communal: a call for
+    projects of the calls app (its dates, its page) receiving the carriers' requests
+    for `year`. Visible to the partners once `decided_on` (arrêtée)."""
+
+    call = models.OneToOneField(
+        "calls.CallForProjects",
+        verbose_name="appel à projets",
+        on_delete=models.PROTECT,
+        related_name="programmation",
+    )
+    contract = models.ForeignKey(
+        "contract.Contract", verbose_name="contrat", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    commune = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_on = models.DateField("arrêtée le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "commune"
+
+    class Meta:
+        verbose_name = "programmation annuelle"
+        verbose_name_plural = "programmations annuelles"
+        ordering = ["-year", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "commune", "year"], name="actions_one_programmation_a_year"
+            )
+        ]
+
+    def __str__(self):
+        where = f" — {self.commune.name}" if self.commune_id else ""
+        return f"Programmation {self.year}{where}"
+
+    def get_absolute_url(self):
+        return reverse("actions:programmation", args=[self.pk])
+
+    def scope_territory(self):
+        return self.commune
+
+
+class Request(models.Model):
+    """A carrier's request to a programmation: the action, its budget and its funding
+    lines of the programmation's year, or the Dauphin file attached."""
+
+    programmation = models.ForeignKey(
+        Programmation, on_delete=models.PROTECT, related_name="requests"
+    )
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="requests")
+    dauphin_file = models.FileField("dossier Dauphin (PDF)", upload_to="actions/dauphin/%Y/",
+                                    blank=True)  # fmt: skip
+    dauphin_reference = models.CharField("numéro du dossier Dauphin", max_length=60, blank=True)
+    submitted_on = models.DateField("déposée le")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name="comité de co-instruction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_on = models.DateField("décidée le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+    scope_organisation_path = "action__porteur"
+
+    class Meta:
+        verbose_name = "demande de financement"
+        verbose_name_plural = "demandes de financement"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programmation", "action"], name="actions_one_request_an_action"
+            )
+        ]
+
+    def __str__(self):
+        return f"Demande {self.programmation.year} : {self.action}"
+
+    def get_absolute_url(self):
+        return reverse("actions_coordination:request", args=[self.pk])
+
+    def scope_territory(self):
+        return self.action.commune
+
+    def scope_organisation(self):
+        return self.action.porteur
+
+
+class Verdict(models.TextChoices):
+    FAVOURABLE = "favorable", "Favorable"
+    RESERVED = "reserve", "Réservé"
+    UNFAVOURABLE = "defavorable", "Défavorable"
+
+
+class Opinion(models.Model):
+    """One funder's opinion on a request, during the instruction."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="opinions")
+    funder_kind = models.CharField("financeur", max_length=12, choices=FunderKind.choices)
+    funder_name = models.CharField("nom du financeur", max_length=255, blank=True)
+    verdict = models.CharField("avis", max_length=12, choices=Verdict.choices)
+    proposed = _amount("montant proposé (€)", null=True, blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    on = models.DateField("date de l'avis")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "request__action__commune"
+
+    class Meta:
+        verbose_name = "avis d'un financeur"
+        verbose_name_plural = "avis des financeurs"
+        ordering = ["funder_kind", "funder_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "funder_kind", "funder_name"],
+                name="actions_one_opinion_a_funder",
+            )
+        ]
+
+    def __str__(self):
+        return f"Avis {self.get_verdict_display().lower()} : {self.funder_label}"
+
+    def scope_territory(self):
+        return self.request.action.commune
+
+    @property
+    def funder_label(self) -> str:
+        return FundingLine(funder_kind=self.funder_kind, funder_name=self.funder_name).funder_label

@@ -8,4 +8,11 @@ urlpatterns = [
     path("", views.action_list, name="list"),
     path("<id:pk>/", views.detail, name="detail"),
     path("export.<slug:fmt>", views.export, name="export"),
+    path("programmation/", views.programmations, name="programmations"),
+    path("programmation/<id:pk>/", views.programmation, name="programmation"),
+    path(
+        "programmation/<id:pk>/export.<slug:fmt>",
+        views.programmation_export,
+        name="programmation_export",
+    ),
 ]

@@ -8,13 +8,14 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from cdvs.accounts.permissions import can, gate, login_if_needed
+from cdvs.accounts.permissions import can, gate, login_if_needed, refuse
 from cdvs.contract.models import Objective
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
 from . import budget, cerfa
+from . import programmation as programmation_data
 from .filters import ActionFilters
-from .models import Action, BudgetLine, FundingLine, Nature, funding_totals
+from .models import Action, BudgetLine, FundingLine, Nature, Programmation, funding_totals
 
 PAGE_SIZE = 20
 
@@ -166,4 +167,62 @@ def export(request, fmt):
     qs = ActionFilters(request.GET).filter(Action.objects.all()).order_by("title", "pk")
     return export_response(
         "plan-actions", "Plan d'actions", EXPORT_HEADERS, export_rows(request.user, qs), fmt
+    )
+
+
+# ---- programmation annuelle
+
+
+@login_if_needed
+def programmations(request):
+    gate(request.user, "actions.view")
+    items = [
+        p
+        for p in Programmation.objects.select_related("commune", "call").order_by("-year", "pk")
+        if programmation_data.readable(request.user, p)
+    ]
+    return render(
+        request,
+        "actions/programmations.html",
+        {"programmations": items, "can_manage": can(request.user, "actions.manage")},
+    )
+
+
+def _programmation(request, pk):
+    programmation = get_object_or_404(
+        Programmation.objects.select_related("commune", "call", "contract"), pk=pk
+    )
+    gate(request.user, "actions.view")
+    if not programmation_data.readable(request.user, programmation):
+        refuse(request.user, "Cette programmation n'est pas encore arrêtée.")
+    return programmation
+
+
+@login_if_needed
+def programmation(request, pk):
+    item = _programmation(request, pk)
+    data = programmation_data.table(item, request.user)
+    return render(
+        request,
+        "actions/programmation.html",
+        {
+            "programmation": item,
+            "data": data,
+            "formats": FORMAT_LABELS,
+            "can_manage": can(request.user, "actions.manage", item),
+            "can_request": can(request.user, "actions.edit") and item.decided_on is None,
+        },
+    )
+
+
+@login_if_needed
+def programmation_export(request, pk, fmt):
+    item = _programmation(request, pk)
+    data = programmation_data.table(item, request.user)
+    return export_response(
+        f"programmation-{item.year}",
+        f"Programmation {item.year}",
+        programmation_data.EXPORT_HEADERS,
+        programmation_data.export_rows(data),
+        fmt,
     )

@@ -180,6 +180,23 @@ class Objects:
             contract=contract, title="Supprimée", porteur=o["asso_arm"], commune=t["armentieres"]
         )
         self.deleted_action.soft_delete()
+        self._programmation(world, contract)
+
+    def _programmation(self, world, contract):
+        """The programmation 2025 of Armentières (not yet arrêtée), a request of the action."""
+        from datetime import date
+
+        from cdvs.actions.models import Programmation, Request
+        from cdvs.testing import make_call
+
+        t = world.territories
+        call = make_call("Programmation 2025", commune=t["armentieres"], visibility="partenaires")
+        self.programmation = Programmation.objects.create(
+            call=call, contract=contract, year=2025, commune=t["armentieres"]
+        )
+        self.request = Request.objects.create(
+            programmation=self.programmation, action=self.action, submitted_on=date(2025, 2, 1)
+        )
 
     def _library(self, world):
         """Documents and actualités: a partners' document of the Armentières association
@@ -456,6 +473,28 @@ PAGES = {
         )
         for name in ("status", "add_funding", "delete", "history")
     },
+    # programmation annuelle: partners once arrêtée; here under instruction
+    "actions:programmations": Page(PARTNERS_CONTENT),
+    "actions:programmation": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.programmation.pk}),
+    "actions:programmation_export": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.programmation.pk, "fmt": "csv"}
+    ),
+    "actions_coordination:programmation_create": Page(COORDINATION),
+    "actions_coordination:request_create": Page(
+        PARTNERS_CONTENT, lambda o: {"pk": o.programmation.pk}
+    ),
+    "actions_coordination:programmation_close": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.programmation.pk}, "post"
+    ),
+    **{
+        f"actions_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.request.pk}
+        )
+        for name in ("request", "opinion", "decision")
+    },
+    "actions_coordination:request_file": Page(
+        expect(LOGIN, 403, 404, 404, 404, 403, 404), lambda o: {"pk": o.request.pk}
+    ),
     "actions_coordination:budget": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk, "year": 2025}
     ),
