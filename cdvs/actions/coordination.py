@@ -18,7 +18,9 @@ from cdvs.core.trash import confirm_trash, restore_from_trash
 from . import budget, cerfa, services
 from .forms import (
     ActionForm,
+    AvenantForm,
     BudgetForm,
+    ConventionForm,
     DecisionForm,
     FundingLineForm,
     OpinionForm,
@@ -27,7 +29,15 @@ from .forms import (
     RequestLineFormSet,
     StatusForm,
 )
-from .models import Action, FundingLine, Programmation, Request, funding_totals
+from .models import (
+    Action,
+    Convention,
+    ConventionYear,
+    FundingLine,
+    Programmation,
+    Request,
+    funding_totals,
+)
 
 
 def _action(request, pk, perm="actions.manage", *, deleted=False):
@@ -397,3 +407,53 @@ def programmation_close(request, pk):
     else:
         messages.success(request, f"{item} arrêtée : les partenaires la voient.")
     return redirect(item.get_absolute_url())
+
+
+# ---- conventions pluriannuelles d'objectifs
+
+
+def _convention_page(request, item, title, back):
+    form = ConventionForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_convention(
+                item, form.values(), form.amounts(), list(form.cleaned_data["actions"]),
+                request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Convention enregistrée.")
+            return redirect(item.get_absolute_url())
+    notice = "Une CPO couvre trois années ; ses actions sont celles de son porteur."
+    return _form_page(request, form, title, back, notice)
+
+
+@login_if_needed
+def convention_create(request):
+    gate(request.user, "actions.manage")
+    return _convention_page(request, Convention(), "Nouvelle CPO", reverse("actions:conventions"))
+
+
+@login_if_needed
+def convention_edit(request, pk):
+    item = get_object_or_404(Convention.objects.select_related("commune", "contract"), pk=pk)
+    gate(request.user, "actions.manage", item)
+    return _convention_page(request, item, f"Modifier : {item}", item.get_absolute_url())
+
+
+@login_if_needed
+def avenant(request, pk):
+    line = get_object_or_404(ConventionYear.objects.select_related("convention__commune"), pk=pk)
+    gate(request.user, "actions.manage", line.convention)
+    form = AvenantForm(request.POST or None, instance=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_avenant(form.instance, {}, request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Avenant {line.year} enregistré.")
+            return redirect(line.convention.get_absolute_url())
+    return _form_page(request, form, f"Avenant {line.year} : {line.convention.title}",
+                      line.convention.get_absolute_url())  # fmt: skip

@@ -13,6 +13,8 @@ from . import cerfa
 from .models import (
     CO_INSTRUCTION_SERIES,
     Action,
+    Convention,
+    ConventionYear,
     FunderKind,
     FundingLine,
     Nature,
@@ -284,3 +286,52 @@ class DecisionForm(forms.Form):
                    "granted_reason": data[f"reason_{line.pk}"]}
             for line in self.lines
         }  # fmt: skip
+
+
+ORDINALS = ("1re", "2e", "3e")
+
+
+class ConventionForm(forms.ModelForm):
+    """A CPO with its actions and the amounts of its three years."""
+
+    class Meta:
+        model = Convention
+        fields = ["contract", "title", "reference", "porteur", "commune", "start_year",
+                  "signed_on", "actions"]  # fmt: skip
+        widgets = {
+            "signed_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "porteur": FastSelect,
+            "actions": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["porteur"].queryset = Organisation.objects.only("pk", "name")
+        self.fields["porteur"].widget.choices = _organisations
+        self.fields["actions"].queryset = Action.objects.select_related("porteur").order_by("title")
+        self.fields["actions"].label_from_instance = lambda a: f"{a.title} ({a.porteur.name})"
+        self.fields["commune"].empty_label = "— Tout le contrat —"
+        territory_field(self.fields["commune"], Territory.objects.filter(kind="commune"))
+        existing = {}
+        if self.instance.pk:
+            existing = {y.year - self.instance.start_year: y.amount
+                        for y in self.instance.years.all()}  # fmt: skip
+        for i, ordinal in enumerate(ORDINALS):
+            self.fields[f"amount_{i}"] = _money_field(f"Montant de la {ordinal} année (€)")
+            if i in existing:
+                self.initial[f"amount_{i}"] = existing[i]
+
+    def amounts(self) -> dict:
+        start = self.cleaned_data["start_year"]
+        return {start + i: self.cleaned_data.get(f"amount_{i}") for i in range(len(ORDINALS))}
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items()
+                if k in self._meta.fields and k != "actions"}  # fmt: skip
+
+
+class AvenantForm(forms.ModelForm):
+    class Meta:
+        model = ConventionYear
+        fields = ["amount", "avenant", "signed_on"]
+        widgets = {"signed_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}

@@ -505,3 +505,110 @@ class Opinion(models.Model):
     @property
     def funder_label(self) -> str:
         return FundingLine(funder_kind=self.funder_kind, funder_name=self.funder_name).funder_label
+
+
+CPO_YEARS = 3
+# MEL §6.2 (seed): « L'objectif est d'atteindre 50% de CPO d'ici 2030 »
+CPO_TARGET_SHARE = Decimal("0.5")
+CPO_TARGET_YEAR = 2030
+
+
+class Convention(models.Model):
+    """A convention pluriannuelle d'objectifs (CPO): three years with a porteur, its
+    actions and an amount per year (each year's avenant)."""
+
+    contract = models.ForeignKey(
+        "contract.Contract", verbose_name="contrat", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("intitulé", max_length=255)
+    reference = models.CharField("référence", max_length=120, blank=True)
+    porteur = models.ForeignKey(
+        "directory.Organisation", verbose_name="porteur", on_delete=models.PROTECT,
+        related_name="conventions",
+    )  # fmt: skip
+    commune = models.ForeignKey(
+        "territories.Territory", verbose_name="commune", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    start_year = models.PositiveSmallIntegerField("première année")
+    signed_on = models.DateField("signée le", null=True, blank=True)
+    actions = models.ManyToManyField(
+        Action, verbose_name="actions", blank=True, related_name="conventions"
+    )
+
+    history = HistoricalRecords(m2m_fields=[actions])
+
+    scope_territory_path = "commune"
+    scope_organisation_path = "porteur"
+
+    class Meta:
+        verbose_name = "convention pluriannuelle d'objectifs"
+        verbose_name_plural = "conventions pluriannuelles d'objectifs"
+        ordering = ["-start_year", "title", "pk"]
+
+    def __str__(self):
+        return f"CPO {self.start_year}-{self.end_year} : {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("actions:convention", args=[self.pk])
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + CPO_YEARS - 1
+
+    def scope_territory(self):
+        return self.commune
+
+    def scope_organisation(self):
+        return self.porteur
+
+    def clean(self):
+        contract = self.contract if self.contract_id else None
+        if (
+            contract is not None
+            and self.start_year is not None
+            and not (contract.start_year <= self.start_year
+                     and self.start_year + CPO_YEARS - 1 <= contract.end_year)
+        ):  # fmt: skip
+            raise ValidationError({"start_year": (
+                f"Une CPO couvre trois années du contrat ({contract.start_year} à "
+                f"{contract.end_year}) : elle commence au plus tard en "
+                f"{contract.end_year - CPO_YEARS + 1}."
+            )})  # fmt: skip
+
+
+class ConventionYear(models.Model):
+    """The amount of one year of a CPO, and the avenant that set it."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField("année")
+    amount = _amount("montant de l'année (€)")
+    avenant = models.CharField("avenant", max_length=120, blank=True)
+    signed_on = models.DateField("avenant signé le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "convention__commune"
+
+    class Meta:
+        verbose_name = "année d'une CPO"
+        verbose_name_plural = "années des CPO"
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "year"], name="actions_cpo_one_year")
+        ]
+
+    def __str__(self):
+        return f"{self.convention} — {self.year}"
+
+    def scope_territory(self):
+        return self.convention.commune
+
+    def clean(self):
+        if self.convention_id and self.year is not None:
+            c = self.convention
+            if not c.start_year <= self.year <= c.end_year:
+                raise ValidationError({"year": (
+                    f"L'année doit être l'une des trois de la convention ({c.start_year} à "
+                    f"{c.end_year})."
+                )})  # fmt: skip

@@ -18,6 +18,7 @@ from .models import (
     Action,
     ActionStatusChange,
     BudgetLine,
+    ConventionYear,
     FundingLine,
     Opinion,
     Programmation,
@@ -356,3 +357,48 @@ def close_programmation(programmation: Programmation, on, user) -> Programmation
         )
     programmation.decided_on = on or timezone.localdate()
     return save_with_history(programmation, user, "Programmation arrêtée")
+
+
+# ---- conventions pluriannuelles d'objectifs
+
+
+@transaction.atomic
+def save_convention(convention, values: dict, amounts: dict, actions, user):
+    """Create or update a CPO: its fields, its three yearly amounts (year -> Decimal or
+    None; a year left empty has no amount yet) and its actions (the porteur's own)."""
+    for field, value in values.items():
+        setattr(convention, field, value)
+    _clean(convention)
+    require(user, "actions.manage", convention)
+    foreign = [a.title for a in actions if a.porteur_id != convention.porteur_id]
+    if foreign:
+        raise ValidationError(
+            f"Ces actions ne sont pas portées par le porteur de la CPO : {', '.join(foreign)}."
+        )
+    save_with_history(convention, user, None)
+    convention.actions.set(actions)
+    existing = {y.year: y for y in convention.years.all()}
+    for year, value in amounts.items():
+        _clean_amount(value, f"Montant {year}")
+        line = existing.pop(year, None)
+        if value is None:
+            continue
+        line = line or ConventionYear(convention=convention, year=year)
+        line.amount = value
+        _clean(line, str(year), validate_unique=False)
+        save_with_history(line, user, None)
+    for stale in existing.values():
+        if not convention.start_year <= stale.year <= convention.end_year:
+            mark_history(stale, user, "Année hors de la convention")
+            stale.delete()
+    return convention
+
+
+@transaction.atomic
+def save_avenant(line, values: dict, user):
+    """A yearly amount changed by an avenant (amount, reference, date)."""
+    require(user, "actions.manage", line.convention)
+    for field, value in values.items():
+        setattr(line, field, value)
+    _clean(line, str(line.year), validate_unique=False)
+    return save_with_history(line, user, "Avenant")

@@ -9,13 +9,24 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from cdvs.accounts.permissions import can, gate, login_if_needed, refuse
-from cdvs.contract.models import Objective
+from cdvs.contract.models import Contract, Objective
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
-from . import budget, cerfa
+from . import budget, cerfa, cpo
 from . import programmation as programmation_data
 from .filters import ActionFilters
-from .models import Action, BudgetLine, FundingLine, Nature, Programmation, funding_totals
+from .models import (
+    CPO_TARGET_SHARE,
+    CPO_TARGET_YEAR,
+    ZERO,
+    Action,
+    BudgetLine,
+    Convention,
+    FundingLine,
+    Nature,
+    Programmation,
+    funding_totals,
+)
 
 PAGE_SIZE = 20
 
@@ -225,4 +236,58 @@ def programmation_export(request, pk, fmt):
         programmation_data.EXPORT_HEADERS,
         programmation_data.export_rows(data),
         fmt,
+    )
+
+
+# ---- conventions pluriannuelles d'objectifs
+
+
+@login_if_needed
+def conventions(request):
+    """The share of CPO per year against the 2030 target, and the CPO."""
+    gate(request.user, "actions.view")
+    contract = Contract.objects.order_by("pk").first()
+    rows = cpo.shares(contract) if contract is not None else []
+    for row in rows:
+        row["actions_text"] = cpo.percent(row["share_actions"])
+        row["amount_text"] = cpo.percent(row["share_amount"])
+    items = list(
+        Convention.objects.select_related("porteur", "commune")
+        .prefetch_related("years", "actions")
+        .order_by("-start_year", "title", "pk")
+    )
+    return render(
+        request,
+        "actions/conventions.html",
+        {
+            "contract": contract,
+            "rows": rows,
+            "chart": cpo.chart(rows) if rows else None,
+            "conventions": items,
+            "target": cpo.percent(CPO_TARGET_SHARE),
+            "target_year": CPO_TARGET_YEAR,
+            "can_manage": can(request.user, "actions.manage"),
+        },
+    )
+
+
+@login_if_needed
+def convention(request, pk):
+    gate(request.user, "actions.view")
+    item = get_object_or_404(
+        Convention.objects.select_related("porteur", "commune", "contract").prefetch_related(
+            "years", "actions"
+        ),
+        pk=pk,
+    )
+    years = list(item.years.all())
+    return render(
+        request,
+        "actions/convention.html",
+        {
+            "item": item,
+            "years": years,
+            "total": sum((y.amount for y in years), ZERO),
+            "can_manage": can(request.user, "actions.manage", item),
+        },
     )

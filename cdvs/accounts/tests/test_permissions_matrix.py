@@ -197,6 +197,15 @@ class Objects:
         self.request = Request.objects.create(
             programmation=self.programmation, action=self.action, submitted_on=date(2025, 2, 1)
         )
+        from decimal import Decimal
+
+        from cdvs.actions.models import Convention
+
+        self.convention = Convention.objects.create(
+            contract=contract, title="CPO", porteur=world.organisations["asso_arm"],
+            commune=t["armentieres"], start_year=2025,
+        )  # fmt: skip
+        self.convention_year = self.convention.years.create(year=2025, amount=Decimal("10.00"))
 
     def _library(self, world):
         """Documents and actualités: a partners' document of the Armentières association
@@ -480,6 +489,15 @@ PAGES = {
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.programmation.pk, "fmt": "csv"}
     ),
     "actions_coordination:programmation_create": Page(COORDINATION),
+    "actions:conventions": Page(PARTNERS_CONTENT),
+    "actions:convention": Page(PARTNERS_CONTENT, lambda o: {"pk": o.convention.pk}),
+    "actions_coordination:convention_create": Page(COORDINATION),
+    "actions_coordination:convention_edit": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.convention.pk}
+    ),
+    "actions_coordination:avenant": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.convention_year.pk}
+    ),
     "actions_coordination:request_create": Page(
         PARTNERS_CONTENT, lambda o: {"pk": o.programmation.pk}
     ),
