@@ -3,16 +3,20 @@ exports, and an action with its objectives, status timeline and funding lines.""
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from cdvs.accounts.permissions import can, gate, login_if_needed, refuse
 from cdvs.contract.models import Contract, Objective
+from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
 from . import budget, cerfa, cpo
+from . import dashboard as dashboard_data
 from . import programmation as programmation_data
 from .filters import ActionFilters
 from .models import (
@@ -291,3 +295,29 @@ def convention(request, pk):
             "can_manage": can(request.user, "actions.manage", item),
         },
     )
+
+
+@login_if_needed
+def dashboard(request):
+    gate(request.user, "actions.view")
+    contract = Contract.objects.order_by("pk").first()
+    if contract is None:
+        raise Http404("Aucun contrat.")
+    field = BoundedIntegerField(min_value=contract.start_year, max_value=contract.end_year)
+    try:
+        year = field.clean(request.GET.get("annee") or None)
+    except ValidationError:
+        year = None
+    if year is None:
+        year = _current_year_of(contract)
+    data = dashboard_data.build(contract, year, request.user)
+    return render(
+        request,
+        "actions/dashboard.html",
+        {"data": data, "contract": contract,
+         "years": list(range(contract.start_year, contract.end_year + 1))},
+    )  # fmt: skip
+
+
+def _current_year_of(contract) -> int:
+    return min(max(timezone.localdate().year, contract.start_year), contract.end_year)

@@ -490,6 +490,7 @@ PAGES = {
     ),
     "actions_coordination:programmation_create": Page(COORDINATION),
     "actions:conventions": Page(PARTNERS_CONTENT),
+    "actions:dashboard": Page(PARTNERS_CONTENT),
     "actions:convention": Page(PARTNERS_CONTENT, lambda o: {"pk": o.convention.pk}),
     "actions_coordination:convention_create": Page(COORDINATION),
     "actions_coordination:convention_edit": Page(
