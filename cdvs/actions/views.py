@@ -1,6 +1,7 @@
 """Pages of the plan d'actions for the partners: the list with its filters and
 exports, and an action with its objectives, status timeline and funding lines."""
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -33,6 +34,8 @@ from .models import (
 )
 
 PAGE_SIZE = 20
+# requests per page of the programmation's table (its totals and exports: all of them)
+PROGRAMMATION_PAGE_SIZE = 50
 
 
 def _objectives():
@@ -108,6 +111,7 @@ def detail(request, pk):
             "total": totals["all"],
             "hidden_lines": hidden,
             "changes": list(action.status_changes.select_related("by")),
+            "timeline": timeline(action),
             "budgets": budgets_of(action) if can_edit else [],
             "budget_year": _current_year(action),
             "can_edit": can_edit,
@@ -115,6 +119,23 @@ def detail(request, pk):
             "can_fund": can(request.user, "actions.fund", action),
         },
     )
+
+
+def timeline(action) -> list[tuple]:
+    """The yearly cycle of `action`, dated: its requests and their co-instruction
+    decisions, its CPO; (date, text) sorted by date."""
+    events = []
+    for r in action.requests.select_related("programmation", "meeting"):
+        year = r.programmation.year
+        events.append((r.submitted_on, f"Demande déposée à la programmation {year}"))
+        if r.decided_on:
+            where = f" ({r.meeting.title})" if r.meeting_id else ""
+            events.append((r.decided_on, f"Décision du comité de co-instruction {year}{where}"))
+    for c in action.conventions.all():
+        when = c.signed_on or date(c.start_year, 1, 1)
+        events.append((when, f"Convention pluriannuelle d'objectifs {c.start_year}-{c.end_year}"
+                             f" : {c.title}"))  # fmt: skip
+    return sorted(events, key=lambda e: e[0])
 
 
 def _current_year(action) -> int:
@@ -217,12 +238,14 @@ def _programmation(request, pk):
 def programmation(request, pk):
     item = _programmation(request, pk)
     data = programmation_data.table(item, request.user)
+    page = Paginator(data["rows"], PROGRAMMATION_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "actions/programmation.html",
         {
             "programmation": item,
             "data": data,
+            "page": page,
             "formats": FORMAT_LABELS,
             "can_manage": can(request.user, "actions.manage", item),
             "can_request": can(request.user, "actions.edit") and item.decided_on is None,

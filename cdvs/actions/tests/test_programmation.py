@@ -230,6 +230,9 @@ def test_instruction_pages(client, login, programmation, plan, world):
     assert client.post(url, values).status_code == 302
     plan.action.refresh_from_db()
     assert plan.action.status == Status.PROGRAMMED
+    page = client.get(plan.action.get_absolute_url()).content.decode()
+    assert "Demande déposée à la programmation 2025" in page
+    assert "Décision du comité de co-instruction 2025 (Comité 2025)" in page
     login("coordinateur_lille")
     assert client.get(reverse("actions_coordination:request", args=[request.pk])).status_code == 403
 
@@ -256,6 +259,14 @@ def test_table_constant_queries_and_exports(client, login, programmation, plan, 
         Request.objects.create(programmation=programmation, action=action,
                                submitted_on=date(2025, 2, 1))  # fmt: skip
     assert count() == few
+    from cdvs.actions import views
+
+    views.PROGRAMMATION_PAGE_SIZE = 3
+    try:
+        page = client.get(url, {"page": 3}).content.decode()
+    finally:
+        views.PROGRAMMATION_PAGE_SIZE = 50
+    assert "Page 3 sur 3 (7 demandes)" in page and "1\u202f560,56" in page
     response = client.get(reverse("actions:programmation_export", args=[programmation.pk, "csv"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 1 + 2 + 6
