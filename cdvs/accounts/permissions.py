@@ -155,6 +155,9 @@ RULES = {
     "actions.manage": Rule(COORDINATOR, TERRITORY),
     "actions.fund": Rule(COORDINATOR, TERRITORY),
     "actions.view_instruction": Rule(COORDINATOR, TERRITORY),
+    # programmation annuelle: the coordination instructs (the funders' opinions); the
+    # partners read a programmation once arrêtée (`actions.programmation.readable`)
+    "actions.instruct": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination content (documents, actualités, calls, meetings) wherever it is read

@@ -4,6 +4,7 @@ and the history."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,9 +15,29 @@ from cdvs.core.bounds import IdField
 from cdvs.core.history import history_page
 from cdvs.core.trash import confirm_trash, restore_from_trash
 
-from . import services
-from .forms import ActionForm, FundingLineForm, StatusForm
-from .models import Action, FundingLine
+from . import budget, cerfa, services
+from .forms import (
+    ActionForm,
+    AvenantForm,
+    BudgetForm,
+    ConventionForm,
+    DecisionForm,
+    FundingLineForm,
+    OpinionForm,
+    ProgrammationForm,
+    RequestForm,
+    RequestLineFormSet,
+    StatusForm,
+)
+from .models import (
+    Action,
+    Convention,
+    ConventionYear,
+    FundingLine,
+    Programmation,
+    Request,
+    funding_totals,
+)
 
 
 def _action(request, pk, perm="actions.manage", *, deleted=False):
@@ -189,3 +210,250 @@ def history(request, pk):
         for line in FundingLine.all_objects.filter(action=action).order_by("year", "pk")
     ]
     return history_page(request, action, action.get_absolute_url(), related=related)
+
+
+def _year(action, year):
+    """404 unless `year` is a year of the action's contract (the URL's number is bounded
+    here, as test_url_ids asks of the numbers that are not keys)."""
+    if not action.contract.start_year <= year <= action.contract.end_year:
+        raise Http404("Année hors du contrat.")
+    return year
+
+
+@login_if_needed
+def edit_budget(request, pk, year):
+    """The CERFA 12156 budget of an action for a year, written as a whole and balanced."""
+    action = _action(request, pk, "actions.edit")
+    _year(action, year)
+    amounts = services.budget_amounts(action, year)
+    form = BudgetForm(request.POST or None, amounts=amounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_budget(action, year, form.amounts(), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Budget {year} enregistré, équilibré.")
+            return redirect(action.get_absolute_url())
+    lines = FundingLine.objects.filter(action=action, year=year)
+    contract = action.contract
+    return render(
+        request,
+        "actions/coordination/budget.html",
+        {
+            "action": action,
+            "year": year,
+            "years": list(range(contract.start_year, contract.end_year + 1)),
+            "title": f"Budget {year} : {action.title}",
+            "form": form,
+            "sides": [("Charges", form.charges()), ("Produits", form.produits())],
+            "totals": budget.totals(amounts) if amounts else None,
+            "reconciliation": budget.reconcile(amounts, lines) if amounts else None,
+        },
+    )
+
+
+# ---- programmation annuelle
+
+
+@login_if_needed
+def programmation_create(request):
+    gate(request.user, "actions.manage")
+    form = ProgrammationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            item = services.create_programmation(
+                d["contract"], d["year"], d["commune"], d["opens_on"], d["closes_on"],
+                request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{item} ouverte : son appel à projets est publié.")
+            return redirect(item.get_absolute_url())
+    return _form_page(request, form, "Nouvelle programmation annuelle",
+                      reverse("actions:programmations"))  # fmt: skip
+
+
+@login_if_needed
+def request_create(request, pk):
+    """A carrier (or a coordinator) deposits the request of one of their actions."""
+    item = get_object_or_404(Programmation.objects.select_related("contract"), pk=pk)
+    gate(request.user, "actions.edit")
+    actions = filter_allowed(
+        request.user,
+        "actions.edit",
+        Action.objects.filter(contract=item.contract, status__in=["projet", "non_retenue"]),
+    ).order_by("title")
+    form = RequestForm(request.POST or None, request.FILES or None, actions=actions)
+    lines = RequestLineFormSet(request.POST or None, prefix="lignes")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        try:
+            services.submit_request(
+                item, form.cleaned_data["action"],
+                [line for f in lines if (line := f.line()) is not None], request.user,
+                dauphin_file=form.cleaned_data["dauphin_file"],
+                dauphin_reference=form.cleaned_data["dauphin_reference"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Demande déposée : l'action est « déposée ».")
+            return redirect(form.cleaned_data["action"].get_absolute_url())
+    return render(
+        request,
+        "actions/coordination/request_form.html",
+        {"programmation": item, "form": form, "lines": lines,
+         "back": reverse("actions:programmation", args=[item.pk])},
+    )  # fmt: skip
+
+
+def _request(request, pk, perm="actions.instruct"):
+    item = get_object_or_404(
+        Request.objects.select_related(
+            "action__commune", "action__porteur", "action__contract", "programmation", "meeting"
+        ),
+        pk=pk,
+    )
+    gate(request.user, perm, item)
+    return item
+
+
+@login_if_needed
+def request_detail(request, pk):
+    item = _request(request, pk)
+    year = item.programmation.year
+    lines = list(services.request_lines(item))
+    amounts = services.budget_amounts(item.action, year)
+    return render(
+        request,
+        "actions/coordination/request.html",
+        {
+            "item": item,
+            "action": item.action,
+            "year": year,
+            "lines": lines,
+            "totals": funding_totals(lines)["all"],
+            "opinions": list(item.opinions.select_related("by")),
+            "budget_lines": [(cerfa.LABEL[c], amounts[c]) for c in cerfa.CODES if c in amounts],
+            "budget_totals": budget.totals(amounts) if amounts else None,
+            "reconciliation": budget.reconcile(amounts, lines) if amounts else None,
+        },
+    )
+
+
+@login_if_needed
+def request_file(request, pk):
+    """The Dauphin file of a request: the coordination and the porteur's people."""
+    item = _request(request, pk, "actions.edit")
+    if not item.dauphin_file:
+        raise Http404("Aucun dossier Dauphin joint.")
+    return FileResponse(
+        item.dauphin_file.open("rb"), as_attachment=True,
+        filename=f"dauphin-{item.programmation.year}-{item.pk}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+
+
+@login_if_needed
+def opinion(request, pk):
+    item = _request(request, pk)
+    form = OpinionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.give_opinion(item, dict(form.cleaned_data), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Avis enregistré.")
+            return redirect(item.get_absolute_url())
+    return _form_page(request, form, f"Avis d'un financeur : {item.action.title}",
+                      item.get_absolute_url())  # fmt: skip
+
+
+@login_if_needed
+def decision(request, pk):
+    item = _request(request, pk, "actions.fund")
+    lines = list(services.request_lines(item))
+    form = DecisionForm(request.POST or None, lines=lines, year=item.programmation.year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_decisions(
+                item, form.decisions(), form.cleaned_data["decided_on"], request.user,
+                form.cleaned_data["meeting"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Décision du comité de co-instruction enregistrée.")
+            return redirect(item.get_absolute_url())
+    notice = "Montants en euros, au centime près ; 0 pour un financement refusé."
+    if item.decided_on:
+        notice = "Cette demande est déjà décidée."
+    return _form_page(request, form, f"Décision du comité : {item.action.title}",
+                      item.get_absolute_url(), notice)  # fmt: skip
+
+
+@login_if_needed
+@require_POST
+def programmation_close(request, pk):
+    item = get_object_or_404(Programmation.objects.select_related("commune"), pk=pk)
+    gate(request.user, "actions.manage", item)
+    try:
+        services.close_programmation(item, None, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{item} arrêtée : les partenaires la voient.")
+    return redirect(item.get_absolute_url())
+
+
+# ---- conventions pluriannuelles d'objectifs
+
+
+def _convention_page(request, item, title, back):
+    form = ConventionForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_convention(
+                item, form.values(), form.amounts(), list(form.cleaned_data["actions"]),
+                request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Convention enregistrée.")
+            return redirect(item.get_absolute_url())
+    notice = "Une CPO couvre trois années ; ses actions sont celles de son porteur."
+    return _form_page(request, form, title, back, notice)
+
+
+@login_if_needed
+def convention_create(request):
+    gate(request.user, "actions.manage")
+    return _convention_page(request, Convention(), "Nouvelle CPO", reverse("actions:conventions"))
+
+
+@login_if_needed
+def convention_edit(request, pk):
+    item = get_object_or_404(Convention.objects.select_related("commune", "contract"), pk=pk)
+    gate(request.user, "actions.manage", item)
+    return _convention_page(request, item, f"Modifier : {item}", item.get_absolute_url())
+
+
+@login_if_needed
+def avenant(request, pk):
+    line = get_object_or_404(ConventionYear.objects.select_related("convention__commune"), pk=pk)
+    gate(request.user, "actions.manage", line.convention)
+    form = AvenantForm(request.POST or None, instance=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_avenant(form.instance, {}, request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Avenant {line.year} enregistré.")
+            return redirect(line.convention.get_absolute_url())
+    return _form_page(request, form, f"Avenant {line.year} : {line.convention.title}",
+                      line.convention.get_absolute_url())  # fmt: skip

@@ -1,13 +1,27 @@
 from django import forms
 
 from cdvs.contract.models import Contract, Objective
+from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import Organisation
+from cdvs.meetings.models import Meeting
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
-from .models import Action, FundingLine, Status, allowed_transitions
+from . import cerfa
+from .models import (
+    CO_INSTRUCTION_SERIES,
+    Action,
+    Convention,
+    ConventionYear,
+    FunderKind,
+    FundingLine,
+    Nature,
+    Opinion,
+    Status,
+    allowed_transitions,
+)
 
 DATE = {"type": "date"}
 
@@ -125,3 +139,199 @@ class FundingLineForm(forms.ModelForm):
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+
+def _money_field(label, required=False):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        error_messages={"min_value": "Un montant ne peut pas être négatif."},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+
+
+class BudgetForm(forms.Form):
+    """The CERFA 12156 budget of an action for a year: one amount per heading (empty:
+    zero). The balance is checked by `services.save_budget`."""
+
+    def __init__(self, *args, amounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, _side, label, _kinds in cerfa.HEADINGS:
+            self.fields[f"h_{code}"] = _money_field(f"{label} (€)")
+            if amounts and code in amounts:
+                self.initial[f"h_{code}"] = amounts[code]
+
+    def fields_of(self, side):
+        return [self[f"h_{code}"] for code, s, *_ in cerfa.HEADINGS if s == side]
+
+    def charges(self):
+        return self.fields_of(cerfa.CHARGE)
+
+    def produits(self):
+        return self.fields_of(cerfa.PRODUIT)
+
+    def amounts(self) -> dict:
+        return {code: self.cleaned_data.get(f"h_{code}") for code in cerfa.CODES}
+
+
+class ProgrammationForm(forms.Form):
+    contract = forms.ModelChoiceField(label="Contrat", queryset=Contract.objects.all())
+    year = BoundedIntegerField(label="Année", required=True, min_value=1990, max_value=2100)
+    commune = forms.ModelChoiceField(
+        label="Commune", queryset=Territory.objects.none(), required=False,
+        empty_label="— Tout le contrat —",
+    )  # fmt: skip
+    opens_on = forms.DateField(label="Ouverture des dépôts", widget=forms.DateInput(attrs=DATE))
+    closes_on = forms.DateField(label="Clôture des dépôts", widget=forms.DateInput(attrs=DATE))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        territory_field(self.fields["commune"], Territory.objects.filter(kind="commune"))
+        contracts = list(Contract.objects.values_list("pk", flat=True)[:2])
+        if len(contracts) == 1:
+            self.initial.setdefault("contract", contracts[0])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            self.add_error("closes_on", "La date de clôture doit suivre la date d'ouverture.")
+        return data
+
+
+class RequestLineForm(forms.Form):
+    funder_kind = forms.ChoiceField(
+        label="Financeur sollicité", choices=[("", "—")] + FunderKind.choices, required=False
+    )
+    funder_name = forms.CharField(label="Nom du financeur", max_length=255, required=False)
+    nature = forms.ChoiceField(label="Nature", choices=Nature.choices, initial=Nature.SPECIFIC)
+    requested = _money_field("Montant demandé (€)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("funder_kind") and data.get("requested") is None:
+            self.add_error("requested", "Indiquez le montant demandé.")
+        return data
+
+    def line(self):
+        data = self.cleaned_data
+        if not data.get("funder_kind"):
+            return None
+        return {k: data[k] for k in ("funder_kind", "funder_name", "nature", "requested")}
+
+
+RequestLineFormSet = forms.formset_factory(RequestLineForm, extra=4, max_num=12)
+
+
+class RequestForm(forms.Form):
+    """The request of one of the person's actions to a programmation."""
+
+    action = forms.ModelChoiceField(label="Action", queryset=Action.objects.none())
+    dauphin_file = forms.FileField(
+        label="Dossier Dauphin (PDF, facultatif)", required=False,
+        help_text="Joint, il remplace la saisie du budget dans l'outil.",
+    )  # fmt: skip
+    dauphin_reference = forms.CharField(
+        label="Numéro du dossier Dauphin", max_length=60, required=False
+    )
+
+    def __init__(self, *args, actions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].queryset = actions if actions is not None else Action.objects.none()
+        self.fields["dauphin_file"].widget.attrs["aria-describedby"] = "id_dauphin_file_helptext"
+
+
+class OpinionForm(forms.ModelForm):
+    class Meta:
+        model = Opinion
+        fields = ["funder_kind", "funder_name", "verdict", "proposed", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+
+
+class DecisionForm(forms.Form):
+    """The comité de co-instruction's decision on a request, one block per funding line."""
+
+    decided_on = forms.DateField(label="Date de la décision", widget=forms.DateInput(attrs=DATE))
+    meeting = forms.ModelChoiceField(
+        label="Réunion du comité de co-instruction", queryset=Meeting.objects.none(),
+        required=False, empty_label="— Non précisée —",
+    )  # fmt: skip
+
+    def __init__(self, *args, lines, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            series__key=CO_INSTRUCTION_SERIES, sort_date__year__in=[year - 1, year]
+        ).order_by("sort_date")
+        for line in lines:
+            who = f"{line.funder_label} (demandé : {line.requested} €)"
+            self.fields[f"granted_{line.pk}"] = _money_field(f"Accordé par {who}", required=True)
+            self.fields[f"reference_{line.pk}"] = forms.CharField(
+                label=f"Référence de la décision — {line.funder_label}", max_length=120,
+                required=False,
+            )  # fmt: skip
+            self.fields[f"reason_{line.pk}"] = forms.CharField(
+                label=f"Motif d'un accord supérieur à la demande — {line.funder_label}",
+                required=False,
+            )
+
+    def decisions(self) -> dict:
+        data = self.cleaned_data
+        return {
+            line: {"granted": data[f"granted_{line.pk}"],
+                   "decision_reference": data[f"reference_{line.pk}"],
+                   "granted_reason": data[f"reason_{line.pk}"]}
+            for line in self.lines
+        }  # fmt: skip
+
+
+ORDINALS = ("1re", "2e", "3e")
+
+
+class ConventionForm(forms.ModelForm):
+    """A CPO with its actions and the amounts of its three years."""
+
+    class Meta:
+        model = Convention
+        fields = ["contract", "title", "reference", "porteur", "commune", "start_year",
+                  "signed_on", "actions"]  # fmt: skip
+        widgets = {
+            "signed_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "porteur": FastSelect,
+            "actions": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["porteur"].queryset = Organisation.objects.only("pk", "name")
+        self.fields["porteur"].widget.choices = _organisations
+        self.fields["actions"].queryset = Action.objects.select_related("porteur").order_by("title")
+        self.fields["actions"].label_from_instance = lambda a: f"{a.title} ({a.porteur.name})"
+        self.fields["commune"].empty_label = "— Tout le contrat —"
+        territory_field(self.fields["commune"], Territory.objects.filter(kind="commune"))
+        existing = {}
+        if self.instance.pk:
+            existing = {y.year - self.instance.start_year: y.amount
+                        for y in self.instance.years.all()}  # fmt: skip
+        for i, ordinal in enumerate(ORDINALS):
+            self.fields[f"amount_{i}"] = _money_field(f"Montant de la {ordinal} année (€)")
+            if i in existing:
+                self.initial[f"amount_{i}"] = existing[i]
+
+    def amounts(self) -> dict:
+        start = self.cleaned_data["start_year"]
+        return {start + i: self.cleaned_data.get(f"amount_{i}") for i in range(len(ORDINALS))}
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items()
+                if k in self._meta.fields and k != "actions"}  # fmt: skip
+
+
+class AvenantForm(forms.ModelForm):
+    class Meta:
+        model = ConventionYear
+        fields = ["amount", "avenant", "signed_on"]
+        widgets = {"signed_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}

@@ -180,6 +180,32 @@ class Objects:
             contract=contract, title="Supprimée", porteur=o["asso_arm"], commune=t["armentieres"]
         )
         self.deleted_action.soft_delete()
+        self._programmation(world, contract)
+
+    def _programmation(self, world, contract):
+        """The programmation 2025 of Armentières (not yet arrêtée), a request of the action."""
+        from datetime import date
+
+        from cdvs.actions.models import Programmation, Request
+        from cdvs.testing import make_call
+
+        t = world.territories
+        call = make_call("Programmation 2025", commune=t["armentieres"], visibility="partenaires")
+        self.programmation = Programmation.objects.create(
+            call=call, contract=contract, year=2025, commune=t["armentieres"]
+        )
+        self.request = Request.objects.create(
+            programmation=self.programmation, action=self.action, submitted_on=date(2025, 2, 1)
+        )
+        from decimal import Decimal
+
+        from cdvs.actions.models import Convention
+
+        self.convention = Convention.objects.create(
+            contract=contract, title="CPO", porteur=world.organisations["asso_arm"],
+            commune=t["armentieres"], start_year=2025,
+        )  # fmt: skip
+        self.convention_year = self.convention.years.create(year=2025, amount=Decimal("10.00"))
 
     def _library(self, world):
         """Documents and actualités: a partners' document of the Armentières association
@@ -475,6 +501,41 @@ PAGES = {
         )
         for name in ("status", "add_funding", "delete", "history")
     },
+    # programmation annuelle: partners once arrêtée; here under instruction
+    "actions:programmations": Page(PARTNERS_CONTENT),
+    "actions:programmation": Page(ARMENTIERES_COORDINATION, lambda o: {"pk": o.programmation.pk}),
+    "actions:programmation_export": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.programmation.pk, "fmt": "csv"}
+    ),
+    "actions_coordination:programmation_create": Page(COORDINATION),
+    "actions:conventions": Page(PARTNERS_CONTENT),
+    "actions:dashboard": Page(PARTNERS_CONTENT),
+    "actions:convention": Page(PARTNERS_CONTENT, lambda o: {"pk": o.convention.pk}),
+    "actions_coordination:convention_create": Page(COORDINATION),
+    "actions_coordination:convention_edit": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.convention.pk}
+    ),
+    "actions_coordination:avenant": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.convention_year.pk}
+    ),
+    "actions_coordination:request_create": Page(
+        PARTNERS_CONTENT, lambda o: {"pk": o.programmation.pk}
+    ),
+    "actions_coordination:programmation_close": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.programmation.pk}, "post"
+    ),
+    **{
+        f"actions_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.request.pk}
+        )
+        for name in ("request", "opinion", "decision")
+    },
+    "actions_coordination:request_file": Page(
+        expect(LOGIN, 403, 404, 404, 404, 403, 404), lambda o: {"pk": o.request.pk}
+    ),
+    "actions_coordination:budget": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk, "year": 2025}
+    ),
     "actions_coordination:edit_funding": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.funding_line.pk}
     ),

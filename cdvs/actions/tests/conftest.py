@@ -32,3 +32,25 @@ def plan(world):
     action.objectives.set([objective])
     return type("Plan", (), {"contract": contract, "enjeu": enjeu, "objective": objective,
                              "lead": lead, "action": action})  # fmt: skip
+
+
+@pytest.fixture
+def programmation(plan, world):
+    """The programmation 2025 of Armentières (its call), the action in a QPV, and a
+    meeting of the comité de co-instruction."""
+    from datetime import date
+
+    from cdvs.actions import services
+    from cdvs.testing import make_meeting
+
+    item = services.create_programmation(
+        plan.contract, 2025, world.territories["armentieres"], date(2025, 1, 1),
+        date(2025, 2, 28), world.users["coordinateur"],
+    )  # fmt: skip
+    plan.action.territories.set([world.territories["qpv_arm"]])
+    meeting = make_meeting(world, "armentieres", "coordination", "Comité 2025",
+                           day=date(2025, 3, 10))  # fmt: skip
+    meeting.series.key = "comite-co-instruction"
+    meeting.series.save()
+    item.meeting = meeting
+    return item
