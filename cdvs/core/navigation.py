@@ -57,7 +57,8 @@ AREAS = [
         "participation",
         "Participation",
         "participation:index",
-        "Budget participatif et conseils de quartier."),
+        "Budget participatif et conseils de quartier.",
+    ),
 ]
 
 
