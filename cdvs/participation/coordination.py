@@ -128,10 +128,7 @@ def add_idea(request, pk):
     back = reverse("participation_coordination:ideas", args=[pk])
     if request.method == "POST" and form.is_valid():
         try:
-            data = form.cleaned_data
-            form.instance.lat, form.instance.lon, form.instance.address = services.resolve_place(
-                campaign, data.get("address", ""), data.get("lat"), data.get("lon")
-            )
+            form.apply_place()
             services.save_idea(form.instance, request.user, "Idée saisie par la coordination")
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -1,6 +1,7 @@
 from django import forms
 
 from cdvs.core.bounds import BoundedIntegerField, IdField
+from cdvs.core.place_input import MY_POSITION, PlaceInputForm
 from cdvs.core.widgets import FastSelect
 from cdvs.directory.models import Organisation
 from cdvs.meetings.models import MeetingSeries
@@ -71,27 +72,6 @@ class SupportForm(forms.ModelForm):
         territory_field(self.fields["territory"], Territory.objects.filter(kind__in=["qpv", "pac"]))
 
 
-class PlaceFields(forms.Form):
-    """« Où ? » : an address (found by the Base Adresse Nationale) or a point."""
-
-    address = forms.CharField(
-        label="Adresse du lieu",
-        max_length=255,
-        required=False,
-        help_text="Par exemple : place du Général de Gaulle. Ou indiquez un point ci-dessous.",
-    )
-    lat = forms.FloatField(label="Latitude", required=False, min_value=-90, max_value=90)
-    lon = forms.FloatField(label="Longitude", required=False, min_value=-180, max_value=180)
-
-    def clean(self):
-        data = super().clean()
-        if (data.get("lat") is None) != (data.get("lon") is None):
-            raise forms.ValidationError("Un point a une latitude et une longitude.")
-        if data.get("lat") is None and not (data.get("address") or "").strip():
-            raise forms.ValidationError("Indiquez le lieu de l'idée : une adresse ou un point.")
-        return data
-
-
 def _helpers(campaign):
     """The structures that help residents deposit (those with a support action), and
     the others of the campaign's territory when there are only a few."""
@@ -101,8 +81,12 @@ def _helpers(campaign):
     )
 
 
-class IdeaForm(PlaceFields, forms.ModelForm):
-    """The public deposit form (and the coordination's entry, with `public=False`)."""
+class IdeaForm(PlaceInputForm, forms.ModelForm):
+    """The public deposit form (and the coordination's entry, with `public=False`); its
+    place: « Adresse ou ma position » (core.place_input)."""
+
+    place_required = True
+    place_label = "Lieu de l'idée (adresse)"
 
     # honeypot: hidden from people, filled by robots
     site_web = forms.CharField(label="Ne pas remplir ce champ", required=False)
@@ -141,12 +125,23 @@ class IdeaForm(PlaceFields, forms.ModelForm):
             del self.fields["site_web"]
         if self.instance.pk and not self.is_bound:
             self.initial.update(
-                address=self.instance.address, lat=self.instance.lat, lon=self.instance.lon
+                adresse=self.instance.address, lat=self.instance.lat, lon=self.instance.lon
             )
-        self.order_fields(["title", "text", "address", "lat", "lon"])
+        self.order_fields(["title", "text", "adresse", "lat", "lon"])
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+    def apply_place(self) -> None:
+        """The idea's place from « Adresse ou ma position »: a position keeps no address
+        (unless it is the idea's own place, sent back unchanged)."""
+        point, idea = self.cleaned_data["point"], self.instance
+        if point.label == MY_POSITION:
+            unchanged = idea.pk and (idea.lat, idea.lon) == (point.lat, point.lon)
+            idea.address = idea.address if unchanged else ""
+        else:
+            idea.address = point.label
+        idea.lat, idea.lon = point.lat, point.lon
 
     @property
     def is_spam(self) -> bool:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from cdvs.accounts.permissions import require
 from cdvs.accounts.tasks import queue_email
 from cdvs.core import ratelimit
-from cdvs.core.geocoding import BanClient, GeocodingError
 from cdvs.core.history import save_with_history
 from cdvs.core.imports import (
     CellError,
@@ -95,33 +94,15 @@ def _inside(territory: Territory, lat: float, lon: float) -> bool | None:
     return bool(shapely.intersects_xy(outline, lon, lat))
 
 
-def resolve_place(campaign: Campaign, address: str, lat, lon, client=None):
-    """(lat, lon, address) of an idea: the point given, else the address found by the
-    BAN in the campaign's commune; a place outside the campaign's territory is refused."""
+def check_place(campaign: Campaign, lat: float, lon: float) -> None:
+    """A place outside the campaign's territory is refused (its perimeter decides; a
+    point on its edge is inside)."""
     territory = campaign.territory
-    citycode = ""
-    if lat is None or lon is None:
-        if not (address or "").strip():
-            raise ValidationError("Indiquez le lieu de l'idée : une adresse ou un point.")
-        code = territory.code if territory.kind == "commune" else ""
-        try:
-            found = (client or BanClient()).search(address, citycode=code)
-        except GeocodingError as exc:
-            raise ValidationError(f"Adresse non trouvée : {exc}") from exc
-        if found is None:
-            raise ValidationError(
-                "Cette adresse n'a pas été trouvée : vérifiez-la, ou indiquez un lieu proche."
-            )
-        lat, lon, address, citycode = found.lat, found.lon, found.label, found.citycode
-    inside = _inside(territory, lat, lon)
-    if inside is None and territory.kind == "commune" and citycode:
-        inside = citycode == territory.code
-    if inside is False:
+    if _inside(territory, lat, lon) is False:
         raise ValidationError(
             f"Ce lieu est en dehors de {territory.name} : les idées de cette campagne "
             f"concernent {territory.name}."
         )
-    return float(lat), float(lon), (address or "").strip()
 
 
 def classify(idea: Idea) -> list[int]:
@@ -136,6 +117,7 @@ def _save_idea(idea: Idea, user, reason) -> Idea:
     idea.text = check_text(idea.text, "Description")
     if not idea.title or not idea.text:
         raise ValidationError("Une idée a un titre et une description.")
+    check_place(idea.campaign, idea.lat, idea.lon)
     ids = classify(idea)
     idea.full_clean()
     save_with_history(idea, user, reason)

@@ -131,21 +131,13 @@ def deposit(request, pk):
                                  "enregistré. Laissez vide le dernier champ.")  # fmt: skip
         else:
             try:
-                _place_into(form)
+                form.apply_place()
                 services.deposit_idea(form.instance, ip=_ip(request))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 return render(request, "participation/deposited.html", {"idea": form.instance})
     return render(request, "participation/deposit.html", {"campaign": obj, "form": form})
-
-
-def _place_into(form):
-    data = form.cleaned_data
-    lat, lon, address = services.resolve_place(
-        form.instance.campaign, data.get("address", ""), data.get("lat"), data.get("lon")
-    )
-    form.instance.lat, form.instance.lon, form.instance.address = lat, lon, address
 
 
 def _from_token(token):
@@ -169,7 +161,7 @@ def my_idea(request, token):
     form = IdeaForm(request.POST or None, instance=found, campaign=found.campaign, edit=True)
     if request.method == "POST" and form.is_valid():
         try:
-            _place_into(form)
+            form.apply_place()
             services.edit_by_depositor(form.instance)
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -51,7 +51,8 @@ def test_the_form_is_public_light_and_needs_no_script(client, deposit_url):
     response = client.get(deposit_url)
     assert response.status_code == 200
     page = text(response)
-    assert "<script" not in page
+    # works without JavaScript: the « Utiliser ma position » button only shows with it
+    assert "data-place-locate hidden" in page and 'name="adresse"' in page
     assert len(response.content) < 150_000
     assert 'name="site_web"' in page and "<div hidden>" in page
 
@@ -111,7 +112,7 @@ def test_a_forged_link_is_refused_in_french(client, campaign):
         ({"text": "<script>alert(1)</script>"}, "le code HTML n'est pas accepté"),
         ({"title": "", "text": ""}, "Ce champ est obligatoire"),
         ({"lat": str(OUTSIDE[0]), "lon": str(OUTSIDE[1])}, "Ce lieu est en dehors d'Armentières"),
-        ({"lat": "", "lon": ""}, "Indiquez le lieu de l'idée"),
+        ({"lat": "", "lon": ""}, "Indiquez une adresse ou utilisez votre position"),
         ({"site_web": "http://spam.example"}, "envoi automatique"),
         ({"email": "pas-une-adresse"}, "adresse de courriel valide"),
     ],
@@ -154,10 +155,10 @@ def test_an_address_is_found_by_the_ban_in_the_commune(client, campaign, deposit
                            "citycode": "59017", "type": "street"},
         }]})
     )  # fmt: skip
-    client.post(deposit_url, form_data(lat="", lon="", address="rue de Lille"))
+    client.post(deposit_url, form_data(lat="", lon="", adresse="rue de Lille"))
     idea = Idea.objects.get()
     assert idea.address == "Rue de Lille 59280 Armentières" and idea.area == "qpv"
-    assert "citycode=59017" in str(route.calls.last.request.url)
+    assert "rue+de+Lille" in str(route.calls.last.request.url)
 
 
 def test_helped_by_lists_the_structures_of_the_support_actions(client, campaign, world):
