@@ -243,3 +243,10 @@ class HelpersForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["helpers"].queryset = Organisation.objects.only("pk", "name").order_by("name")
+
+
+class NearForm(PlaceInputForm):
+    """« Près de chez moi » : an address or the device's position."""
+
+    place_required = True
+    place_label = "Votre adresse"

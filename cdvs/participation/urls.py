@@ -7,6 +7,7 @@ app_name = "participation"
 urlpatterns = [
     path("", views.index, name="index"),
     path("facile-a-lire/", views.falc, name="falc"),
+    path("pres-de-chez-moi/", views.near_me, name="near"),
     path("budget-participatif/<id:pk>/", views.campaign, name="campaign"),
     path("budget-participatif/<id:pk>/chiffres.<slug:fmt>", views.export_figures, name="export"),
     path("budget-participatif/<id:pk>/deposer/", views.deposit, name="deposit"),

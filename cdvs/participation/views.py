@@ -16,8 +16,8 @@ from cdvs.accounts.permissions import can, gate, login_if_needed
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.meetings.models import Meeting
 
-from . import figures, services
-from .forms import AttendanceRequestForm, IdeaForm
+from . import figures, near, services
+from .forms import AttendanceRequestForm, IdeaForm, NearForm
 from .models import PUBLIC_STATUSES, Campaign, Idea
 
 PUBLIC_IDEAS = 100
@@ -228,3 +228,28 @@ def attend(request, pk):
             else:
                 return render(request, "participation/attend_done.html", {"meeting": meeting})
     return render(request, "participation/attend.html", {"meeting": meeting, "form": form})
+
+
+@login_if_needed
+def near_me(request):
+    """« Près de chez moi » (and its FALC version with `?facile=1`)."""
+    gate(request.user, "participation.view")
+    form = NearForm(request.GET or None)
+    context = {
+        "form": form,
+        "events": near.upcoming_events(),
+        "falc": bool(request.GET.get("facile")),
+    }
+    if form.is_bound and form.is_valid() and form.cleaned_data["point"] is not None:
+        point = form.cleaned_data["point"]
+        commune, areas = near.quartier_of(point.lat, point.lon)
+        ids = [t.id for t in areas] + ([commune.id] if commune else [])
+        context.update(
+            point=point,
+            commune=commune,
+            areas=areas,
+            nearby=near.open_near(point.lat, point.lon),
+            actions=near.actions_in(ids),
+            initiatives=near.initiatives([t.id for t in areas]),
+        )
+    return render(request, "participation/near.html", context)
