@@ -191,7 +191,10 @@ def erase_my_email(request, token):
         request,
         "Votre adresse électronique a été effacée. Gardez ce lien pour suivre votre idée.",
     )
-    return redirect("participation:my_idea", token=token)
+    # 303 See Other: back to the page of the link, never mistaken for a login redirect
+    response = redirect("participation:my_idea", token=token)
+    response.status_code = 303
+    return response
 
 
 def _next_actors_meeting():

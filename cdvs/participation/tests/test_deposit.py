@@ -81,7 +81,7 @@ def test_deposit_confirm_follow_edit_and_erase(
     # the address is never written to the history
     assert not hasattr(idea.history.model, "email")
     erase = reverse("participation:erase_email", args=[path.split("/")[-2]])
-    assert client.post(erase).status_code == 302
+    assert client.post(erase).status_code == 303
     idea.refresh_from_db()
     assert idea.email == ""
     # once examined, the depositor can no longer edit it
