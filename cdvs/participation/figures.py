@@ -59,6 +59,14 @@ class Row:
         """Laureates among the ideas deposited there."""
         return share(self.laureates, self.deposited)
 
+    @property
+    def deposited_text(self) -> str:
+        return percent(self.deposited_share)
+
+    @property
+    def laureate_text(self) -> str:
+        return percent(self.laureate_share)
+
     def cells(self) -> list:
         return [
             self.label,
