@@ -205,7 +205,10 @@ def _council_page(request, council, title):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("geojson")
         try:
-            services.save_council(form.instance, request.user, upload.read() if upload else None)
+            services.save_council(
+                form.instance, request.user, upload.read() if upload else None,
+                form.cleaned_data.get("feeds_into"),
+            )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

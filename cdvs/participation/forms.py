@@ -201,6 +201,14 @@ class CouncilForm(forms.ModelForm):
         "de votre SIG.",
     )
 
+    feeds_into = forms.ModelChoiceField(
+        label="Ses remontées vont vers",
+        queryset=MeetingSeries.objects.none(),
+        required=False,
+        help_text="La réunion des acteurs locaux, pour les quartiers en grande partie en QPV "
+        "ou en PAC : les points non confidentiels y remontent.",
+    )
+
     class Meta:
         model = Council
         fields = ["commune", "name", "series"]
@@ -209,6 +217,10 @@ class CouncilForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         territory_field(self.fields["commune"], Territory.objects.filter(kind="commune"))
         self.fields["series"].queryset = MeetingSeries.objects.all()
+        self.fields["feeds_into"].queryset = MeetingSeries.objects.all()
+        series = self.instance.series if self.instance.series_id else None
+        if series is not None and not self.is_bound:
+            self.initial["feeds_into"] = series.feeds_into_id
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")

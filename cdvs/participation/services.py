@@ -276,7 +276,12 @@ def priority_shares(geometry_text: str) -> dict:
 
 
 @transaction.atomic
-def save_council(council: Council, user, geojson: str | bytes | None = None) -> Council:
+def save_council(
+    council: Council, user, geojson: str | bytes | None = None, feeds_into=None
+) -> Council:
+    """A conseil de quartier, its perimeter (an uploaded or drawn GeoJSON), its
+    instance in the agenda and where that instance's remontées go (the meetings' own
+    mechanism: `MeetingSeries.feeds_into`, then `meetings.services.raise_item`)."""
     if geojson:
         try:
             council.geometry = geo.to_geojson_text(geo.perimeter_from_geojson(geojson))
@@ -284,7 +289,16 @@ def save_council(council: Council, user, geojson: str | bytes | None = None) -> 
             raise ValidationError(str(exc)) from exc
     council.full_clean()
     require(user, "participation.manage", council)
-    return save_with_history(council, user, None)
+    save_with_history(council, user, None)
+    series = council.series
+    if series is not None and feeds_into is not None and series.feeds_into_id != feeds_into.pk:
+        if feeds_into.pk == series.pk:
+            raise ValidationError(
+                "Une instance ne peut pas faire remonter ses points vers elle-même."
+            )
+        series.feeds_into = feeds_into
+        save_with_history(series, user, f"Remontées du conseil de quartier « {council} »")
+    return council
 
 
 # ------------------------------------------------------------------ réunion des acteurs

@@ -190,3 +190,34 @@ def test_coordination_enters_a_paper_idea_and_a_campaign(client, login, places, 
     idea = Idea.objects.get(title="Fresque")
     assert idea.confirmed_at is not None and idea.email == "" and idea.area == "qpv"
     assert campaign.ends_on - campaign.deposit_opens_on > timedelta(days=300)
+
+
+def test_council_meetings_and_remontees_to_the_reunion_des_acteurs(client, login, world, places):
+    from cdvs.meetings.models import AgendaItem
+    from cdvs.meetings.services import raise_item
+
+    login("coordinateur")
+    arm = places["armentieres"]
+    council_series = MeetingSeries.objects.create(
+        name="Conseil de quartier Nord", commune=arm, visibility="public",
+        period_start=date(2025, 1, 1), period_end=date(2030, 12, 31),
+    )  # fmt: skip
+    actors = MeetingSeries.objects.create(
+        name="Réunion des acteurs", commune=arm, period_start=date(2025, 1, 1),
+        period_end=date(2030, 12, 31),
+    )  # fmt: skip
+    url = reverse("participation_coordination:create_council")
+    data = {"commune": arm.pk, "name": "Nord", "series": council_series.pk, "feeds_into": actors.pk}
+    assert client.post(url, data).status_code == 302
+    council_series.refresh_from_db()
+    assert council_series.feeds_into == actors
+    # a remontée of the council reaches the next réunion des acteurs (meetings' mechanism)
+    today = timezone.localdate()
+    held = Meeting.objects.create(series=council_series, title="Conseil", day=today,
+                                  window_start=today, window_end=today, sort_date=today)  # fmt: skip
+    later = today + timedelta(days=20)
+    target = Meeting.objects.create(series=actors, title="Acteurs", day=later,
+                                    window_start=later, window_end=later, sort_date=later)  # fmt: skip
+    item = AgendaItem.objects.create(meeting=held, title="Éclairage de la rue")
+    raise_item(item, world.users["coordinateur"])
+    assert target.agenda_items.get().title == "Éclairage de la rue"
