@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q
 
+from cdvs.core.cache import cached, data_version
 from cdvs.territories.models import Territory
 
 from .models import LAUREATE_STATUSES, Area, Idea, Residence
@@ -159,3 +160,20 @@ def carriers_figure(campaign) -> CarriersFigure:
         .aggregate(n=Count("pk"), q=Count("pk", filter=Q(carriers_residence=Residence.QPV)))
     )
     return CarriersFigure(row["n"], row["q"])
+
+
+def figures_version() -> str:
+    """What the figures depend on: every idea written (history, or rows added in bulk)
+    and the territories (their perimeters classify the ideas)."""
+    return data_version(Idea, Idea.all_objects.all(), Territory, Territory.all_objects.all())
+
+
+def cached_figures(campaign) -> tuple[list[Row], CarriersFigure | None]:
+    """(rows, MEL carriers figure or None) of a campaign, kept until an idea or a
+    territory changes."""
+
+    def compute():
+        carriers = carriers_figure(campaign) if campaign.is_metropolitan else None
+        return campaign_rows(campaign), carriers
+
+    return cached(("participation:figures", campaign.pk, figures_version()), compute)

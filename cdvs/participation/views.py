@@ -66,7 +66,7 @@ def falc(request):
 def campaign(request, pk):
     gate(request.user, "participation.view")
     obj = _campaign(pk)
-    rows = figures.campaign_rows(obj)
+    rows, carriers = figures.cached_figures(obj)
     return render(
         request,
         "participation/campaign.html",
@@ -74,7 +74,7 @@ def campaign(request, pk):
             "campaign": obj,
             "rows": rows,
             "headers": figures.HEADERS,
-            "carriers": figures.carriers_figure(obj) if obj.is_metropolitan else None,
+            "carriers": carriers,
             "supports": list(obj.supports.select_related("organisation", "territory")),
             "ideas": list(public_ideas(obj)[:PUBLIC_IDEAS]),
             "open": obj.accepts_ideas(timezone.localdate()),

@@ -97,3 +97,11 @@ def test_campaign_page_and_export_show_figures_never_depositors(client, mel_camp
     csv = client.get(reverse("participation:export", args=[mel_campaign.pk, "csv"]))
     text = csv.content.decode("utf-8-sig")
     assert "QPV Route Nationale" in text and "100,0" in text
+
+
+def test_cached_figures_follow_every_new_idea(campaign):
+    rows, carriers = figures.cached_figures(campaign)
+    assert rows[-1].deposited == 0 and carriers is None
+    idea(campaign, QPV_IN)
+    rows, _ = figures.cached_figures(campaign)
+    assert rows[-1].deposited == 1
