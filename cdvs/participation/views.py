@@ -158,6 +158,12 @@ def my_idea(request, token):
     if isinstance(found, ValidationError):
         return _refused(request, found)
     services.confirm_idea(found)
+    editable = found.status == "deposee"
+    if request.method == "POST" and not editable:
+        messages.error(request, "Cette idée a déjà été examinée : elle ne peut plus être modifiée.")
+        response = redirect(request.path)
+        response.status_code = 303
+        return response
     form = IdeaForm(request.POST or None, instance=found, campaign=found.campaign, edit=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +179,7 @@ def my_idea(request, token):
         "participation/my_idea.html",
         {
             "idea": found,
-            "form": form if found.status == "deposee" else None,
+            "form": form if editable else None,
             "changes": list(found.status_changes.all()),
             "token": token,
         },

@@ -88,7 +88,8 @@ def test_deposit_confirm_follow_edit_and_erase(
     services.change_status(idea, Status.ADMISSIBLE, "", world.users["coordinateur"])
     page = text(client.get(path))
     assert "ne peut plus être modifiée" in page and 'name="title"' not in page
-    client.post(path, form_data(title="Trois bancs", email=""))
+    refused = client.post(path, form_data(title="Trois bancs", email=""), follow=True)
+    assert "déjà été examinée" in text(refused)
     idea.refresh_from_db()
     assert idea.title == "Deux bancs au square"
 
