@@ -158,6 +158,11 @@ RULES = {
     # programmation annuelle: the coordination instructs (the funders' opinions); the
     # partners read a programmation once arrêtée (`actions.programmation.readable`)
     "actions.instruct": Rule(COORDINATOR, TERRITORY),
+    # participation of the residents: everyone reads the budget participatif's public
+    # ideas and figures and deposits an idea; the coordinators of the campaign's
+    # territory moderate, enter results, record support actions, councils, requests
+    "participation.view": Rule(ANONYMOUS),
+    "participation.manage": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination content (documents, actualités, calls, meetings) wherever it is read

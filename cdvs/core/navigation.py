@@ -53,7 +53,12 @@ AREAS = [
         "Les actions, leurs financements et leurs comités.",
     ),
     Area("evaluation", "Évaluation", None, "Indicateurs, cibles et bilans des actions."),
-    Area("participation", "Participation", None, "Budget participatif et conseils de quartier."),
+    Area(
+        "participation",
+        "Participation",
+        "participation:index",
+        "Budget participatif et conseils de quartier.",
+    ),
 ]
 
 

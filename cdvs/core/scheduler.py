@@ -75,6 +75,12 @@ JOBS = [
         time(9, 0),
         label="Rappels de mise à jour des fiches de l'annuaire",
     ),
+    Job(
+        "participation-purge-adresses",
+        "purge_participation_emails",
+        time(3, 0),
+        label="Effacement des adresses des idées des campagnes terminées",
+    ),
 ]
 
 

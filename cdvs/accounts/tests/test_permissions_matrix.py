@@ -159,6 +159,39 @@ class Objects:
         armentieres.save()
         self._library(world)
         self._actions(world, contract)
+        self._participation(world)
+
+    def _participation(self, world):
+        """Budget participatif: a campaign of Armentières open today, a public idea and
+        its depositor's link; a council; a resident's request for a public meeting."""
+        from datetime import date, timedelta
+
+        from django.utils import timezone
+
+        from cdvs.meetings.models import Meeting
+        from cdvs.participation.models import AttendanceRequest, Campaign, Council, Idea
+        from cdvs.participation.services import idea_token
+
+        arm = world.territories["armentieres"]
+        today = date.today()
+        self.campaign = Campaign.objects.create(
+            territory=arm, name="Budget participatif", deposit_opens_on=today - timedelta(1),
+            deposit_closes_on=today + timedelta(30), ends_on=today + timedelta(300),
+        )  # fmt: skip
+        self.idea = Idea.objects.create(
+            campaign=self.campaign, title="Bancs", text="x", lat=50.69, lon=2.88,
+            status="recevable", confirmed_at=timezone.now(), email="habitant@example.org",
+        )  # fmt: skip
+        self.idea_token = idea_token(self.idea)
+        self.council = Council.objects.create(commune=arm, name="Conseil A")
+        soon = today + timedelta(20)
+        self.public_meeting = Meeting.objects.create(
+            series=self.public_series, title="Réunion des acteurs", day=soon, window_start=soon,
+            window_end=soon, sort_date=soon, visibility="public",
+        )  # fmt: skip
+        self.attendance_request = AttendanceRequest.objects.create(
+            meeting=self.public_meeting, name="Samia", email="samia@example.org", project="Vélo"
+        )
 
     def _actions(self, world, contract):
         """Plan d'actions: an action of the Armentières association managed in
@@ -541,6 +574,44 @@ PAGES = {
     ),
     "actions_coordination:restore": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_action.pk}, "post"
+    ),
+    # participation: residents' pages public, no account; the coordinators of the
+    # campaign's (council's, meeting's) commune manage
+    **{f"participation:{name}": Page(PUBLIC) for name in ("index", "falc", "near")},
+    "participation:campaign": Page(PUBLIC, lambda o: {"pk": o.campaign.pk}),
+    "participation:export": Page(PUBLIC, lambda o: {"pk": o.campaign.pk, "fmt": "csv"}),
+    "participation:deposit": Page(PUBLIC, lambda o: {"pk": o.campaign.pk}),
+    "participation:idea": Page(PUBLIC, lambda o: {"pk": o.idea.pk}),
+    # the signed token in the address is the credential
+    "participation:my_idea": Page(PUBLIC, lambda o: {"token": o.idea_token}),
+    "participation:erase_email": Page(
+        expect(303, 303, 303, 303, 303, 303, 303), lambda o: {"token": o.idea_token}, "post"
+    ),
+    "participation:attend": Page(PUBLIC, lambda o: {"pk": o.public_meeting.pk}),
+    **{
+        f"participation_coordination:{name}": Page(COORDINATION)
+        for name in ("campaigns", "create_campaign", "create_council", "requests")
+    },
+    **{
+        f"participation_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.campaign.pk}
+        )
+        for name in ("ideas", "edit_campaign", "add_support", "add_idea", "import_votes")
+    },
+    **{
+        f"participation_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.idea.pk}
+        )
+        for name in ("idea_status", "idea_history")
+    },
+    "participation_coordination:edit_council": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.council.pk}
+    ),
+    "participation_coordination:helpers": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.attendance_request.pk}
+    ),
+    "participation_coordination:invite": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.attendance_request.pk}, "post"
     ),
     # calls for projects: a partners' call managed in Armentières
     "calls:list": Page(PUBLIC),
