@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "cdvs.library",
     "cdvs.calls",
     "cdvs.actions",
+    "cdvs.evaluation",
     "cdvs.search",
     "cdvs.api",
 ]
