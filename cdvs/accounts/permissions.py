@@ -155,6 +155,10 @@ RULES = {
     "actions.manage": Rule(COORDINATOR, TERRITORY),
     "actions.fund": Rule(COORDINATOR, TERRITORY),
     "actions.view_instruction": Rule(COORDINATOR, TERRITORY),
+    # evaluation: the diagnostic, indicators and targets are public; coordinators of a
+    # measurement's territory add, import and follow measurements
+    "evaluation.view": Rule(ANONYMOUS),
+    "evaluation.manage": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination content (documents, actualités, calls, meetings) wherever it is read

@@ -6,7 +6,7 @@ cells, with the secondary suppression that keeps a total from revealing them."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .models import GapKind, Geography, Measurement, number_text
+from .models import AT_RISK_MARGIN, GapKind, Geography, Measurement, Shape, Status, number_text
 
 HUNDRED = Decimal(100)
 
@@ -123,3 +123,38 @@ def displayed(cells: list[Measurement]) -> dict[int, str | None]:
             smallest = min(shown, key=lambda m: m.value)
             hidden[smallest.pk] = SECONDARY_HIDDEN_TEXT
     return {m.pk: hidden.get(m.pk) for m in cells}
+
+
+# --- targets ------------------------------------------------------------------------
+
+
+def target_status(target, measurement) -> str:
+    """On track / at risk (within `AT_RISK_MARGIN` of a bound) / off track, from the
+    latest measurement; « sans mesure » without one. A gap reduction needs a baseline
+    the seed does not give: it stays « sans mesure » until one is measured."""
+    if measurement is None or measurement.value is None or target.shape == Shape.GAP_REDUCTION:
+        return Status.UNKNOWN
+    v, low, high = measurement.value, target.low, target.high
+    if target.shape == Shape.EXACT:
+        goal = low if low is not None else high
+        if v == goal:
+            return Status.ON_TRACK
+        return Status.AT_RISK if abs(v - goal) <= abs(goal) * AT_RISK_MARGIN else Status.OFF_TRACK
+    if target.shape == Shape.MIN or (target.shape == Shape.RANGE and v < low):
+        if v >= low:
+            return Status.ON_TRACK
+        return Status.AT_RISK if v >= low * (1 - AT_RISK_MARGIN) else Status.OFF_TRACK
+    if target.shape == Shape.MAX or (target.shape == Shape.RANGE and v > high):
+        if v <= high:
+            return Status.ON_TRACK
+        return Status.AT_RISK if v <= high * (1 + AT_RISK_MARGIN) else Status.OFF_TRACK
+    return Status.ON_TRACK  # within the range
+
+
+def value_text(measurement, unit: str, hidden: str | None = None) -> str:
+    """« 35,1 % », « 1 710 € », « secret statistique » (never 0)."""
+    if hidden or measurement.secret or measurement.value is None:
+        return hidden or HIDDEN_TEXT
+    return (
+        f"{number_text(measurement.value)}\u00a0{unit}" if unit else number_text(measurement.value)
+    )

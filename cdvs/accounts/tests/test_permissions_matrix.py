@@ -159,6 +159,27 @@ class Objects:
         armentieres.save()
         self._library(world)
         self._actions(world, contract)
+        self._evaluation(world)
+
+    def _evaluation(self, world):
+        """Evaluation: an indicator measured in Armentières and the MEL, a diagnostic row."""
+        from decimal import Decimal
+
+        from cdvs.evaluation.models import DiagnosticRow, Indicator, Measurement
+
+        t = world.territories
+        self.indicator = Indicator.objects.create(code="t", name="Taux", unit="%", kind="taux")
+        self.measurement = Measurement.objects.create(
+            indicator=self.indicator, territory=t["armentieres"], value=Decimal("12"), period="2020"
+        )
+        mel = Measurement.objects.create(
+            indicator=self.indicator, territory=t["mel"], value=Decimal("10"), period="2020"
+        )
+        row = DiagnosticRow.objects.create(
+            table="1.1.a", title="Diagnostic", indicator=self.indicator, reference=mel,
+            gap_kind="points", commune=t["armentieres"],
+        )  # fmt: skip
+        row.compared.set([self.measurement])
 
     def _actions(self, world, contract):
         """Plan d'actions: an action of the Armentières association managed in
@@ -461,6 +482,19 @@ PAGES = {
     ),
     "actions_coordination:restore": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.deleted_action.pk}, "post"
+    ),
+    # evaluation: public pages; coordinators add and import measurements, the history
+    # of a measurement for the coordinators of its territory
+    "evaluation:index": Page(PUBLIC),
+    "evaluation:panorama": Page(PUBLIC),
+    "evaluation:diagnostic": Page(PUBLIC, lambda o: {"pk": o.world.territories["armentieres"].pk}),
+    "evaluation:indicators": Page(PUBLIC),
+    "evaluation:indicator": Page(PUBLIC, lambda o: {"pk": o.indicator.pk}),
+    "evaluation:targets": Page(PUBLIC),
+    "evaluation_coordination:add_measurement": Page(COORDINATION),
+    "evaluation_coordination:import": Page(COORDINATION),
+    "evaluation_coordination:history": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.measurement.pk}
     ),
     # calls for projects: a partners' call managed in Armentières
     "calls:list": Page(PUBLIC),

@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cdvs.evaluation.gaps import HIDDEN_TEXT, SECONDARY_HIDDEN_TEXT, GapError, displayed, gap
-from cdvs.evaluation.models import Indicator, Measurement
+from cdvs.evaluation.gaps import (
+    HIDDEN_TEXT,
+    SECONDARY_HIDDEN_TEXT,
+    GapError,
+    displayed,
+    gap,
+    target_status,
+)
+from cdvs.evaluation.models import Indicator, Measurement, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +92,21 @@ def test_secret_cell_and_secondary_suppression(world, count):
     assert shown[women.pk] == HIDDEN_TEXT
     assert shown[men.pk] == SECONDARY_HIDDEN_TEXT  # else 40 − 37 reveals the women
     assert shown[total.pk] is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "low", "high", "value", "status"),
+    [
+        ("intervalle", 50, 80, 60, "atteinte"),
+        ("intervalle", 50, 80, 47, "risque"),
+        ("intervalle", 50, 80, 30, "ecart"),
+        ("min", 18, None, 18, "atteinte"),
+        ("max", None, 15, 16, "risque"),
+        ("max", None, 15, 30, "ecart"),
+        ("exact", 100, None, 95, "risque"),
+    ],
+)
+def test_target_status(shape, low, high, value, status):
+    target = Target(shape=shape, low=low, high=high)
+    assert target_status(target, Measurement(value=Decimal(value))) == status
+    assert target_status(target, None) == "inconnu"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import coordination as c
+
+app_name = "evaluation_coordination"
+
+urlpatterns = [
+    path("mesures/nouvelle/", c.add_measurement, name="add_measurement"),
+    path("mesures/importer/", c.import_measurements, name="import"),
+    path("mesures/<id:pk>/historique/", c.measurement_history, name="history"),
+]
