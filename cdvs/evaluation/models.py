@@ -6,6 +6,7 @@ An écart is never stored: `gaps.gap()` computes it from two measurements, and r
 to mix vintages or geography versions. Values are Decimal, never float; a cell under
 statistical secrecy has no value (never 0)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -184,7 +185,10 @@ class Measurement(SoftDeletable):
                 name="evaluation_measurement_has_place",
             ),
         ]
-        indexes = [models.Index(fields=["indicator", "territory", "year"])]
+        indexes = [
+            models.Index(fields=["indicator", "territory", "year"]),
+            models.Index(fields=["indicator", "year"]),
+        ]
 
     @property
     def place(self) -> str:
@@ -376,3 +380,221 @@ class EvaluativeQuestion(Seeded, SoftDeletable):
 
     def __str__(self):
         return self.text
+
+
+# --- bilans of the carriers (individual evaluation, §3.2) -----------------------------
+
+
+class ResidenceMethod(models.TextChoices):
+    DECLARED = "declare", "Déclaré par les bénéficiaires ou le porteur"
+    CHECKED = "adresses", "Vérifié à partir des adresses"
+
+
+AGE_BANDS = [("0-15", "0 à 15 ans"), ("16-25", "16 à 25 ans"), ("26-64", "26 à 64 ans"),
+             ("65+", "65 ans et plus")]  # fmt: skip
+
+
+class Bilan(SoftDeletable):
+    """The yearly bilan of an action by its porteur: beneficiaries (where they live and
+    how that was established, by sex and age band), results, answers to the evaluative
+    questions, the financial report; due within six months of the year's end."""
+
+    action = models.ForeignKey(
+        "actions.Action", verbose_name="action", on_delete=models.PROTECT, related_name="bilans"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    beneficiaries = models.PositiveIntegerField("bénéficiaires (total)", null=True, blank=True)
+    in_pac = models.PositiveIntegerField("vivant dans un PAC", null=True, blank=True)
+    elsewhere = models.PositiveIntegerField("vivant ailleurs", null=True, blank=True)
+    residence_method = models.CharField(
+        "lieu de vie établi", max_length=10, choices=ResidenceMethod.choices, blank=True
+    )
+    women = models.PositiveIntegerField("femmes", null=True, blank=True)
+    men = models.PositiveIntegerField("hommes", null=True, blank=True)
+    ages = models.JSONField("par tranche d'âge", default=dict, blank=True)
+    results = models.TextField("résultats au regard des objectifs et indicateurs", blank=True)
+    submitted_on = models.DateField("transmis le", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+    scope_organisation_path = "action__porteur"
+
+    class Meta:
+        verbose_name = "bilan"
+        ordering = ["-year", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "year"],
+                condition=Q(deleted_at__isnull=True),
+                name="evaluation_bilan_one_per_year",
+            )
+        ]
+
+    def scope_territory(self):
+        return self.action.commune
+
+    def scope_organisation(self):
+        return self.action.porteur
+
+    @property
+    def due_on(self):
+        return date(self.year + 1, 6, 30)
+
+    def is_late(self, today) -> bool:
+        if self.submitted_on is not None:
+            return self.submitted_on > self.due_on
+        return today > self.due_on
+
+    def get_absolute_url(self):
+        return reverse("evaluation:bilan", args=[self.pk])
+
+    def __str__(self):
+        return f"Bilan {self.year} — {self.action}"
+
+
+class BilanResidence(models.Model):
+    """Beneficiaries of a bilan living in one QPV."""
+
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="residences")
+    territory = models.ForeignKey(
+        "territories.Territory", on_delete=models.PROTECT, related_name="+"
+    )
+    count = models.PositiveIntegerField("bénéficiaires")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bilan", "territory"], name="evaluation_residence_once")
+        ]
+
+    def __str__(self):
+        return f"{self.territory_id} : {self.count}"
+
+
+class BilanAnswer(models.Model):
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(EvaluativeQuestion, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("réponse")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bilan", "question"], name="evaluation_answer_once")
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+class Heading(models.TextChoices):
+    """The headings of the compte rendu financier (CERFA 15059)."""
+
+    C60 = "60", "60 – Achats"
+    C61 = "61", "61 – Services extérieurs"
+    C62 = "62", "62 – Autres services extérieurs"
+    C63 = "63", "63 – Impôts et taxes"
+    C64 = "64", "64 – Charges de personnel"
+    C65 = "65", "65 – Autres charges de gestion courante"
+    C66 = "66", "66 – Charges financières"
+    C67 = "67", "67 – Charges exceptionnelles"
+    C68 = "68", "68 – Dotation aux amortissements"
+    C86 = "86", "86 – Emplois des contributions volontaires en nature"
+    P70 = "70", "70 – Ventes de produits finis, prestations de services"
+    P74 = "74", "74 – Subventions d'exploitation"
+    P75 = "75", "75 – Autres produits de gestion courante"
+    P76 = "76", "76 – Produits financiers"
+    P77 = "77", "77 – Produits exceptionnels"
+    P78 = "78", "78 – Reprises sur amortissements et provisions"
+    P87 = "87", "87 – Contributions volontaires en nature"
+
+
+EXPLAIN_GAP_ABOVE = Decimal("0.2")  # a gap of more than 20 % of the planned amount is explained
+
+
+class FinanceLine(models.Model):
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="finance_lines")
+    heading = models.CharField("rubrique", max_length=2, choices=Heading.choices)
+    planned = models.DecimalField("prévu", max_digits=12, decimal_places=2)
+    realised = models.DecimalField("réalisé", max_digits=12, decimal_places=2)
+    explanation = models.TextField("explication de l'écart", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["heading", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bilan", "heading"], name="evaluation_finance_once")
+        ]
+
+    def __str__(self):
+        return self.get_heading_display()
+
+    @property
+    def is_charge(self) -> bool:
+        return self.heading < "70" or self.heading == "86"
+
+    @property
+    def gap(self) -> Decimal:
+        return self.realised - self.planned
+
+    def clean(self):
+        errors = {}
+        for name in ("planned", "realised"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = "Un montant ne peut pas être négatif."
+        if not errors and self.planned is not None and self.realised is not None:
+            base = self.planned or Decimal(1)
+            if abs(self.gap) > abs(base) * EXPLAIN_GAP_ABOVE and not self.explanation.strip():
+                errors["explanation"] = (
+                    "L'écart entre le prévu et le réalisé dépasse 20 % : expliquez-le."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class CountStatus(models.TextChoices):
+    QUEUED = "en_attente", "En attente du traitement"
+    RUNNING = "en_cours", "En cours"
+    DONE = "termine", "Terminé"
+    FAILED = "echec", "Échec"
+
+
+class AddressCount(models.Model):
+    """Where the beneficiaries of a bilan live, counted from a list of addresses or
+    coordinates: only the counts are kept; the file and its rows are deleted as soon
+    as the worker has read them."""
+
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="address_counts")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    extension = models.CharField(max_length=5)
+    status = models.CharField(
+        max_length=10, choices=CountStatus.choices, default=CountStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "comptage d'adresses"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Comptage {self.pk}"
+
+    def scope_territory(self):
+        return self.bilan.action.commune
+
+    def scope_organisation(self):
+        return self.bilan.action.porteur
+
+    @property
+    def file_name(self) -> str:
+        return f"evaluation/comptages/{self.pk}.{self.extension}"

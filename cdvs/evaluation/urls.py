@@ -11,4 +11,8 @@ urlpatterns = [
     path("indicateurs/", views.indicator_list, name="indicators"),
     path("indicateurs/<id:pk>/", views.indicator_detail, name="indicator"),
     path("cibles/", views.targets, name="targets"),
+    path("bilans/", views.bilans, name="bilans"),
+    path("bilans/<id:pk>/", views.bilan_detail, name="bilan"),
+    path("bilans/<id:pk>/adresses/", views.bilan_addresses, name="bilan_addresses"),
+    path("bilans/action/<id:pk>/nouveau/", views.bilan_create, name="bilan_create"),
 ]

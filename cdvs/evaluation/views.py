@@ -4,17 +4,26 @@ trend, the targets with their status, the evaluative questions."""
 
 from decimal import Decimal
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from cdvs.accounts.permissions import can, gate, login_if_needed
+from cdvs.accounts.permissions import can, filter_allowed, gate, login_if_needed
+from cdvs.actions.models import Action
+from cdvs.core.bounds import BoundedIntegerField
+from cdvs.core.history import save_with_history
 from cdvs.territories.models import Territory
 
 from . import services
+from .forms import BilanForm, FinanceLineForm
 from .gaps import displayed, row_gaps, value_text
-from .models import DiagnosticRow, EvaluativeQuestion, Indicator, Measurement
+from .models import Bilan, DiagnosticRow, EvaluativeQuestion, FinanceLine, Indicator, Measurement
 
 CHART_WIDTH, CHART_HEIGHT, PAD = 560, 220, 40
+SHOWN = 200  # measurements on an indicator's page: the latest ones
 
 
 def _rows(qs):
@@ -165,9 +174,12 @@ def indicator_detail(request, pk):
     indicator = get_object_or_404(
         Indicator.objects.select_related("enjeu", "numerator", "denominator"), pk=pk
     )
+    total = indicator.measurements.count()
+    # the dashboard stays bounded whatever the number of measurements: the latest ones
     measurements = list(
-        indicator.measurements.select_related("territory").order_by("year", "period", "pk")
+        indicator.measurements.select_related("territory").order_by("-year", "-pk")[:SHOWN]
     )
+    measurements.reverse()
     hidden = {}
     groups = {}
     for m in measurements:
@@ -182,6 +194,7 @@ def indicator_detail(request, pk):
         {
             "indicator": indicator,
             "rows": rows,
+            "total": total,
             "chart": trend_chart(totals, indicator.unit),
             "geographies": sorted({m.geography for m in measurements if m.geography}),
             "targets": services.targets_with_status(indicator.targets.all()),
@@ -199,3 +212,144 @@ def targets(request):
         for t, m, status in services.targets_with_status()
     ]
     return render(request, "evaluation/targets.html", {"items": items})
+
+
+# --- bilans of the carriers -----------------------------------------------------------
+
+
+class YearForm(forms.Form):
+    year = BoundedIntegerField(
+        label="Année du bilan", min_value=1990, max_value=2100, required=True
+    )
+
+
+@login_if_needed
+def bilans(request):
+    gate(request.user, "evaluation.view_bilans")
+    qs = filter_allowed(
+        request.user,
+        "evaluation.view_bilans",
+        Bilan.objects.select_related("action__porteur", "action__commune"),
+    ).order_by("-year", "action__title", "pk")
+    items = list(qs)
+    today = timezone.localdate()
+    return render(
+        request,
+        "evaluation/bilans.html",
+        {
+            "bilans": [(b, b.is_late(today)) for b in items],
+            "counts": services.bilan_counts(items, today),
+        },
+    )
+
+
+@login_if_needed
+def bilan_create(request, pk):
+    action = get_object_or_404(Action.objects.select_related("porteur", "commune"), pk=pk)
+    gate(request.user, "evaluation.edit_bilan", action)
+    form = YearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        year = form.cleaned_data["year"]
+        existing = Bilan.objects.filter(action=action, year=year).first()
+        if existing is not None:
+            return redirect(existing.get_absolute_url())
+        bilan = Bilan(action=action, year=year)
+        bilan.full_clean()
+        save_with_history(bilan, request.user, "Bilan ouvert")
+        return redirect(bilan.get_absolute_url())
+    return render(request, "evaluation/bilan_create.html", {"form": form, "action": action})
+
+
+@login_if_needed
+def bilan_detail(request, pk):
+    bilan = get_object_or_404(
+        Bilan.objects.select_related("action__porteur", "action__commune"), pk=pk
+    )
+    gate(request.user, "evaluation.edit_bilan", bilan)
+    action = bilan.action
+    kwargs = {"qpvs": services.bilan_qpvs(action), "questions": services.bilan_questions(action)}
+    form = BilanForm(instance=bilan, **kwargs)
+    finance = FinanceLineForm(prefix="finance")
+    error = ""
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "finance":
+                finance = FinanceLineForm(request.POST, prefix="finance")
+                if finance.is_valid():
+                    services.save_finance_line(
+                        FinanceLine(bilan=bilan), dict(finance.cleaned_data), request.user
+                    )
+                    messages.success(request, "Ligne du compte rendu financier enregistrée.")
+                    return redirect(bilan.get_absolute_url())
+            elif step == "submit":
+                services.submit_bilan(bilan, request.user)
+                messages.success(request, "Bilan transmis.")
+                return redirect(bilan.get_absolute_url())
+            else:
+                form = BilanForm(request.POST, instance=bilan, **kwargs)
+                if form.is_valid():
+                    services.save_bilan(form, request.user)
+                    messages.success(request, "Bilan enregistré.")
+                    return redirect(bilan.get_absolute_url())
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    lines = list(bilan.finance_lines.all())
+    charges = [line for line in lines if line.is_charge]
+    products = [line for line in lines if not line.is_charge]
+    return render(
+        request,
+        "evaluation/bilan.html",
+        {
+            "bilan": bilan,
+            "form": form,
+            "finance": finance,
+            "error": error,
+            "charges": charges,
+            "products": products,
+            "totals": {
+                "charges": (sum(x.planned for x in charges), sum(x.realised for x in charges)),
+                "products": (sum(x.planned for x in products), sum(x.realised for x in products)),
+            },
+            "late": bilan.is_late(timezone.localdate()),
+        },
+    )
+
+
+class AddressFileForm(forms.Form):
+    file = forms.FileField(
+        label="Liste des adresses ou des coordonnées",
+        help_text=(
+            "CSV, ODS ou XLSX : colonnes « Adresse », « Code postal », « Commune », ou "
+            "« Latitude » et « Longitude ». Le fichier est effacé dès sa lecture ; seuls "
+            "les comptes sont gardés."
+        ),
+    )
+
+
+@login_if_needed
+def bilan_addresses(request, pk):
+    bilan = get_object_or_404(
+        Bilan.objects.select_related("action__porteur", "action__commune"), pk=pk
+    )
+    gate(request.user, "evaluation.edit_bilan", bilan)
+    form = AddressFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.start_address_count(bilan, form.cleaned_data["file"], request.user)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, "Liste déposée : le comptage est en cours.")
+            return redirect("evaluation:bilan_addresses", pk=bilan.pk)
+    runs = list(bilan.address_counts.all()[:10])
+    return render(
+        request,
+        "evaluation/bilan_addresses.html",
+        {
+            "bilan": bilan,
+            "form": form,
+            "runs": runs,
+            "running": any(r.status in ("en_attente", "en_cours") for r in runs),
+        },
+    )

@@ -180,6 +180,9 @@ class Objects:
             gap_kind="points", commune=t["armentieres"],
         )  # fmt: skip
         row.compared.set([self.measurement])
+        from cdvs.evaluation.models import Bilan
+
+        self.bilan = Bilan.objects.create(action=self.action, year=2025)
 
     def _actions(self, world, contract):
         """Plan d'actions: an action of the Armentières association managed in
@@ -491,6 +494,18 @@ PAGES = {
     "evaluation:indicators": Page(PUBLIC),
     "evaluation:indicator": Page(PUBLIC, lambda o: {"pk": o.indicator.pk}),
     "evaluation:targets": Page(PUBLIC),
+    # bilans: the porteur's people write their action's bilan, with the coordinators of
+    # its commune; every coordinator sees the bilans list (of their territory)
+    "evaluation:bilans": Page(COORDINATION),
+    "evaluation:bilan": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.bilan.pk}
+    ),
+    "evaluation:bilan_addresses": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.bilan.pk}
+    ),
+    "evaluation:bilan_create": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk}
+    ),
     "evaluation_coordination:add_measurement": Page(COORDINATION),
     "evaluation_coordination:import": Page(COORDINATION),
     "evaluation_coordination:history": Page(
@@ -801,6 +816,7 @@ EXPLICIT = {
     "directory.edit": _OWN_ORGANISATION,
     "library.edit": _OWN_ORGANISATION,
     "actions.edit": _OWN_ORGANISATION,
+    "evaluation.edit_bilan": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],
