@@ -2,18 +2,20 @@
 typed by hand, a table of measurements imported all or nothing, a measurement's
 history."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from cdvs.accounts.permissions import gate, login_if_needed
+from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.history import history_page
 from cdvs.core.imports import ImportFileError
 
-from . import imports, services
+from . import imports, reports, services
 from .forms import ImportForm, MeasurementForm
-from .models import Measurement
+from .models import Measurement, Report
 
 
 @login_if_needed
@@ -66,3 +68,24 @@ def measurement_history(request, pk):
     measurement = get_object_or_404(Measurement.all_objects.select_related("indicator"), pk=pk)
     gate(request.user, "evaluation.manage", measurement)
     return history_page(request, measurement, measurement.indicator.get_absolute_url())
+
+
+class ReportForm(forms.Form):
+    year = BoundedIntegerField(
+        label="Année du rapport", min_value=1990, max_value=2100, required=True
+    )
+
+
+@login_if_needed
+def reports_page(request):
+    gate(request.user, "evaluation.manage")
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        item = reports.generate(form.cleaned_data["year"], request.user)
+        messages.success(request, "Rapport généré : son contenu est figé.")
+        return redirect(item.get_absolute_url())
+    return render(
+        request,
+        "evaluation/coordination/reports.html",
+        {"form": form, "reports": Report.objects.all()[:50]},
+    )

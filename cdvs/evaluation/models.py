@@ -598,3 +598,26 @@ class AddressCount(models.Model):
     @property
     def file_name(self) -> str:
         return f"evaluation/comptages/{self.pk}.{self.extension}"
+
+
+class Report(models.Model):
+    """An annual report frozen when generated: its `snapshot` holds every figure and
+    text shown, so that the report read or downloaded later is identical."""
+
+    year = models.PositiveSmallIntegerField("année")
+    title = models.CharField("titre", max_length=255)
+    snapshot = models.JSONField("contenu figé", editable=False)
+    created_at = models.DateTimeField("généré le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "rapport"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evaluation:report", args=[self.pk])

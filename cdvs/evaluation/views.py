@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -17,10 +18,18 @@ from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.history import save_with_history
 from cdvs.territories.models import Territory
 
-from . import services
+from . import reports, services
 from .forms import BilanForm, FinanceLineForm
 from .gaps import displayed, row_gaps, value_text
-from .models import Bilan, DiagnosticRow, EvaluativeQuestion, FinanceLine, Indicator, Measurement
+from .models import (
+    Bilan,
+    DiagnosticRow,
+    EvaluativeQuestion,
+    FinanceLine,
+    Indicator,
+    Measurement,
+    Report,
+)
 
 CHART_WIDTH, CHART_HEIGHT, PAD = 560, 220, 40
 SHOWN = 200  # measurements on an indicator's page: the latest ones
@@ -353,3 +362,21 @@ def bilan_addresses(request, pk):
             "running": any(r.status in ("en_attente", "en_cours") for r in runs),
         },
     )
+
+
+@login_if_needed
+def report(request, pk):
+    gate(request.user, "evaluation.view")
+    item = get_object_or_404(Report, pk=pk)
+    return render(request, "evaluation/report.html", {"report": item, "data": item.snapshot})
+
+
+@login_if_needed
+def report_odt(request, pk):
+    gate(request.user, "evaluation.view")
+    item = get_object_or_404(Report, pk=pk)
+    response = HttpResponse(
+        reports.odt(item), content_type="application/vnd.oasis.opendocument.text"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rapport-{item.year}-{item.pk}.odt"'
+    return response

@@ -183,6 +183,12 @@ class Objects:
         from cdvs.evaluation.models import Bilan
 
         self.bilan = Bilan.objects.create(action=self.action, year=2025)
+        from cdvs.evaluation.models import Report
+
+        self.report = Report.objects.create(year=2025, title="Rapport", snapshot={
+            "year": 2025, "diagnostic": [], "targets": [], "questions": [],
+            "bilans": {"year": 2025, "total": 0, "received": 0, "late": 0},
+        })  # fmt: skip
 
     def _actions(self, world, contract):
         """Plan d'actions: an action of the Armentières association managed in
@@ -506,6 +512,9 @@ PAGES = {
     "evaluation:bilan_create": Page(
         expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk}
     ),
+    "evaluation:report": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation:report_odt": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation_coordination:reports": Page(COORDINATION),
     "evaluation_coordination:add_measurement": Page(COORDINATION),
     "evaluation_coordination:import": Page(COORDINATION),
     "evaluation_coordination:history": Page(

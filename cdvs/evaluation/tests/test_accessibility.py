@@ -23,7 +23,15 @@ def test_evaluation_pages_have_no_serious_axe_violation(live_server, client):
     arm = Territory.objects.get(kind="commune", code="59017")
     indicator = Indicator.objects.get(code="moins-25-ans")
     measurement = Measurement.objects.filter(indicator=indicator, territory__kind="qpv").first()
+    from cdvs.evaluation import reports
+    from cdvs.evaluation.models import Report
+
+    report = Report.objects.create(
+        year=2025, title="Rapport annuel 2025", snapshot=reports.snapshot(2025)
+    )
     pages = {
+        "evaluation-rapport": reverse("evaluation:report", args=[report.pk]),
+        "evaluation-rapports": reverse("evaluation_coordination:reports"),
         "evaluation-accueil": reverse("evaluation:index"),
         "evaluation-diagnostic": reverse("evaluation:diagnostic", args=[arm.pk]),
         "evaluation-panorama": reverse("evaluation:panorama"),
