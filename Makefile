@@ -20,6 +20,7 @@ setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_territories
 	$(MANAGE) load_contract
+	$(MANAGE) load_evaluation
 	$(MANAGE) load_directory
 	$(MANAGE) load_meetings
 	$(MANAGE) import_qpv --if-available

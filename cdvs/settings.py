@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "cdvs.library",
     "cdvs.calls",
     "cdvs.actions",
+    "cdvs.evaluation",
     "cdvs.participation",
     "cdvs.search",
     "cdvs.api",

@@ -18,6 +18,8 @@ urlpatterns = [
     path("appels-a-projets/gestion/", include("cdvs.calls.coordination_urls")),
     path("actions/", include("cdvs.actions.urls")),
     path("actions/gestion/", include("cdvs.actions.coordination_urls")),
+    path("evaluation/", include("cdvs.evaluation.urls")),
+    path("evaluation/gestion/", include("cdvs.evaluation.coordination_urls")),
     path("participation/", include("cdvs.participation.urls")),
     path("participation/gestion/", include("cdvs.participation.coordination_urls")),
     path("documents/", include("cdvs.library.urls")),

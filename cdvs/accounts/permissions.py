@@ -163,6 +163,14 @@ RULES = {
     # territory moderate, enter results, record support actions, councils, requests
     "participation.view": Rule(ANONYMOUS),
     "participation.manage": Rule(COORDINATOR, TERRITORY),
+    # evaluation: the diagnostic, indicators and targets are public; coordinators of a
+    # measurement's territory add, import and follow measurements
+    "evaluation.view": Rule(ANONYMOUS),
+    "evaluation.manage": Rule(COORDINATOR, TERRITORY),
+    # bilans of the carriers: the porteur's people write their action's bilan, the
+    # coordinators of its commune read and follow them
+    "evaluation.edit_bilan": Rule(CARRIER, ORGANISATION),
+    "evaluation.view_bilans": Rule(COORDINATOR, TERRITORY),
     # the search box: everyone; what each reader finds follows `filter_searchable`
     "search.view": Rule(ANONYMOUS),
     # coordination content (documents, actualités, calls, meetings) wherever it is read

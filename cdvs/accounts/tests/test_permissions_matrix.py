@@ -160,6 +160,7 @@ class Objects:
         self._library(world)
         self._actions(world, contract)
         self._participation(world)
+        self._evaluation(world)
 
     def _participation(self, world):
         """Budget participatif: a campaign of Armentières open today, a public idea and
@@ -192,6 +193,35 @@ class Objects:
         self.attendance_request = AttendanceRequest.objects.create(
             meeting=self.public_meeting, name="Samia", email="samia@example.org", project="Vélo"
         )
+
+    def _evaluation(self, world):
+        """Evaluation: an indicator measured in Armentières and the MEL, a diagnostic row."""
+        from decimal import Decimal
+
+        from cdvs.evaluation.models import DiagnosticRow, Indicator, Measurement
+
+        t = world.territories
+        self.indicator = Indicator.objects.create(code="t", name="Taux", unit="%", kind="taux")
+        self.measurement = Measurement.objects.create(
+            indicator=self.indicator, territory=t["armentieres"], value=Decimal("12"), period="2020"
+        )
+        mel = Measurement.objects.create(
+            indicator=self.indicator, territory=t["mel"], value=Decimal("10"), period="2020"
+        )
+        row = DiagnosticRow.objects.create(
+            table="1.1.a", title="Diagnostic", indicator=self.indicator, reference=mel,
+            gap_kind="points", commune=t["armentieres"],
+        )  # fmt: skip
+        row.compared.set([self.measurement])
+        from cdvs.evaluation.models import Bilan
+
+        self.bilan = Bilan.objects.create(action=self.action, year=2025)
+        from cdvs.evaluation.models import Report
+
+        self.report = Report.objects.create(year=2025, title="Rapport", snapshot={
+            "year": 2025, "diagnostic": [], "targets": [], "questions": [],
+            "bilans": {"year": 2025, "total": 0, "received": 0, "late": 0},
+        })  # fmt: skip
 
     def _actions(self, world, contract):
         """Plan d'actions: an action of the Armentières association managed in
@@ -613,6 +643,34 @@ PAGES = {
     "participation_coordination:invite": Page(
         ARMENTIERES_POST, lambda o: {"pk": o.attendance_request.pk}, "post"
     ),
+    # evaluation: public pages; coordinators add and import measurements, the history
+    # of a measurement for the coordinators of its territory
+    "evaluation:index": Page(PUBLIC),
+    "evaluation:panorama": Page(PUBLIC),
+    "evaluation:diagnostic": Page(PUBLIC, lambda o: {"pk": o.world.territories["armentieres"].pk}),
+    "evaluation:indicators": Page(PUBLIC),
+    "evaluation:indicator": Page(PUBLIC, lambda o: {"pk": o.indicator.pk}),
+    "evaluation:targets": Page(PUBLIC),
+    # bilans: the porteur's people write their action's bilan, with the coordinators of
+    # its commune; every coordinator sees the bilans list (of their territory)
+    "evaluation:bilans": Page(COORDINATION),
+    "evaluation:bilan": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.bilan.pk}
+    ),
+    "evaluation:bilan_addresses": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.bilan.pk}
+    ),
+    "evaluation:bilan_create": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk}
+    ),
+    "evaluation:report": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation:report_odt": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation_coordination:reports": Page(COORDINATION),
+    "evaluation_coordination:add_measurement": Page(COORDINATION),
+    "evaluation_coordination:import": Page(COORDINATION),
+    "evaluation_coordination:history": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.measurement.pk}
+    ),
     # calls for projects: a partners' call managed in Armentières
     "calls:list": Page(PUBLIC),
     "calls:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.call.pk}),
@@ -918,6 +976,7 @@ EXPLICIT = {
     "directory.edit": _OWN_ORGANISATION,
     "library.edit": _OWN_ORGANISATION,
     "actions.edit": _OWN_ORGANISATION,
+    "evaluation.edit_bilan": _OWN_ORGANISATION,
     "accounts.view_members": {
         "anonyme": [N, N, N, N],
         "sans_role": [N, N, N, N],

@@ -33,6 +33,7 @@ LAYERS = [
     ("meetings", ["cdvs.meetings.*"]),
     ("calls", ["cdvs.calls.*"]),
     ("actions", ["cdvs.actions.*"]),
+    ("evaluation", ["cdvs.evaluation.*"]),
     ("participation", ["cdvs.participation.*"]),
     ("pages across apps", ["cdvs.accounts.*", "cdvs.search.*", "cdvs.api.*", "cdvs.home",
                            "cdvs.urls", "cdvs.settings", "cdvs.wsgi", "cdvs.conftest", "cdvs",
