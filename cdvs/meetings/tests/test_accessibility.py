@@ -15,6 +15,7 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
     from cdvs.library.models import Document
     from cdvs.meetings.loader import load
     from cdvs.meetings.models import AgendaItem, Meeting, MeetingSeries, NextStep
+    from cdvs.meetings.services import unsubscribe_token
 
     load_reference_data()
     load()
@@ -48,6 +49,9 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
         "agenda-compte-rendu": reverse("meetings_coordination:minutes", args=[point.pk]),
         "agenda-invitations": reverse("meetings_coordination:invitations", args=[point.pk]),
         "agenda-regle": reverse("meetings_coordination:edit_series", args=[series.pk]),
+        "agenda-desinscription": reverse(
+            "meetings:unsubscribe", args=[unsubscribe_token(series.pk, "accueil@example.org")]
+        ),
     }
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)
