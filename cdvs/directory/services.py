@@ -80,7 +80,13 @@ def possible_duplicates(*, name: str, city: str = "", postcode: str = "", siret:
             if pk in found or not same_place:
                 continue
             other = _name_key(org_name)
-            close = difflib.SequenceMatcher(None, key, other).ratio() >= DUPLICATE_RATIO
+            matcher = difflib.SequenceMatcher(None, key, other)
+            # the cheap upper bounds first: most names of a commune stop there
+            close = (
+                matcher.real_quick_ratio() >= DUPLICATE_RATIO
+                and matcher.quick_ratio() >= DUPLICATE_RATIO
+                and matcher.ratio() >= DUPLICATE_RATIO
+            )
             inside = min(len(key), len(other)) >= 6 and (key in other or other in key)
             if close or inside:
                 near.append(pk)
