@@ -115,6 +115,8 @@ RULES = {
     "directory.view_contacts": Rule(CARRIER),
     # an organisation's own people (and its coordinators) keep its fiche up to date
     "directory.edit": Rule(CARRIER, ORGANISATION),
+    # create one fiche (attached to one of the coordinator's territories)
+    "directory.create": Rule(COORDINATOR, TERRITORY),
     # stale and orphaned fiches
     "directory.coordinate": Rule(COORDINATOR, TERRITORY),
     # imports of organisations, places, contacts and services (the import's territory)

@@ -15,8 +15,8 @@ from cdvs.core.imports import ImportFileError, ImportStatus, mapped_rows, read_t
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
 
-from . import imports
-from .forms import ImportUploadForm, MappingForm
+from . import imports, services
+from .forms import ImportUploadForm, MappingForm, OrganisationCreateForm
 from .models import (
     Contact,
     DirectoryImport,
@@ -331,3 +331,35 @@ def restore(request, kind, pk):
     obj.restore(request.user, f"Restauration ({model._meta.verbose_name})")
     messages.success(request, f"« {obj.name} » restauré.")
     return redirect("directory_coordination:trash")
+
+
+# ------------------------------------------------------------ one organisation
+
+
+@login_required
+def create(request):
+    """Create one fiche (the fiche edit's form and checks); possible duplicates (same
+    SIRET, close name in the same commune) are shown first, with « Créer quand même »."""
+    permissions.gate(request.user, "directory.create")
+    form = OrganisationCreateForm(request.POST or None, user=request.user)
+    duplicates = []
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            duplicates = services.possible_duplicates(
+                name=data["name"],
+                city=data.get("city") or "",
+                postcode=data.get("postcode") or "",
+                siret=data.get("siret") or "",
+            )
+            if not duplicates or request.POST.get("confirm") == "1":
+                organisation = form.save(commit=False)
+                permissions.gate(request.user, "directory.create", organisation)
+                organisation = services.create_organisation(form, request.user)
+                messages.success(request, f"Fiche « {organisation.name} » créée.")
+                return redirect(organisation)
+        else:
+            messages.error(request, "La fiche n'a pas été créée : corrigez les erreurs signalées.")
+    return render(
+        request, "directory/organisation_create.html", {"form": form, "duplicates": duplicates}
+    )

@@ -5,6 +5,7 @@ from . import coordination
 app_name = "directory_coordination"
 
 urlpatterns = [
+    path("creer/", coordination.create, name="create"),
     path("a-mettre-a-jour/", coordination.stale, name="stale"),
     path("a-mettre-a-jour/export.<str:fmt>", coordination.stale_export, name="stale_export"),
     path("corbeille/", coordination.trash, name="trash"),

@@ -7,10 +7,12 @@ from django.utils import timezone
 from cdvs.accounts import permissions
 from cdvs.contract.models import Enjeu
 from cdvs.core import filters
+from cdvs.core.french import fold
 from cdvs.core.geocoding import min_score
+from cdvs.core.place_input import PlaceInputForm
 from cdvs.core.widgets import fast_selects
 from cdvs.territories.forms import territory_field
-from cdvs.territories.models import Kind, Territory
+from cdvs.territories.models import SHORT_KIND_LABELS, Kind, Territory
 
 from . import vocabulary as voc
 from .models import (
@@ -33,6 +35,24 @@ def _multi(label, choices):
     return forms.MultipleChoiceField(
         label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+
+
+def grouped_territory_choices(queryset) -> list[tuple[str, list]]:
+    """Territories for a <select multiple>, one <optgroup> per commune (the commune
+    first, then its QPV and PAC), the EPCI in their own group; sorted the French way."""
+    rows = list(queryset.values_list("pk", "name", "kind", "parent__name"))
+    groups: dict[str, list] = {}
+    for pk, name, kind, parent_name in rows:
+        if kind == Kind.EPCI:
+            group = "Intercommunalités"
+        elif kind == Kind.COMMUNE:
+            group = name
+        else:
+            group = parent_name or "Autres territoires"
+        label = name if kind == Kind.COMMUNE else f"{name} ({SHORT_KIND_LABELS.get(kind, kind)})"
+        groups.setdefault(group, []).append((kind != Kind.COMMUNE, fold(name), pk, label))
+    ordered = sorted(groups, key=lambda g: (g != "Intercommunalités", fold(g)))
+    return [(g, [(pk, label) for _, _, pk, label in sorted(groups[g])]) for g in ordered]
 
 
 class OrganisationForm(forms.ModelForm):
@@ -71,13 +91,16 @@ class OrganisationForm(forms.ModelForm):
             "update_frequency_months",
         ]
         widgets = {
-            "territories": forms.CheckboxSelectMultiple,
+            "territories": forms.SelectMultiple(attrs={"size": 12}),
             "enjeux": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         territory_field(self.fields["territories"], Territory.objects.all())
+        self.fields["territories"].widget.choices = lambda: grouped_territory_choices(
+            Territory.objects.all()
+        )
         self.fields["enjeux"].queryset = Enjeu.objects.order_by("number")
         self.fields["enjeux"].label_from_instance = lambda e: f"Enjeu {e.number} : {e.title}"
 
@@ -94,6 +117,27 @@ class OrganisationForm(forms.ModelForm):
         return value
 
 
+class OrganisationCreateForm(OrganisationForm):
+    """A coordinator creates one fiche: the fields and checks of the fiche edit, plus
+    the territory of attachment (among the coordinator's own), and « Créer quand même »
+    once the possible duplicates have been shown."""
+
+    class Meta(OrganisationForm.Meta):
+        fields = ["name", "kind", "territory", *OrganisationForm.Meta.fields[2:]]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["territory"]
+        qs = Territory.objects.filter(kind__in=[Kind.EPCI, Kind.COMMUNE, Kind.QPV, Kind.PAC])
+        if permissions.role_of(user) != permissions.ADMIN:
+            qs = qs.filter(pk__in=permissions.coordinated_territory_ids(user))
+            field.required = True
+            field.empty_label = None
+        else:
+            field.empty_label = "Aucun (fiche de tout le contrat)"
+        territory_field(field, qs)
+
+
 class ContactForm(forms.ModelForm):
     consent = forms.BooleanField(
         label="La personne a accepté d'apparaître dans l'annuaire des partenaires "
@@ -104,8 +148,20 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "role", "email", "phone"]
+        fields = ["name", "role", "email", "phone", "invited_to_instances"]
+        labels = {
+            "invited_to_instances": "La personne accepte d'être invitée aux instances du "
+            "contrat de ville auxquelles son organisation participe"
+        }
         error_messages = {"email": {"invalid": "Saisissez une adresse électronique valide."}}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("invited_to_instances") and not data.get("email"):
+            self.add_error(
+                "email", "Indiquez une adresse électronique pour que la personne soit invitée."
+            )
+        return data
 
     def save(self, commit=True):
         contact = super().save(commit=False)
@@ -222,37 +278,51 @@ class FilterForm(filters.FilterForm):
         return queryset.for_age(age)
 
 
-class HelpForm(forms.Form):
+class HelpForm(PlaceInputForm):
+    """« Qui peut aider ? » : a need, an age, and where the person is (an address or
+    « ma position », core.place_input) or a neighbourhood."""
+
+    place_label = "Adresse (pour voir les plus proches)"
+
     need = forms.CharField(
         label="Besoin (quelques mots)", required=False, max_length=200,
-        help_text="Par exemple : soutien scolaire, logement, emploi des jeunes.",
+        help_text="Par exemple : soutien scolaire, aide aux devoirs, logement, emploi des jeunes.",
     )  # fmt: skip
     thematique = forms.ChoiceField(
         label="Thématique", required=False, choices=[("", "Toutes")] + voc.THEMATIQUES
     )
     age = forms.IntegerField(label="Âge de la personne", required=False, min_value=0, max_value=120)
     place = forms.ModelChoiceField(
-        label="Quartier (QPV ou PAC)",
+        label="Ou un quartier (QPV ou PAC)",
         required=False,
         queryset=Territory.objects.none(),
         empty_label="Aucun",
     )
-    lat = forms.FloatField(label="Latitude", required=False, min_value=41.0, max_value=51.5)
-    lon = forms.FloatField(label="Longitude", required=False, min_value=-5.5, max_value=10.0)
+
+    field_order = ["need", "thematique", "age", "adresse", "lat", "lon", "place"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        territory_field(
-            self.fields["place"], Territory.objects.filter(kind__in=[Kind.QPV, Kind.PAC])
+        neighbourhoods = Territory.objects.filter(kind__in=[Kind.QPV, Kind.PAC])
+        territory_field(self.fields["place"], neighbourhoods)
+        self.fields["place"].widget.choices = lambda: (
+            [("", "Aucun")] + neighbourhood_choices(neighbourhoods)
         )
         _open_fields(self)
         fast_selects(self)
 
-    def clean(self):
-        data = super().clean()
-        if (data.get("lat") is None) != (data.get("lon") is None):
-            raise forms.ValidationError("Indiquez la latitude et la longitude, ou aucune des deux.")
-        return data
+
+def neighbourhood_choices(queryset) -> list[tuple[int, str]]:
+    """Each QPV / PAC named with its kind and commune: « Route Nationale (QPV,
+    Armentières) », sorted by commune then name."""
+    rows = queryset.values_list("pk", "name", "kind", "parent__name")
+    labelled = [
+        (pk, f"{name} ({'QPV' if kind == Kind.QPV else 'PAC'}, {commune})" if commune
+         else f"{name} ({'QPV' if kind == Kind.QPV else 'PAC'})", fold(commune or ""), fold(name))
+        for pk, name, kind, commune in rows
+    ]  # fmt: skip
+    labelled.sort(key=lambda row: (row[2], row[3]))
+    return [(pk, label) for pk, label, _, _ in labelled]
 
 
 class PlaceForm(forms.ModelForm):
@@ -464,11 +534,46 @@ class OpeningExceptionForm(forms.ModelForm):
 
 
 SlotFormSet = forms.modelformset_factory(
-    OpeningSlot, form=OpeningSlotForm, extra=2, can_delete=True, max_num=30
+    OpeningSlot, form=OpeningSlotForm, extra=1, can_delete=True, max_num=30
 )
 ExceptionFormSet = forms.modelformset_factory(
-    OpeningException, form=OpeningExceptionForm, extra=2, can_delete=True, max_num=60
+    OpeningException, form=OpeningExceptionForm, extra=1, can_delete=True, max_num=60
 )
+
+
+def week_formset(data, queryset, prefix="slots"):
+    """The slots of a whole week on one page: the existing slots, one empty row for
+    each weekday that has none (its day already chosen) and one spare row; an empty
+    row is never saved, so the number of rows does not grow from one save to the next.
+    `formset.week` lists the forms in weekday order."""
+    used = set(queryset.values_list("weekday", flat=True))
+    missing = [day for day, _ in WEEKDAYS if day not in used]
+    formset_class = forms.modelformset_factory(
+        OpeningSlot,
+        form=OpeningSlotForm,
+        extra=len(missing) + 1,
+        can_delete=True,
+        max_num=30,
+    )
+    formset = formset_class(
+        data,
+        queryset=queryset.order_by("weekday", "start"),
+        prefix=prefix,
+        initial=[{"weekday": day} for day in missing],
+    )
+    spare = 8  # after Sunday
+
+    def day_of(form):
+        if form.instance.pk:
+            return form.instance.weekday
+        value = form.initial.get("weekday")
+        return spare if value is None else value
+
+    for form in formset.forms:
+        if not form.instance.pk and form.initial.get("weekday") is not None:
+            form.empty_day = dict(WEEKDAYS)[form.initial["weekday"]]
+    formset.week = sorted(formset.forms, key=lambda f: (day_of(f), f.instance.pk is None))
+    return formset
 
 
 class PlaceHoursForm(forms.ModelForm):

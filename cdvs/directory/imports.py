@@ -55,6 +55,7 @@ from .models import (
     Place,
     SearchWord,
     Service,
+    outside_classification,
 )
 from .validators import normalise_phone, validate_siret
 
@@ -584,9 +585,12 @@ def _update_in_bulk(orgs: list[Organisation], user, reason, now) -> None:
         )
         for org_id, number, title in rows:
             titles.setdefault(org_id, []).append((number, title))
+    texts = _service_texts([o.pk for o in orgs])
     for org in orgs:
         org.updated_at = now
-        org.refresh_index(save=False, enjeu_titles=titles.get(org.pk, []))
+        org.refresh_index(
+            save=False, enjeu_titles=titles.get(org.pk, []), service_texts=texts.get(org.pk, [])
+        )
     # one plain UPDATE per fiche, then the history rows in bulk (what simple_history's
     # bulk_update_with_history does, but its bulk_update writes CASE expressions that
     # grow with rows × fields: 2 000 fiches take 25 s that way, 4 s this way)
@@ -619,7 +623,7 @@ def apply_plans(plans: list[OrgPlan], record: DirectoryImport, progress=None) ->
         values.setdefault("kind", OrganisationKind.OTHER)
         org = Organisation(territory=record.territory, last_confirmed_at=now, **values)
         org.seed_values = {k: v for k, v in values.items() if k != "key"}
-        org.refresh_index(save=False, enjeu_titles=[])
+        org.refresh_index(save=False, enjeu_titles=[], service_texts=[])
         plan.existing = org
         new_orgs.append(org)
     bulk_create_with_history(new_orgs, Organisation, batch_size=500, default_user=user,
@@ -686,9 +690,10 @@ def _add_places(plans, record, outcome):
     if located:
         locations = locate([(p.lat, p.lon) for p in located])
         refs = {}
+        outside = outside_classification()
         for place, loc in zip(located, locations, strict=True):
             ref = (loc.qpv or loc.pac or [None])[0]
-            place.classification = (Classification.OUTSIDE if ref is None else
+            place.classification = (outside if ref is None else
                                     Classification.QPV if loc.qpv else Classification.PAC)  # fmt: skip
             if ref is not None:
                 refs[id(place)] = ref.id
@@ -769,4 +774,47 @@ def _add_services(plans, record, outcome):
     if new or updated:
         outcome.report.append(
             f"Services ajoutés : {len(new)} ; services mis à jour : {len(updated)}."
+        )
+        _reindex_services({s.organisation_id for s in [*new, *updated]})
+
+
+def _service_texts(org_ids) -> dict[int, list]:
+    """{organisation id: [(name, description) of its live services]}, in chunks."""
+    texts: dict[int, list] = {}
+    for chunk in _chunks(list(org_ids)):
+        rows = Service.objects.filter(organisation_id__in=chunk).values_list(
+            "organisation_id", "name", "description"
+        )
+        for org_id, name, description in rows:
+            texts.setdefault(org_id, []).append((name, description))
+    return texts
+
+
+def _reindex_services(org_ids) -> None:
+    """The search words of fiches whose services an import added or changed."""
+    texts = _service_texts(org_ids)
+    through = Organisation.enjeux.through
+    for chunk in _chunks(sorted(org_ids)):
+        titles: dict[int, list] = {}
+        rows = through.objects.filter(organisation_id__in=chunk).values_list(
+            "organisation_id", "enjeu__number", "enjeu__title"
+        )
+        for org_id, number, title in rows:
+            titles.setdefault(org_id, []).append((number, title))
+        orgs = list(Organisation.all_objects.filter(pk__in=chunk))
+        for org in orgs:
+            org.refresh_index(
+                save=False, enjeu_titles=titles.get(org.pk, []), service_texts=texts.get(org.pk, [])
+            )
+            Organisation.all_objects.filter(pk=org.pk).update(
+                search_text=org.search_text, tags=org.tags
+            )
+        SearchWord.objects.filter(organisation_id__in=chunk).delete()
+        SearchWord.objects.bulk_create(
+            [
+                SearchWord(organisation_id=o.pk, word=w)
+                for o in orgs
+                for w in sorted(o.index_words())
+            ],
+            batch_size=2000,
         )

@@ -15,7 +15,7 @@ from cdvs.core.geocoding import in_france, outside_france_message
 from cdvs.core.imports import ImportRecord
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 from cdvs.territories.locate import locate
-from cdvs.territories.models import Territory
+from cdvs.territories.models import Kind, Territory
 
 from . import vocabulary as voc
 from .validators import normalise_phone, validate_phone, validate_rna, validate_siret
@@ -228,10 +228,15 @@ class Organisation(Seeded, SoftDeletable):
             [SearchWord(organisation_id=self.pk, word=w) for w in sorted(self.index_words())]
         )
 
-    def refresh_index(self, save=True, enjeu_titles=None):
-        """Recompute `search_text` and `tags` (after the enjeux changed: save=True)."""
+    def refresh_index(self, save=True, enjeu_titles=None, service_texts=None):
+        """Recompute `search_text` and `tags` (after the enjeux or the services changed:
+        save=True). The names and descriptions of the live services are searched too."""
         if enjeu_titles is None:
             enjeu_titles = list(self.enjeux.values_list("number", "title")) if self.pk else []
+        if service_texts is None:
+            service_texts = (
+                list(self.services.values_list("name", "description")) if self.pk else []
+            )
         parts = [
             self.name,
             self.get_kind_display(),
@@ -241,6 +246,7 @@ class Organisation(Seeded, SoftDeletable):
             *(voc.THEMATIQUE_LABELS.get(c, "") for c in self.thematiques or []),
             *(voc.PUBLIC_LABELS.get(c, "") for c in self.publics or []),
             *(f"enjeu {n} {t}" for n, t in enjeu_titles),
+            *(f"{n} {d}" for n, d in service_texts),
         ]
         self.search_text = voc.normalise(" ".join(p for p in parts if p))
         self.tags = (
@@ -331,7 +337,15 @@ class Classification(models.TextChoices):
     QPV = "qpv", "En quartier prioritaire (QPV)"
     PAC = "pac", "En périmètre d'attention complémentaire (PAC)"
     OUTSIDE = "hors", "Hors périmètre"
+    # located, but no QPV / PAC perimeter is loaded: never say « hors périmètre » then
+    NO_PERIMETERS = "nc", "Périmètres non chargés"
     UNKNOWN = "", "Non localisé"
+
+
+def outside_classification() -> str:
+    """« Hors périmètre » only once QPV or PAC perimeters are loaded."""
+    loaded = Territory.objects.with_perimeter().filter(kind__in=[Kind.QPV, Kind.PAC]).exists()
+    return Classification.OUTSIDE if loaded else Classification.NO_PERIMETERS
 
 
 class Place(SoftDeletable):
@@ -413,7 +427,7 @@ class Place(SoftDeletable):
         location = locate([(self.lat, self.lon)])[0]
         ref = (location.qpv or location.pac or [None])[0]
         if ref is None:
-            self.classification, self.territory = Classification.OUTSIDE, None
+            self.classification, self.territory = outside_classification(), None
         else:
             self.classification = Classification.QPV if location.qpv else Classification.PAC
             self.territory = Territory.objects.filter(pk=ref.id).first()
@@ -436,6 +450,13 @@ class Contact(SoftDeletable):
     consent_at = models.DateTimeField(
         "consentement recueilli le",
         help_text="Date à laquelle la personne a accepté d'apparaître dans l'annuaire des partenaires.",
+    )
+    invited_to_instances = models.BooleanField(
+        "accepte d'être invitée aux instances du contrat de ville",
+        default=False,
+        help_text="Ne cochez que si la personne l'a accepté : elle recevra alors les invitations "
+        "des instances auxquelles son organisation participe, sans compte dans l'outil, et "
+        "pourra s'en désinscrire depuis chaque courriel.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -497,6 +518,11 @@ class Service(Seeded, SoftDeletable):
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # the fiche is found by what its services say (also when one goes to the trash)
+        self.organisation.refresh_index()
 
     @property
     def thematique_labels(self) -> list[str]:

@@ -1,5 +1,6 @@
 """Writes of the directory (each in one transaction, with its history) and its searches."""
 
+import difflib
 import hashlib
 import math
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from pydantic import ValidationError
 
 from cdvs.contract.models import enjeu_labels
 from cdvs.core.cache import cached, data_version
+from cdvs.core.french import fold, words
 from cdvs.core.geocoding import BanClient, in_france
 from cdvs.core.history import mark_history, save_with_history
+from cdvs.core.place_input import distance_text
 from cdvs.territories import geo
 from cdvs.territories.models import Kind, Territory
 
@@ -33,6 +36,63 @@ def update_fiche(form, user) -> Organisation:
     form.save_m2m()
     organisation.refresh_index()
     return organisation
+
+
+@transaction.atomic
+def create_organisation(form, user) -> Organisation:
+    """A new fiche from a valid creation form (the fiche edit's fields and checks)."""
+    organisation = form.save(commit=False)
+    organisation.last_confirmed_at = timezone.now()
+    save_with_history(organisation, user, "Création de la fiche")
+    form.save_m2m()
+    organisation.refresh_index()
+    return organisation
+
+
+DUPLICATE_RATIO = 0.85
+
+
+def _name_key(name: str) -> str:
+    return " ".join(words(name))
+
+
+def possible_duplicates(*, name: str, city: str = "", postcode: str = "", siret: str = ""):
+    """Organisations that may be the one about to be created: the same SIRET, or a close
+    name (folded words, difflib ratio >= DUPLICATE_RATIO, or one name inside the other)
+    in the same commune (same folded commune name; the same postcode when either has no
+    commune). A list of (organisation, reason), the SIRET matches first."""
+    found = {}
+    if siret:
+        for org in Organisation.objects.filter(siret=siret).order_by("name")[:10]:
+            found[org.pk] = (org, f"même SIRET ({siret})")
+    key = _name_key(name)
+    commune = fold(city).strip()
+    near = []
+    if key and (commune or postcode):
+        # every fiche's name and commune (a few thousand short rows): accents and case
+        # of the commune are folded in Python, which the database cannot do portably
+        rows = Organisation.objects.values_list("pk", "name", "city", "postcode")
+        for pk, org_name, org_city, org_postcode in rows.iterator():
+            if commune and org_city:
+                same_place = fold(org_city).strip() == commune
+            else:
+                same_place = bool(postcode) and org_postcode == postcode
+            if pk in found or not same_place:
+                continue
+            other = _name_key(org_name)
+            matcher = difflib.SequenceMatcher(None, key, other)
+            # the cheap upper bounds first: most names of a commune stop there
+            close = (
+                matcher.real_quick_ratio() >= DUPLICATE_RATIO
+                and matcher.quick_ratio() >= DUPLICATE_RATIO
+                and matcher.ratio() >= DUPLICATE_RATIO
+            )
+            inside = min(len(key), len(other)) >= 6 and (key in other or other in key)
+            if close or inside:
+                near.append(pk)
+    for org in Organisation.objects.filter(pk__in=near).order_by("name"):
+        found[org.pk] = (org, f"nom proche dans la même commune ({org.city or org.postcode})")
+    return list(found.values())[:10]
 
 
 @transaction.atomic
@@ -148,11 +208,7 @@ class Helper:
 
     @property
     def distance_label(self) -> str:
-        if self.distance_km is None:
-            return "distance inconnue"
-        if self.distance_km < 1:
-            return f"{round(self.distance_km * 1000 / 50) * 50:.0f} m"
-        return f"{self.distance_km:.1f} km".replace(".", ",")
+        return distance_text(None if self.distance_km is None else self.distance_km * 1000)
 
 
 def who_can_help(

@@ -32,7 +32,7 @@ from .forms import (
     PlaceForm,
     PlaceHoursForm,
     ServiceForm,
-    SlotFormSet,
+    week_formset,
 )
 from .models import Contact, OpeningException, OpeningSlot, Organisation, Place, Service
 
@@ -77,6 +77,7 @@ def organisation_list(request):
             "formats": FORMAT_LABELS,
             "filtered": any(v not in (None, "") for v in params.values()),
             "may_import": permissions.can(request.user, "directory.import"),
+            "may_create": permissions.can(request.user, "directory.create"),
         },
     )
 
@@ -167,9 +168,12 @@ def who_can_help(request):
     form = HelpForm(request.GET or None)
     helpers = None
     origin = None
-    if form.is_valid() and any(v not in (None, "") for v in form.cleaned_data.values()):
+    if form.is_valid() and any(
+        v not in (None, "") for k, v in form.cleaned_data.items() if k not in ("lat", "lon")
+    ):
         data = form.cleaned_data
-        lat, lon = data.get("lat"), data.get("lon")
+        point = data.get("point")
+        lat, lon = point.coords if point else (None, None)
         if lat is None and data.get("place") is not None:
             origin = services.point_of(data["place"])
             if origin:
@@ -182,7 +186,11 @@ def who_can_help(request):
             lon=lon,
             opening=data,
         )
-    return render(request, "directory/who_can_help.html", {"form": form, "helpers": helpers})
+    return render(
+        request,
+        "directory/who_can_help.html",
+        {"form": form, "helpers": helpers, "origin": origin},
+    )
 
 
 EXPORT_HEADERS = [
@@ -350,15 +358,19 @@ def place_hours(request, place_pk):
     permissions.require(request.user, "directory.edit", organisation)
     data = request.POST if request.method == "POST" else None
     holidays_form = PlaceHoursForm(data, instance=place)
-    slots = SlotFormSet(data, queryset=OpeningSlot.objects.filter(place=place), prefix="slots")
+    slots = week_formset(data, OpeningSlot.objects.filter(place=place))
     exceptions = ExceptionFormSet(
         data, queryset=OpeningException.objects.filter(place=place), prefix="exceptions"
     )
     if request.method == "POST":
         if holidays_form.is_valid() and slots.is_valid() and exceptions.is_valid():
             services.save_hours(place, holidays_form, slots, exceptions, request.user)
-            messages.success(request, "Horaires enregistrés.")
-            return redirect(organisation)
+            messages.success(
+                request,
+                "Horaires enregistrés. Ils sont affichés sur la fiche ; vous pouvez continuer "
+                "à les modifier ici.",
+            )
+            return redirect("directory:place_hours", place.pk)
         messages.error(
             request, "Les horaires n'ont pas été enregistrés : corrigez les erreurs signalées."
         )

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CalendarFeedToken, Mailing, Meeting, MeetingSeries, NextStep
+from .models import CalendarFeedToken, Mailing, Meeting, MeetingSeries, NextStep, Unsubscription
 
 
 @admin.register(MeetingSeries)
@@ -44,3 +44,10 @@ class MailingAdmin(admin.ModelAdmin):
     list_display = ["meeting", "kind", "created_at", "sequence"]
     raw_id_fields = ["meeting", "sent_by"]
     readonly_fields = ["meeting", "kind", "recipients", "sent_by", "sequence", "created_at"]
+
+
+@admin.register(Unsubscription)
+class UnsubscriptionAdmin(SimpleHistoryAdmin):
+    list_display = ["email", "series", "created_at"]
+    search_fields = ["email"]
+    list_filter = ["series"]

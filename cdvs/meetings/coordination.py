@@ -503,6 +503,7 @@ def invitations(request, pk):
             "form": form,
             "recipients": shown,
             "hidden_recipients": hidden,
+            "unsubscribed": len(services.unsubscribed(meeting)),
             "mailings": meeting.mailings.select_related("sent_by")[:20],
         },
     )

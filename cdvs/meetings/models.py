@@ -800,3 +800,26 @@ class Mailing(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.meeting}"
+
+
+class Unsubscription(models.Model):
+    """An address that asked, through the signed link of a mailing, to receive nothing
+    more from one instance; every later mailing of the instance leaves it out."""
+
+    series = models.ForeignKey(
+        MeetingSeries, on_delete=models.CASCADE, related_name="unsubscriptions"
+    )
+    email = models.EmailField("adresse électronique")
+    created_at = models.DateTimeField("désinscrite le", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "désinscription d'une instance"
+        verbose_name_plural = "désinscriptions d'instances"
+        constraints = [
+            models.UniqueConstraint(fields=["series", "email"], name="unsubscription_once")
+        ]
+
+    def __str__(self):
+        return f"{self.email} — {self.series}"

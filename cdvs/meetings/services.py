@@ -5,10 +5,13 @@ write that fails sends nothing."""
 import re
 from datetime import timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.accounts.models import Membership, User
@@ -16,7 +19,7 @@ from cdvs.accounts.permissions import filter_allowed
 from cdvs.accounts.tasks import queue_email
 from cdvs.core.history import mark_history, save_with_history
 from cdvs.core.jobs import for_each_recipient
-from cdvs.directory.models import Organisation
+from cdvs.directory.models import Contact, Organisation
 from cdvs.library.models import Document
 
 from . import ics
@@ -28,9 +31,11 @@ from .models import (
     ItemStatus,
     Mailing,
     Meeting,
+    MeetingSeries,
     MeetingStatus,
     Minutes,
     NextStep,
+    Unsubscription,
     agenda_order,
 )
 
@@ -424,21 +429,89 @@ def participant_organisation_ids(meeting: Meeting) -> set[int]:
 
 def participant_emails(meeting: Meeting, org_ids=None) -> list[str]:
     """Members of the participating organisations (instance, organiser, attendance),
-    or of `org_ids` among them."""
+    or of `org_ids` among them, and the contacts of their directory fiches who accepted
+    to be invited to the contract's instances (no account needed)."""
+    return list(participant_addresses(meeting, org_ids))
+
+
+def participant_addresses(meeting: Meeting, org_ids=None) -> dict[str, int]:
+    """{address (lower case): organisation id} of the members and consenting contacts."""
     if org_ids is None:
         org_ids = participant_organisation_ids(meeting)
-    return list(
-        Membership.objects.filter(
-            organisation_id__in=org_ids,
-            organisation__deleted_at__isnull=True,
-            user__is_active=True,
-        )
-        .values_list("user__email", flat=True)
-        .distinct()
+    contacts = Contact.objects.filter(
+        organisation_id__in=org_ids,
+        organisation__deleted_at__isnull=True,
+        invited_to_instances=True,
+    ).exclude(email="")
+    members = Membership.objects.filter(
+        organisation_id__in=org_ids,
+        organisation__deleted_at__isnull=True,
+        user__is_active=True,
+    ).order_by("-pk")
+    found = {}
+    for email, org_id in contacts.values_list("email", "organisation_id").order_by("-pk"):
+        found[email.lower()] = org_id
+    for email, org_id in members.values_list("user__email", "organisation_id"):
+        if email:
+            found[email.lower()] = org_id
+    return found
+
+
+# ---------------------------------------------------------------- unsubscribing
+
+UNSUBSCRIBE_SALT = "cdvs.meetings.unsubscribe"
+
+
+def unsubscribe_token(series_id: int, email: str) -> str:
+    """The signed part of the link « ne plus recevoir les invitations de cette instance »."""
+    return signing.dumps([series_id, email.lower()], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[MeetingSeries, str]:
+    """The instance and the address of a link; MeetingError (French) if forged or stale."""
+    try:
+        series_id, email = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        series = MeetingSeries.objects.get(pk=int(series_id))
+    except (signing.BadSignature, ValueError, TypeError, MeetingSeries.DoesNotExist):
+        raise MeetingError(
+            "Ce lien de désinscription n'est pas valide : utilisez le lien complet du "
+            "courriel reçu, ou écrivez à l'équipe du contrat de ville."
+        ) from None
+    return series, str(email)
+
+
+def unsubscribe_url(meeting: Meeting, email: str) -> str:
+    if not meeting.series_id:
+        return ""
+    path = reverse("meetings:unsubscribe", args=[unsubscribe_token(meeting.series_id, email)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def unsubscribe(series: MeetingSeries, email: str) -> Unsubscription:
+    """Record that `email` receives nothing more from `series` (idempotent)."""
+    existing = Unsubscription.objects.filter(series=series, email=email.lower()).first()
+    if existing:
+        return existing
+    return save_with_history(
+        Unsubscription(series=series, email=email.lower()), None, "Désinscription par le lien"
+    )
+
+
+def unsubscribed(meeting: Meeting) -> set[str]:
+    if not meeting.series_id:
+        return set()
+    return set(
+        Unsubscription.objects.filter(series_id=meeting.series_id).values_list("email", flat=True)
     )
 
 
 def recipients_for(meeting: Meeting, extra: list[str] = ()) -> list[str]:
+    """Everyone a mailing of `meeting` goes to, minus those who unsubscribed."""
+    return sorted(set(_all_recipients(meeting, extra)) - unsubscribed(meeting))
+
+
+def _all_recipients(meeting: Meeting, extra: list[str] = ()) -> list[str]:
     emails = [e.lower() for e in participant_emails(meeting)]
     emails += [
         e.lower() for e in meeting.attendances.exclude(email="").values_list("email", flat=True)
@@ -505,6 +578,7 @@ def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> li
         .order_by("-pk")
         .values_list("user_id", "organisation_id")
     )
+    organisations = participant_addresses(meeting)
     for email in recipients:
         if email in known:
             continue
@@ -513,7 +587,9 @@ def send_invitations(meeting: Meeting, user, extra_emails: list[str] = ()) -> li
             Attendance(
                 meeting=meeting,
                 user=person,
-                organisation_id=memberships.get(person.pk) if person else None,
+                organisation_id=(
+                    memberships.get(person.pk) if person else organisations.get(email)
+                ),
                 email=email,
                 status=AttendanceStatus.INVITED,
             ),
@@ -561,6 +637,7 @@ def email_context(meeting: Meeting) -> dict:
 def _mail(meeting: Meeting, kind: str, recipients: list[str], user=None):
     context = email_context(meeting)
     template = TEMPLATES[kind]
+    recipients = sorted(set(recipients) - unsubscribed(meeting))
     for email in recipients:
         attachments = None
         if kind != Mailing.Kind.MINUTES:
@@ -572,7 +649,15 @@ def _mail(meeting: Meeting, kind: str, recipients: list[str], user=None):
                     + ("CANCEL" if kind == Mailing.Kind.CANCELLATION else "REQUEST"),
                 )
             ]
-        queue_email([email], template, context, attachments=attachments)
+        link = unsubscribe_url(meeting, email)
+        headers = {"List-Unsubscribe": f"<{link}>"} if link else None
+        queue_email(
+            [email],
+            template,
+            {**context, "unsubscribe_url": link},
+            attachments=attachments,
+            headers=headers,
+        )
     Mailing.objects.create(
         meeting=meeting, kind=kind, recipients=recipients, sent_by=user, sequence=meeting.sequence
     )
@@ -607,6 +692,7 @@ def send_reminders(days_ahead: int = 2) -> int:
             }
             - {""}
         )
+        recipients = sorted(set(recipients) - unsubscribed(meeting))
         if recipients:
             _mail(meeting, Mailing.Kind.REMINDER, recipients)
         meeting.reminded_at = timezone.now()

@@ -39,4 +39,5 @@ urlpatterns = [
         name="private_organisation_feed",
     ),
     path("export/<slug:table>.<slug:fmt>", exports.export, name="export"),
+    path("desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -39,6 +39,7 @@ from .models import (
     MeetingSeries,
     Minutes,
     NextStep,
+    Unsubscription,
     agenda_order,
 )
 
@@ -474,3 +475,22 @@ def revoke_token(request, pk):
     token.save(update_fields=["revoked_at"])
     messages.success(request, "Adresse d'abonnement révoquée : elle ne fonctionne plus.")
     return redirect("meetings:mine")
+
+
+def unsubscribe(request, token):
+    """The signed link of every mailing: a page that asks to confirm (a mail scanner
+    following the link changes nothing), then records the unsubscription."""
+    try:
+        series, email = services.read_unsubscribe_token(token)
+    except services.MeetingError as exc:
+        return render(request, "meetings/unsubscribe.html", {"error": str(exc)}, status=400)
+    done = Unsubscription.objects.filter(series=series, email=email).exists()
+    if request.method == "POST" and not done:
+        services.unsubscribe(series, email)
+        done = True
+        messages.success(request, "Désinscription enregistrée.")
+    return render(
+        request,
+        "meetings/unsubscribe.html",
+        {"series": series, "email": email, "done": done},
+    )

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cdvs.accounts import permissions as p
 from cdvs.accounts.models import Invitation
+from cdvs.meetings.services import unsubscribe_token
 from cdvs.testing import ROLES, SEES, World
 
 
@@ -438,6 +439,7 @@ PAGES = {
         lambda o: {"pk": o.world.organisations["asso_arm"].pk},
         "post",
     ),
+    "directory_coordination:create": Page(COORDINATION),
     "directory_coordination:stale": Page(COORDINATION),
     "directory_coordination:stale_export": Page(COORDINATION, lambda o: {"fmt": "csv"}),
     # directory: places (the organisation's people), exports (public fields), imports
@@ -735,6 +737,11 @@ PAGES = {
         lambda o: {"token": o.feed_token.token, "pk": o.world.organisations["asso_arm"].pk},
     ),
     "meetings:export": Page(COORDINATION, lambda o: {"table": "reunions", "fmt": "csv"}),
+    # the signed link of a mailing is the credential (anyone holding it may confirm)
+    "meetings:unsubscribe": Page(
+        PUBLIC,
+        lambda o: {"token": unsubscribe_token(o.series.pk, "membre@example.org")},
+    ),
     "meetings_coordination:create": Page(COORDINATION),
     "meetings_coordination:trash": Page(COORDINATION),
     "meetings_coordination:edit_series": Page(

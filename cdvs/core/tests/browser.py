@@ -10,6 +10,7 @@ host is aborted (tests never use the network). axe-core is vendored next to this
 import contextlib
 import functools
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -163,3 +164,47 @@ def save_report(name: str, results: dict) -> Path:
     report = {k: results[k] for k in ("url", "violations", "incomplete")}
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
     return path
+
+
+class TimedTask:
+    """A coordinator's task done as steps in the browser: counts the clicks made
+    through `click()`, the pages loaded (main-frame navigations) and the time of each
+    step; `report()` is the line written in the test output and in var/reports."""
+
+    def __init__(self, page, name: str):
+        self.page, self.name, self.clicks, self.pages, self.steps = page, name, 0, 0, []
+        self._clock = time.perf_counter
+        self._start = self._clock()
+        page.on("framenavigated", lambda frame: self._navigated(frame))
+
+    def _navigated(self, frame):
+        if frame == self.page.main_frame:
+            self.pages += 1
+
+    def click(self, *args, **kwargs):
+        self.clicks += 1
+        return self.page.click(*args, **kwargs) if args else None
+
+    def click_role(self, role: str, name: str):
+        self.clicks += 1
+        self.page.get_by_role(role, name=name, exact=True).first.click()
+        self.page.wait_for_load_state()
+
+    def step(self, label: str):
+        now = self._clock()
+        self.steps.append((label, now - self._start))
+        self._start = now
+
+    def report(self) -> str:
+        steps = " ; ".join(f"{label} {seconds:.2f} s" for label, seconds in self.steps)
+        total = sum(seconds for _, seconds in self.steps)
+        line = f"{self.name} : {self.clicks} clics, {self.pages} pages, {total:.2f} s ({steps})"
+        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS_DIR / f"task-{self.name}.json").write_text(
+            json.dumps(
+                {"clicks": self.clicks, "pages": self.pages, "seconds": total, "steps": self.steps},
+                ensure_ascii=False,
+            )
+        )
+        print(line)
+        return line

@@ -222,6 +222,9 @@ def test_coordinator_pages_have_no_serious_axe_violation(live_server, client):
     pages["coordination-fiches-a-jour"] = reverse("directory_coordination:stale")
     pages["coordination-annuaire-corbeille"] = reverse("directory_coordination:trash")
     pages["annuaire-carte"] = reverse("directory:map")
+    pages["coordination-creer-organisation"] = reverse("directory_coordination:create")
+    pages["coordination-fiche-modifier"] = reverse("directory:edit", args=[org])
+    pages["coordination-contact"] = reverse("directory:contact_add", args=[org])
     failures = audit(live_server, pages, cookies=[cookie])
     assert not failures, "\n\n".join(failures)
 

@@ -346,8 +346,8 @@ def test_who_can_help_nearest_first(client, world, asso):
     page = text(response)
     assert page.index("Centre social du Bizet") < page.index("Soutien scolaire de Lille")
     assert SECRET_EMAIL not in page and SECRET_NAME not in page
-    bad = client.get(reverse("directory:help"), {"lat": "50.6"})
-    assert "latitude et la longitude" in text(bad)
+    bad = client.get(reverse("directory:help"), {"lat": "40.7", "lon": "-74.0"})
+    assert "Votre position semble hors de France" in text(bad)
 
 
 # ------------------------------------------------------------------ no personal data

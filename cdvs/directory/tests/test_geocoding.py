@@ -190,7 +190,9 @@ def test_low_score_is_saved_to_review(client, world, asso):
                 geocoded_point="50.685100,2.881200", geocoding_label="Rue des Jardins")  # fmt: skip
     assert client.post(url, data).status_code == 302
     place = Place.objects.get()
-    assert place.needs_review and place.classification == Classification.OUTSIDE
+    assert place.needs_review
+    # no QPV / PAC perimeter loaded here: never « hors périmètre »
+    assert place.classification == Classification.NO_PERIMETERS
     assert "Géocodage à vérifier" in text(client.get(asso.get_absolute_url()))
 
 

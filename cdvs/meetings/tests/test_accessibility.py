@@ -15,6 +15,7 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
     from cdvs.library.models import Document
     from cdvs.meetings.loader import load
     from cdvs.meetings.models import AgendaItem, Meeting, MeetingSeries, NextStep
+    from cdvs.meetings.services import unsubscribe_token
 
     load_reference_data()
     load()
@@ -51,6 +52,9 @@ def test_agenda_pages_have_no_serious_axe_violation(live_server, client):
         "agenda-retirer-point": reverse(
             "meetings_coordination:delete_item",
             args=[AgendaItem.objects.filter(meeting=reunion).first().pk],
+        ),
+        "agenda-desinscription": reverse(
+            "meetings:unsubscribe", args=[unsubscribe_token(series.pk, "accueil@example.org")]
         ),
     }
     failures = audit(live_server, pages, cookies=[cookie])
