@@ -270,7 +270,9 @@ PAGES = {
     "home": Page(PUBLIC),
     "core:upcoming": Page(PUBLIC, lambda o: {"area": "evaluation"}),
     "core:accessibility": Page(PUBLIC),
-    "core:health": Page(PUBLIC),
+    "core:health": Page(
+        PUBLIC, query="portee=web"
+    ),  # the web probe (the full one: 503 without worker)
     # accounts
     "accounts:account": Page(PERSON),
     "accounts:login": Page(expect(200, 302, 302, 302, 302, 302, 302)),
