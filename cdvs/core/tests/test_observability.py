@@ -39,7 +39,11 @@ def _run(tmp_path, **env):
         **env,
     )
     done = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True
+        [sys.executable, "-c", globals()["PROBE"]],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
@@ -71,3 +75,40 @@ def test_text_logs_can_be_chosen(tmp_path):
     _, stderr = _run(tmp_path, CDVS_LOG_FORMAT="text")
     last = stderr.strip().splitlines()[-1]
     assert last.endswith("bonjour Armentières") and "WARNING cdvs.essai [-]" in last
+
+
+STORAGE_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.core.files.storage import storages
+default_storage = storages["default"]
+print(json.dumps({
+    "storage": type(default_storage).__name__,
+    "bucket": getattr(default_storage, "bucket_name", None),
+    "endpoint": getattr(default_storage, "endpoint_url", None),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "sessions": settings.SESSION_ENGINE,
+}))
+"""
+
+
+def test_object_storage_and_the_shared_cache_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "PROBE", STORAGE_PROBE)
+    probe, _ = _run(
+        tmp_path,
+        CDVS_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="cdvs",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert probe == {
+        "storage": "S3Storage",
+        "bucket": "cdvs",
+        "endpoint": "http://127.0.0.1:9000",
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "sessions": "django.contrib.sessions.backends.cached_db",
+    }
+    local, _ = _run(tmp_path)
+    assert local["storage"] == "SafeFileSystemStorage"
+    assert local["sessions"] == "django.contrib.sessions.backends.db"
