@@ -304,3 +304,7 @@ else:
 SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 # a background process silent for longer than this (seconds) makes /sante/ answer 503
 CDVS_HEALTH_MAX_SILENCE = int(os.environ.get("CDVS_HEALTH_MAX_SILENCE", "300"))
+# a task left running by a worker silent for this long (run_worker beats every 30 s), or
+# started this long ago by a worker without beat, is put back in the queue (seconds)
+CDVS_WORKER_LOST_AFTER = int(os.environ.get("CDVS_WORKER_LOST_AFTER", "120"))
+CDVS_TASK_LOST_AFTER = int(os.environ.get("CDVS_TASK_LOST_AFTER", "3600"))

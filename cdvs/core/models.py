@@ -119,3 +119,19 @@ class Heartbeat(models.Model):
         """Seconds since the last beat of `name`, or None if it never beat."""
         beat_at = cls.objects.filter(name=name).values_list("beat_at", flat=True).first()
         return None if beat_at is None else (timezone.now() - beat_at).total_seconds()
+
+
+class TaskReceipt(models.Model):
+    """An effect of a background task already done (an email handed to the SMTP server),
+    keyed by the task result's id: a task run again after its worker was killed does
+    not do it twice."""
+
+    key = models.CharField("clé", max_length=100, unique=True)
+    done_at = models.DateTimeField("fait le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "effet de tâche accompli"
+        verbose_name_plural = "effets de tâches accomplis"
+
+    def __str__(self):
+        return self.key

@@ -25,7 +25,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
 from .models import Heartbeat, ScheduledRun
-from .tasks import SCHEDULER, worker_heartbeat
+from .tasks import SCHEDULER, requeue_lost_tasks, worker_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +131,11 @@ def run_due(now: datetime | None = None, jobs=None) -> list[ScheduledRun]:
 
 
 def tick(now: datetime | None = None) -> list[ScheduledRun]:
-    """Every minute: the scheduler's sign of life, the worker's heartbeat queued (the
-    worker beats when it runs it), and every run owed caught up."""
+    """Every minute: the scheduler's sign of life, the tasks of a dead worker put back
+    in the queue, the worker's heartbeat queued (the worker beats when it runs it), and
+    every run owed caught up."""
     Heartbeat.beat(SCHEDULER)
+    requeue_lost_tasks()
     worker_heartbeat.enqueue()
     return run_due(now)
 
