@@ -139,7 +139,8 @@ def create_backup(output: Path) -> Summary:
     with tempfile.TemporaryDirectory(prefix="cdvs-sauvegarde-") as tmp:
         database = _dump_database(engine, Path(tmp))
         partial = output.with_name(output.name + ".partiel")
-        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+        # level 1: uploaded files (PDF, images) and the pg_dump are compressed already
+        with tarfile.open(partial, "w:gz", compresslevel=1) as archive:
             archive.add(database, arcname=database.name)
             members[database.name] = {
                 "sha256": _sha256(database),
