@@ -308,3 +308,7 @@ CDVS_HEALTH_MAX_SILENCE = int(os.environ.get("CDVS_HEALTH_MAX_SILENCE", "300"))
 # started this long ago by a worker without beat, is put back in the queue (seconds)
 CDVS_WORKER_LOST_AFTER = int(os.environ.get("CDVS_WORKER_LOST_AFTER", "120"))
 CDVS_TASK_LOST_AFTER = int(os.environ.get("CDVS_TASK_LOST_AFTER", "3600"))
+# RGPD: accounts unused for this many days are anonymised, after a warning sent
+# CDVS_INACTIVE_WARNING_DAYS days before
+CDVS_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("CDVS_INACTIVE_ACCOUNT_DAYS", "730"))
+CDVS_INACTIVE_WARNING_DAYS = int(os.environ.get("CDVS_INACTIVE_WARNING_DAYS", "30"))

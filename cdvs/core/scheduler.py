@@ -97,6 +97,12 @@ JOBS = [
         time(9, 0),
         label="Rappels de mise à jour des fiches de l'annuaire",
     ),
+    Job(
+        "comptes-inactifs",
+        "anonymise_inactive_accounts",
+        time(3, 0),
+        label="Avertissement puis anonymisation des comptes inactifs",
+    ),
 ]
 
 
