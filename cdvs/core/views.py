@@ -31,6 +31,18 @@ def accessibility(request):
     return render(request, "core/accessibility.html")
 
 
+def processing_register(request):
+    return render(
+        request,
+        "core/processing_register.html",
+        {
+            "inactive_days": settings.CDVS_INACTIVE_ACCOUNT_DAYS,
+            "warning_days": settings.CDVS_INACTIVE_WARNING_DAYS,
+            "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
+
+
 def _check(fn):
     try:
         return fn()

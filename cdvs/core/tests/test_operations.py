@@ -193,3 +193,11 @@ def test_heartbeat_age_is_none_before_any_beat():
         beat_at=Heartbeat.objects.get(name="inconnu").beat_at - timedelta(seconds=90)
     )
     assert 89 <= Heartbeat.age("inconnu") <= 91
+
+
+def test_the_processing_register_says_the_delays_in_force(client, settings):
+    settings.CDVS_INACTIVE_ACCOUNT_DAYS = 400
+    page = client.get("/registre-des-traitements/").content.decode()
+    assert "Registre des traitements de données personnelles" in page
+    assert "pendant 400&nbsp;jours" in page and "Contacts de l'annuaire" in page
+    assert 'href="/registre-des-traitements/"' in client.get("/accessibilite/").content.decode()
