@@ -28,13 +28,13 @@ setup: install
 
 run: setup
 	@echo "Démarrage du travailleur de tâches, des tâches planifiées et du serveur sur http://$(HOST):$(PORT)"
-	@$(MANAGE) db_worker --queue-name default & WORKER=$$!; \
+	@$(MANAGE) run_worker --queue-name default & WORKER=$$!; \
 	$(MANAGE) run_scheduler & SCHEDULER=$$!; \
 	trap 'kill $$WORKER $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 worker: install
-	$(MANAGE) db_worker
+	$(MANAGE) run_worker
 
 test: install
 	CDVS_ENV=test $(BIN)/pytest

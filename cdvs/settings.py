@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from cdvs.core.observability import init_sentry, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CDVS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -279,12 +281,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
 
 # Where `make run` looks for the official ANCT QPV perimeter file.
 QPV_PERIMETER_FILE = VAR_DIR / "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson"
@@ -308,3 +304,50 @@ BAN_TIMEOUT = float(os.environ.get("CDVS_BAN_TIMEOUT", "10"))
 BAN_RETRIES = int(os.environ.get("CDVS_BAN_RETRIES", "3"))
 # below this score a geocoded address is flagged « à vérifier » for a human
 BAN_MIN_SCORE = float(os.environ.get("CDVS_BAN_MIN_SCORE", "0.6"))
+
+# Operations (README « Exploitation »): request ids and JSON logs, Sentry, database
+# reconnection, shared cache and sessions, file storage, health page.
+MIDDLEWARE.insert(0, "cdvs.core.observability.RequestIdMiddleware")
+LOGGING = logging_config(
+    json=os.environ.get("CDVS_LOG_FORMAT", "json" if PRODUCTION else "text") == "json",
+    level=os.environ.get("LOG_LEVEL", "WARNING"),
+)
+SENTRY_ENABLED = init_sentry(
+    os.environ.get("SENTRY_DSN", ""),
+    environment=os.environ.get("SENTRY_ENVIRONMENT", ENV),
+    release=os.environ.get("SENTRY_RELEASE", ""),
+    traces=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+)
+# a connection lost (database restarted) is replaced at the next request, no restart
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if os.environ.get("REDIS_URL"):
+    # sessions read from the shared cache, kept in the database (logout everywhere)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if os.environ.get("CDVS_STORAGE", "local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["default"] = {"BACKEND": "cdvs.core.storage.SafeFileSystemStorage"}
+# the probe of a load balancer may come in plain HTTP, without a redirect
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
+# a background process silent for longer than this (seconds) makes /sante/ answer 503
+CDVS_HEALTH_MAX_SILENCE = int(os.environ.get("CDVS_HEALTH_MAX_SILENCE", "300"))
+# a task left running by a worker silent for this long (run_worker beats every 30 s), or
+# started this long ago by a worker without beat, is put back in the queue (seconds)
+CDVS_WORKER_LOST_AFTER = int(os.environ.get("CDVS_WORKER_LOST_AFTER", "120"))
+CDVS_TASK_LOST_AFTER = int(os.environ.get("CDVS_TASK_LOST_AFTER", "3600"))
+# RGPD: accounts unused for this many days are anonymised, after a warning sent
+# CDVS_INACTIVE_WARNING_DAYS days before
+CDVS_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("CDVS_INACTIVE_ACCOUNT_DAYS", "730"))
+CDVS_INACTIVE_WARNING_DAYS = int(os.environ.get("CDVS_INACTIVE_WARNING_DAYS", "30"))

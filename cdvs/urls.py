@@ -29,3 +29,4 @@ urlpatterns = [
     path("api/", include("cdvs.api.urls")),
     path("admin/", admin.site.urls),
 ]
+handler500 = "cdvs.core.views.server_error"

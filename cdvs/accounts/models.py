@@ -180,3 +180,19 @@ class Invitation(models.Model):
 
     def scope_organisation(self):
         return self.organisation
+
+
+class InactivityNotice(models.Model):
+    """The warning sent to a person whose account is about to be anonymised for
+    inactivity (`manage.py anonymise_inactive_accounts`)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="inactivity_notice")
+    warned_at = models.DateTimeField("prévenu le")
+    anonymise_on = models.DateField("anonymisé à partir du")
+
+    class Meta:
+        verbose_name = "avertissement d'inactivité"
+        verbose_name_plural = "avertissements d'inactivité"
+
+    def __str__(self):
+        return f"{self.user_id} ({self.warned_at:%Y-%m-%d})"

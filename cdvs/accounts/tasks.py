@@ -19,15 +19,19 @@ the failed ones stay visible in the task admin.
 """
 
 import base64
+import contextlib
 import logging
 import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
+
+from cdvs.core.tasks import done_before, once
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +88,24 @@ def build_message(to, subject, text, html="", attachments=(), reply_to=None, hea
     return message
 
 
-@task()
+@task(takes_context=True)
 def send_email(
-    to, subject, text, html="", attachments=None, reply_to=None, attempt=1, headers=None
+    context, to, subject, text, html="", attachments=None, reply_to=None, attempt=1, headers=None
 ):
     """Send one email (plain text + optional HTML); JSON-serialisable arguments only.
-    `headers`: extra headers, e.g. List-Unsubscribe for digests."""
+    `headers`: extra headers, e.g. List-Unsubscribe for digests.
+
+    From the database queue, a sent email leaves a receipt keyed by the task's id: when
+    the worker was killed after sending but before recording success, the task runs
+    again (`core.tasks.requeue_lost_tasks`) and does not send it twice."""
+    receipt = None
+    if isinstance(send_email.get_backend(), DatabaseBackend):
+        receipt = f"courriel:{context.task_result.id}"
+        if done_before(receipt):
+            return {"to": _as_list(to), "attempt": attempt, "deja_envoye": True}
     message = build_message(to, subject, text, html, attachments, reply_to, headers)
     try:
-        message.send()
+        _send(message, receipt)
     except Exception as exc:
         if not _is_temporary(exc) or attempt >= MAX_ATTEMPTS:
             raise
@@ -113,6 +126,24 @@ def send_email(
         logger.warning("Envoi du courriel reporté (tentative %s) : %s", attempt, exc)
         raise TemporaryEmailError(f"Tentative {attempt} échouée, nouvel essai programmé") from exc
     return {"to": _as_list(to), "attempt": attempt}
+
+
+def _send(message, receipt):
+    """Send on a connection of our own, so that the receipt is written as soon as the
+    server has accepted the message, before the connection is closed (QUIT)."""
+    connection = get_connection()
+    message.connection = connection
+    connection.open()
+    try:
+        message.send()
+        if receipt:
+            once(receipt)
+    except BaseException:
+        connection.close()
+        raise
+    # accepted: a failure to say goodbye must not send it again
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 def binary_attachment(filename: str, content: bytes, mimetype: str):

@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
         from . import bounds  # lazy: AppConfig.ready, the models are loaded now
 
         bounds.register()
+
+        from . import tasks  # lazy: AppConfig.ready, connects the worker's heartbeat
+
+        assert tasks.worker_heartbeat

@@ -94,3 +94,44 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} ({self.period})"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (« travailleur », « planificateur »),
+    read by the health page (`/sante/`)."""
+
+    name = models.CharField("processus", max_length=50, unique=True)
+    beat_at = models.DateTimeField("dernier signe de vie")
+
+    class Meta:
+        verbose_name = "signe de vie"
+        verbose_name_plural = "signes de vie"
+
+    def __str__(self):
+        return f"{self.name} ({self.beat_at:%Y-%m-%d %H:%M:%S})"
+
+    @classmethod
+    def beat(cls, name: str) -> None:
+        cls.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+    @classmethod
+    def age(cls, name: str):
+        """Seconds since the last beat of `name`, or None if it never beat."""
+        beat_at = cls.objects.filter(name=name).values_list("beat_at", flat=True).first()
+        return None if beat_at is None else (timezone.now() - beat_at).total_seconds()
+
+
+class TaskReceipt(models.Model):
+    """An effect of a background task already done (an email handed to the SMTP server),
+    keyed by the task result's id: a task run again after its worker was killed does
+    not do it twice."""
+
+    key = models.CharField("clé", max_length=100, unique=True)
+    done_at = models.DateTimeField("fait le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "effet de tâche accompli"
+        verbose_name_plural = "effets de tâches accomplis"
+
+    def __str__(self):
+        return self.key

@@ -8,4 +8,5 @@ urlpatterns = [
     path("a-venir/<slug:area>/", views.upcoming_area, name="upcoming"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("sante/", views.health, name="health"),
+    path("registre-des-traitements/", views.processing_register, name="processing_register"),
 ]

@@ -360,7 +360,9 @@ PAGES = {
     "home": Page(PUBLIC),
     "core:upcoming": Page(PUBLIC, lambda o: {"area": "evaluation"}),
     "core:accessibility": Page(PUBLIC),
-    "core:health": Page(PUBLIC),
+    "core:processing_register": Page(PUBLIC),
+    # the web probe (the full one answers 503 without a worker)
+    "core:health": Page(PUBLIC, query="portee=web"),
     # accounts
     "accounts:account": Page(PERSON),
     "accounts:login": Page(expect(200, 302, 302, 302, 302, 302, 302)),

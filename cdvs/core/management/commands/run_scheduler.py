@@ -1,14 +1,12 @@
-import time as clock
-
 from django.core.management.base import BaseCommand
 
-from cdvs.core.scheduler import JOBS, run_due
+from cdvs.core.scheduler import JOBS, build_scheduler, tick
 
 
 class Command(BaseCommand):
     help = (
-        "Lance les tâches périodiques (rappels, alertes, lettres) quand elles sont dues ; "
-        "sans --once, vérifie chaque minute."
+        "Lance les tâches périodiques (rappels, alertes, lettres) à leur heure, avec "
+        "APScheduler ; --once fait une seule vérification (pour un cron)."
     )
 
     def add_arguments(self, parser):
@@ -17,15 +15,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once=False, **options):
-        if not once:
-            self.stdout.write("Tâches planifiées (heure de Paris) :")
-            for job in JOBS:
-                when = "chaque jour" if job.weekday is None else "chaque semaine"
-                self.stdout.write(f"  {job.label} : {when} à {job.at:%H:%M}")
-        while True:
-            for run in run_due():
+        if once:
+            for run in tick():
                 state = "en échec" if run.failed else "terminée"
                 self.stdout.write(f"{run.job} ({run.period}) : {state}")
-            if once:
-                return
-            clock.sleep(60)
+            return
+        self.stdout.write("Tâches planifiées (heure de Paris) :")
+        for job in JOBS:
+            self.stdout.write(f"  {job.label} : {job.when} à {job.at:%H:%M}")
+        scheduler = build_scheduler()
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            scheduler.shutdown(wait=False)
