@@ -20,6 +20,7 @@ the failed ones stay visible in the task admin.
 
 import base64
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -62,6 +63,11 @@ def _as_list(to) -> list[str]:
     return [to] if isinstance(to, str) else list(to)
 
 
+def one_line(subject: str) -> str:
+    """A subject on one line; the no-break spaces of French typography are kept."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
+
+
 def _content(content):
     if isinstance(content, dict):
         return base64.b64decode(content["base64"])
@@ -70,7 +76,7 @@ def _content(content):
 
 def build_message(to, subject, text, html="", attachments=(), reply_to=None, headers=None):
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=one_line(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=_as_list(to),
@@ -126,7 +132,7 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     subject = render_to_string(f"{template}_subject.txt", context)
     text = render_to_string(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
-    return " ".join(subject.split()), text, html
+    return one_line(subject), text, html
 
 
 def queue_email(to, template: str, context: dict, attachments=None, reply_to=None, headers=None):

@@ -31,7 +31,7 @@ def test_agenda_pages_render_for_everyone(client, agenda, login):
             response = client.get(url)
             assert response.status_code == 200, (role, url)
     body = client.get(reverse("meetings:detail", args=[point.pk])).content.decode()
-    assert "lundi 3 mars 2025, 14 h 00 – 15 h 00" in body
+    assert "lundi 3 mars 2025, 14\xa0h\xa000\xa0–\xa015\xa0h\xa000" in body
     assert "Fixer la date" not in body and "Modifier date et lieu" in body
 
 

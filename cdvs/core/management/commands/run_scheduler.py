@@ -2,6 +2,7 @@ import time as clock
 
 from django.core.management.base import BaseCommand
 
+from cdvs.core.french import hour
 from cdvs.core.scheduler import JOBS, run_due
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             self.stdout.write("Tâches planifiées (heure de Paris) :")
             for job in JOBS:
                 when = "chaque jour" if job.weekday is None else "chaque semaine"
-                self.stdout.write(f"  {job.label} : {when} à {job.at:%H:%M}")
+                self.stdout.write(f"  {job.label} : {when} à {hour(job.at)}")
         while True:
             for run in run_due():
                 state = "en échec" if run.failed else "terminée"
