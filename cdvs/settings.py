@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # French typography of every page (narrow no-break space before « : ; ? ! »)
+    "cdvs.core.middleware.FrenchPunctuation",
 ]
 
 ROOT_URLCONF = "cdvs.urls"

@@ -211,3 +211,26 @@ def format_number(value, decimals: int | None = 2) -> str:
     else:
         text = f"{value:,.{decimals}f}"
     return text.replace(",", NNBSP).replace(".", ",")
+
+
+# « : ; ? ! » take a narrow no-break space before them. In a page, the ordinary space
+# typed before them (in a template, a message, a label, a fiche) is made narrow and
+# unbreakable when the page is sent (`cdvs.core.middleware.FrenchPunctuation`); what
+# must stay as typed is left alone: tags and their attributes, comments, <script>,
+# <style>, <pre>, <code>, <textarea>.
+_PUNCTUATION_HTML = re.compile(
+    r"(<(script|style|pre|code|textarea)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)"
+    r"|(?<=\S) ([:;?!])(?=[\s<&»)\"',.]|$)",
+    re.S | re.I,
+)
+_PUNCTUATION_TEXT = re.compile(r"(?<=\S) ([:;?!])(?=[\s»)\"',.]|$)", re.M)
+
+
+def punctuate(html: str) -> str:
+    """« Statut : ouvert » -> « Statut\u202f: ouvert » in the text of an HTML page."""
+    return _PUNCTUATION_HTML.sub(lambda m: m.group(1) or NNBSP + m.group(3), html)
+
+
+def punctuate_text(text: str) -> str:
+    """The same rule for plain text (an e-mail's text part, a subject)."""
+    return _PUNCTUATION_TEXT.sub(NNBSP + r"\1", text)

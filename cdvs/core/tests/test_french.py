@@ -123,3 +123,57 @@ def test_template_filters():
         f"1er janvier 2026|jeudi 1er janvier 2026||s|aux|"
         f"9{NBSP}h{NBSP}00{NBSP}–{NBSP}12{NBSP}h{NBSP}00|5{NBSP}€"
     )
+
+
+def test_punctuation_takes_a_narrow_no_break_space_in_text_only():
+    html = (
+        '<p title="a : b">Statut : <b>ouvert</b> ; Qui peut aider ?</p>'
+        "<script>a ? b : c</script><textarea>x : y</textarea><pre>x : y</pre>"
+        '<a href="http://x/?a=1">14:00 !</a><time datetime="2025-01-01T14:00">x</time>'
+        "<!-- a : b --><strong>Nom</strong> : Dupont"
+    )
+    assert french.punctuate(html) == (
+        f'<p title="a : b">Statut{NNBSP}: <b>ouvert</b>{NNBSP}; Qui peut aider{NNBSP}?</p>'
+        "<script>a ? b : c</script><textarea>x : y</textarea><pre>x : y</pre>"
+        f'<a href="http://x/?a=1">14:00{NNBSP}!</a><time datetime="2025-01-01T14:00">x</time>'
+        f"<!-- a : b --><strong>Nom</strong>{NNBSP}: Dupont"
+    )
+    assert french.punctuate(f"déjà{NBSP}: bon") == f"déjà{NBSP}: bon"
+    assert (
+        french.punctuate_text("Ordre du jour :\n- a ; b") == f"Ordre du jour{NNBSP}:\n- a{NNBSP}; b"
+    )
+
+
+def test_every_page_is_sent_with_french_punctuation(client, db):
+    from django.urls import reverse
+
+    body = client.get(reverse("core:accessibility")).content.decode()
+    assert f"votre commune{NNBSP}: il vous apportera" in body
+    assert not [m for m in french._PUNCTUATION_HTML.finditer(body) if m.group(3)]
+    api = client.get("/api/openapi.json")
+    assert api["Content-Type"].startswith("application/json")
+
+
+def test_select_lists_are_sorted_the_french_way(db):
+    from cdvs.actions.forms import _organisations
+    from cdvs.directory.models import Organisation, OrganisationKind
+    from cdvs.territories.models import Kind, Territory
+
+    for code, name in (
+        ("1", "Wattrelos"),
+        ("2", "Éterpigny"),
+        ("3", "armentières"),
+        ("4", "Fâches"),
+    ):
+        Territory.objects.create(kind=Kind.COMMUNE, code=code, name=name)
+    names = [label for _, label in Territory.objects.choices()]
+    assert names == ["armentières", "Éterpigny", "Fâches", "Wattrelos"]
+    for name in ("Zèbre", "École Jules Ferry", "association Ajoncs", "Espace"):
+        Organisation.objects.create(name=name, kind=OrganisationKind.ASSOCIATION)
+    assert [label for _, label in _organisations()] == [
+        "— Choisir —",
+        "association Ajoncs",
+        "École Jules Ferry",
+        "Espace",
+        "Zèbre",
+    ]
