@@ -30,6 +30,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from cdvs.core.french import punctuate, punctuate_text
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
@@ -75,16 +77,17 @@ def _content(content):
 
 
 def build_message(to, subject, text, html="", attachments=(), reply_to=None, headers=None):
+    """The message as sent, with the French punctuation of the pages (`french.punctuate`)."""
     message = EmailMultiAlternatives(
-        subject=one_line(subject),
-        body=text,
+        subject=punctuate_text(one_line(subject)),
+        body=punctuate_text(text),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=_as_list(to),
         reply_to=_as_list(reply_to) if reply_to else None,
         headers=dict(headers) if headers else None,
     )
     if html:
-        message.attach_alternative(html, "text/html")
+        message.attach_alternative(punctuate(html), "text/html")
     for filename, content, mimetype in attachments or ():
         message.attach(filename, _content(content), mimetype)
     return message

@@ -28,6 +28,11 @@ from .test_accessibility import _sample_call, coordinator_cookie, public_pages
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
 
 NARROW = 320
+# the text people read (not the fields they type in) has no ordinary space before : ; ? !
+PUNCTUATION_JS = r"""() => {
+  const found = document.body.innerText.match(/\S {1}[:;?!](?=\s|$)/gm) || [];
+  return found.slice(0, 5).join(" | ");
+}"""
 LOADERS = ["load_territories", "load_contract", "load_directory", "load_meetings"]
 
 
@@ -97,6 +102,9 @@ def check(browser, base_url, pages, cookies=()) -> list[str]:
             failures.append(f"{name} ({path}) : statut HTTP {response.status}")
             continue
         width = narrow.evaluate("document.documentElement.scrollWidth")
+        typed = narrow.evaluate(PUNCTUATION_JS)
+        if typed:
+            failures.append(f"{name} ({path}) : espace ordinaire avant {typed}")
         screenshot(narrow, f"{name}-320")
         if width > NARROW:
             failures.append(

@@ -48,7 +48,7 @@ def test_invitations_go_through_the_queue_with_agenda_and_ics(client, agenda, lo
     message = next(m for m in mail.outbox if m.to == ["membre@example.org"])
     assert (
         message.subject
-        == "Invitation : Point d'actu des acteurs QPV — lundi 3 mars 2025, 14\xa0h\xa000\xa0–\xa015\xa0h\xa000"
+        == "Invitation\u202f: Point d'actu des acteurs QPV — lundi 3 mars 2025, 14\xa0h\xa000\xa0–\xa015\xa0h\xa000"
     )
     assert "Tour de table des structures (20 min)" in message.body
     assert "nominatif" not in message.body
