@@ -218,17 +218,45 @@ def format_number(value, decimals: int | None = 2) -> str:
 # unbreakable when the page is sent (`cdvs.core.middleware.FrenchPunctuation`); what
 # must stay as typed is left alone: tags and their attributes, comments, <script>,
 # <style>, <pre>, <code>, <textarea>.
-_PUNCTUATION_HTML = re.compile(
-    r"(<(script|style|pre|code|textarea)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)"
-    r"|(?<=\S) ([:;?!])(?=[\s<&»)\"',.]|$)",
-    re.S | re.I,
-)
+_PUNCTUATION_SPACE = re.compile(r" (?=[:;?!](?:[\s<&»)\"',.]|$))")
 _PUNCTUATION_TEXT = re.compile(r"(?<=\S) ([:;?!])(?=[\s»)\"',.]|$)", re.M)
+_VERBATIM = re.compile(r"<(script|style|pre|code|textarea)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+
+
+def _typed_spaces(html: str) -> list[int]:
+    """Where an ordinary space stands before « : ; ? ! » in the text of `html` (its
+    tags, comments and verbatim elements left out)."""
+    found = [
+        m.start()
+        for m in _PUNCTUATION_SPACE.finditer(html)
+        if m.start()
+        and not html[m.start() - 1].isspace()
+        # not inside a tag (an attribute's value)
+        and html.rfind("<", 0, m.start()) <= html.rfind(">", 0, m.start())
+    ]
+    if not found:
+        return []
+    spaces, verbatim = [], _VERBATIM.finditer(html)
+    region = next(verbatim, None)
+    for at in found:
+        while region is not None and region.end() <= at:
+            region = next(verbatim, None)
+        if region is None or at < region.start():
+            spaces.append(at)
+    return spaces
 
 
 def punctuate(html: str) -> str:
     """« Statut : ouvert » -> « Statut\u202f: ouvert » in the text of an HTML page."""
-    return _PUNCTUATION_HTML.sub(lambda m: m.group(1) or NNBSP + m.group(3), html)
+    spaces = _typed_spaces(html)
+    if not spaces:
+        return html
+    parts, last = [], 0
+    for at in spaces:
+        parts += [html[last:at], NNBSP]
+        last = at + 1
+    parts.append(html[last:])
+    return "".join(parts)
 
 
 def punctuate_text(text: str) -> str:
