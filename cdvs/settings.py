@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # French typography of every page (narrow no-break space before « : ; ? ! »)
+    "cdvs.core.middleware.FrenchPunctuation",
 ]
 
 ROOT_URLCONF = "cdvs.urls"
@@ -105,6 +107,8 @@ TEMPLATES = [
                 "cdvs.core.context_processors.navigation",
             ],
             "string_if_invalid": "",
+            # the French text filters (|date_fr, |hour, |plural, |euros…) in every template
+            "builtins": ["cdvs.core.templatetags.cdvs_text"],
         },
     }
 ]

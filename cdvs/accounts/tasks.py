@@ -21,6 +21,7 @@ the failed ones stay visible in the task admin.
 import base64
 import contextlib
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
 from cdvs.core.tasks import done_before, once
+
+from cdvs.core.french import punctuate, punctuate_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,11 @@ def _as_list(to) -> list[str]:
     return [to] if isinstance(to, str) else list(to)
 
 
+def one_line(subject: str) -> str:
+    """A subject on one line; the no-break spaces of French typography are kept."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", subject).strip()
+
+
 def _content(content):
     if isinstance(content, dict):
         return base64.b64decode(content["base64"])
@@ -73,16 +81,17 @@ def _content(content):
 
 
 def build_message(to, subject, text, html="", attachments=(), reply_to=None, headers=None):
+    """The message as sent, with the French punctuation of the pages (`french.punctuate`)."""
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=text,
+        subject=punctuate_text(one_line(subject)),
+        body=punctuate_text(text),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=_as_list(to),
         reply_to=_as_list(reply_to) if reply_to else None,
         headers=dict(headers) if headers else None,
     )
     if html:
-        message.attach_alternative(html, "text/html")
+        message.attach_alternative(punctuate(html), "text/html")
     for filename, content, mimetype in attachments or ():
         message.attach(filename, _content(content), mimetype)
     return message
@@ -157,7 +166,7 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     subject = render_to_string(f"{template}_subject.txt", context)
     text = render_to_string(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
-    return " ".join(subject.split()), text, html
+    return one_line(subject), text, html
 
 
 def queue_email(to, template: str, context: dict, attachments=None, reply_to=None, headers=None):

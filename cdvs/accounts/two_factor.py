@@ -23,6 +23,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -131,7 +132,7 @@ def enrol(request):
 def verify(request):
     user = request.user
     if request.session.get(KEY_TWO_FACTOR) != PENDING:
-        return redirect(_next(request))
+        return HttpResponseRedirect(_next(request))
     device = _confirmed(user)
     if device is None:
         query = urlencode({"next": _next(request)})
@@ -144,7 +145,7 @@ def verify(request):
             form.add_error("code", TOO_MANY)
         elif device.verify_token(code) or _recovery(user, code):
             _verified(request)
-            return redirect(_next(request))
+            return HttpResponseRedirect(_next(request))
         else:
             form.add_error("code", "Ce code n'est pas valable.")
     return render(

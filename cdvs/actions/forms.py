@@ -2,6 +2,7 @@ from django import forms
 
 from cdvs.contract.models import Contract, Objective
 from cdvs.core.bounds import BoundedIntegerField
+from cdvs.core.french import sorted_choices
 from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
 from cdvs.directory.models import Organisation
@@ -27,9 +28,7 @@ DATE = {"type": "date"}
 
 
 def _organisations():
-    return [("", "— Choisir —")] + list(
-        Organisation.objects.order_by("name").values_list("pk", "name")
-    )
+    return sorted_choices([("", "— Choisir —"), *Organisation.objects.values_list("pk", "name")])
 
 
 class ActionForm(forms.ModelForm):

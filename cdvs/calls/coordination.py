@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import filter_allowed, require
+from cdvs.core.french import count, plural
 from cdvs.core.history import history_page
 from cdvs.core.imports import ImportFileError
 from cdvs.core.trash import confirm_trash, restore_from_trash
@@ -162,7 +163,9 @@ def import_calls(request):
         except (ImportFileError, ValidationError) as exc:
             messages.error(request, f"Rien n'a été importé : {_message(exc)}")
             return redirect("calls_coordination:import")
-        messages.success(request, f"{len(created)} appel(s) à projets importé(s).")
+        messages.success(
+            request, f"{count(len(created), 'appel')} à projets {plural(len(created), 'importé')}."
+        )
         return redirect("calls:list")
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

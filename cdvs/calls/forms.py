@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from cdvs.accounts.permissions import Visibility
 from cdvs.contract.models import Enjeu
+from cdvs.core.french import sorted_choices
 from cdvs.core.markup import html_tags
 from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
@@ -65,8 +66,8 @@ class CallForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["funder"].queryset = Organisation.objects.only("pk", "name")
         # a callable: the query runs when the form is rendered (not for each row of an import)
-        self.fields["funder"].widget.choices = lambda: (
-            [("", "—")] + list(Organisation.objects.order_by("name").values_list("pk", "name"))
+        self.fields["funder"].widget.choices = lambda: sorted_choices(
+            [("", "—"), *Organisation.objects.values_list("pk", "name")]
         )
         self.fields["enjeux"].queryset = Enjeu.objects.order_by("contract_id", "number")
         self.fields["enjeux"].label_from_instance = enjeu_label

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 
+from cdvs.core.french import date_text, hour
 from cdvs.core.validators import is_plausible_date
 from cdvs.meetings.ics import _calendar, _escape, _local, _utc
 from cdvs.meetings.models import PARIS
@@ -36,9 +37,9 @@ def _event(call, session, prefix: str) -> list[str]:
     else:
         lines.append(f"DTSTART;VALUE=DATE:{session.closes_on:%Y%m%d}")
         lines.append(f"DTEND;VALUE=DATE:{session.closes_on + timedelta(days=1):%Y%m%d}")
-    description = f"Financeur : {call.funder_name}\nOuvert le {session.opens_on:%d/%m/%Y}."
+    description = f"Financeur : {call.funder_name}\nOuvert le {date_text(session.opens_on)}."
     if call.closes_at:
-        description += f"\nDate limite : {call.closes_at:%H:%M}."
+        description += f"\nDate limite : {hour(call.closes_at)}."
     description += f"\n{url}"
     lines += [
         f"DESCRIPTION:{_escape(description)}",

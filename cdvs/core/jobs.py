@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 
+from cdvs.core.french import count
+
 logger = logging.getLogger("cdvs.jobs")
 
 MAX_REPORTED_FAILURES = 20
@@ -73,16 +75,18 @@ def admin_addresses() -> list[str]:
 
 def report_failures(run: JobRun) -> None:
     """One email to the administrators listing what failed in `run`."""
-    subject = f"Tâche « {run.job_name} » : {run.failed} échec(s)"
+    subject = f"Tâche « {run.job_name} » : {count(run.failed, 'échec')}"
     lines = [
-        f"La tâche « {run.job_name} » n'a pas pu servir {run.failed} destinataire(s) ; "
+        f"La tâche « {run.job_name} » n'a pas pu servir {count(run.failed, 'destinataire')} ; "
         "les autres ont été servis.",
         "",
     ]
     for label, text in run.failures[:MAX_REPORTED_FAILURES]:
         lines += [f"— {label}", text, ""]
     if run.failed > MAX_REPORTED_FAILURES:
-        lines.append(f"… et {run.failed - MAX_REPORTED_FAILURES} autre(s) échec(s).")
+        lines.append(
+            f"… et {count(run.failed - MAX_REPORTED_FAILURES, 'autre échec', 'autres échecs')}."
+        )
     message = "\n".join(lines)
     try:
         if settings.ADMINS:

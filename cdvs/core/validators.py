@@ -19,7 +19,10 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.validators import BaseValidator
 from django.db import models
+
+from cdvs.core.french import format_number
 
 DATE_MIN = date(1990, 1, 1)
 DATE_MAX = date(2100, 12, 31)
@@ -46,9 +49,37 @@ def validate_plausible_date(value) -> None:
         raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range")
 
 
+def _french_number(value):
+    """A decimal limit in French notation (« 51,5 »); whole numbers (years, lengths)
+    are left as they are."""
+    if isinstance(value, float | Decimal):
+        return format_number(value, None)
+    return value
+
+
+def _french_limits() -> None:
+    """Django's limit validators (min / max value, step…) write a decimal limit with a
+    decimal comma: « inférieure ou égale à 51,5 », not « 51.5 » (idempotent)."""
+    if getattr(BaseValidator, "french_limits", False):
+        return
+    original = BaseValidator.__call__
+
+    def __call__(self, value):
+        try:
+            original(self, value)
+        except ValidationError as error:
+            if error.params:
+                error.params = {k: _french_number(v) for k, v in error.params.items()}
+            raise
+
+    BaseValidator.__call__ = __call__
+    BaseValidator.french_limits = True
+
+
 def install() -> None:
     """Put the date bound on every form date field and every editable model date field
-    of the project (idempotent)."""
+    of the project (idempotent); decimal limits in French notation."""
+    _french_limits()
     for form_field in (forms.DateField, forms.DateTimeField):
         if validate_plausible_date not in form_field.default_validators:
             form_field.default_validators = [

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts import permissions
 from cdvs.core.exports import FORMAT_LABELS, export_response
+from cdvs.core.french import count
 from cdvs.core.imports import ImportFileError, ImportStatus, mapped_rows, read_table
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
@@ -273,7 +274,7 @@ def import_geocode(request, pk):
         geocode_places.enqueue(ids, request.user.pk, record.pk)
         messages.success(
             request,
-            f"Géocodage de {len(ids)} lieu(x) lancé : le résultat s'ajoutera au compte rendu.",
+            f"Géocodage de {count(len(ids), 'lieu', 'lieux')} lancé : le résultat s'ajoutera au compte rendu.",
         )
     else:
         messages.info(request, "Aucun lieu importé à géocoder.")

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from cdvs.accounts.models import User
+from cdvs.core.french import count, plural
 from cdvs.core.geocoding import GeocodingError
 from cdvs.core.imports import execute
 
@@ -40,8 +41,10 @@ def geocode_places(place_ids: list[int], user_id: int | None = None, import_id: 
     if record is not None:
         record.report = [
             *record.report,
-            f"Géocodage (Base Adresse Nationale) : {counts['found']} lieu(x) placé(s), dont "
-            f"{counts['to_review']} à vérifier ; {counts['not_found']} adresse(s) non trouvée(s).",
+            f"Géocodage (Base Adresse Nationale) : {count(counts['found'], 'lieu', 'lieux')} "
+            f"{plural(counts['found'], 'placé')}, dont "
+            f"{counts['to_review']} à vérifier ; {count(counts['not_found'], 'adresse')} "
+            f"non {plural(counts['not_found'], 'trouvée')}.",
         ]
         record.save(update_fields=["report"])
     return counts

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
+
+from cdvs.core.french import file_size, file_type_name
 
 from .models import FileKind
 
@@ -128,7 +129,7 @@ def sniff(upload) -> FileType | None:
 def _described(guess) -> str:
     if guess is None:
         return "un type non reconnu (texte, page web, script ou format inconnu)"
-    return f"un fichier de type {guess.mime}"
+    return file_type_name(guess.mime)
 
 
 def check_upload(upload) -> FileType:
@@ -138,8 +139,8 @@ def check_upload(upload) -> FileType:
         raise ValidationError(f"Le fichier « {name} » est vide.")
     if upload.size > max_size():
         raise ValidationError(
-            f"Le fichier « {name} » pèse {filesizeformat(upload.size)} : "
-            f"la taille maximale est de {filesizeformat(max_size())}."
+            f"Le fichier « {name} » pèse {file_size(upload.size)} : "
+            f"la taille maximale est de {file_size(max_size())}."
         )
     found = sniff(upload)
     if found is None:

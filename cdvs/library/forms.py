@@ -1,6 +1,5 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 
 from cdvs.accounts.permissions import (
     ADMIN,
@@ -10,6 +9,7 @@ from cdvs.accounts.permissions import (
     visible_levels,
 )
 from cdvs.contract.models import Enjeu
+from cdvs.core.french import file_size
 from cdvs.core.markup import html_tags
 from cdvs.directory.models import Organisation
 from cdvs.territories.forms import territory_field
@@ -74,7 +74,7 @@ class UploadField(forms.FileField):
         kwargs.setdefault("label", "Fichier")
         kwargs.setdefault(
             "help_text",
-            f"{ACCEPTED_LABEL}, {filesizeformat(max_size())} au plus. Le type est vérifié "
+            f"{ACCEPTED_LABEL}, {file_size(max_size())} au plus. Le type est vérifié "
             "d'après le contenu du fichier.",
         )
         super().__init__(**kwargs)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, filter_allowed, require
+from cdvs.core.french import count, plural
 from cdvs.core.history import history_page
 from cdvs.core.markup import render_markdown
 from cdvs.core.trash import confirm_trash, restore_from_trash
@@ -527,7 +528,8 @@ def edit_series(request, pk):
                 request,
                 f"Règle enregistrée. Réunions créées : {report.created}, déplacées : "
                 f"{report.moved}, retirées : {report.removed} ; "
-                f"{len(report.kept)} réunion(s) avec du contenu laissée(s) telle(s) quelle(s).",
+                f"{count(len(report.kept), 'réunion')} avec du contenu "
+                f"{plural(len(report.kept), 'laissée telle quelle', 'laissées telles quelles')}.",
             )
             return redirect("meetings:series", pk=series.pk)
     return render(

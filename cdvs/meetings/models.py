@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from cdvs.accounts.permissions import Visibility
 from cdvs.accounts.visibility import Visible, VisibleQuerySet, visibility_field
-from cdvs.core.french import WEEKDAYS, date_text, hour
+from cdvs.core.french import WEEKDAYS, date_text, hour_range
 from cdvs.core.markup import render_markdown
 from cdvs.core.models import LiveManager, LiveQuerySet, Seeded, SoftDeletable
 
@@ -398,9 +398,8 @@ class Meeting(SoftDeletable, Visible):
             return f"{self.window_label or 'date'} (date à fixer)"
         text = date_text(self.day, weekday=True)
         if self.start:
-            text += f", {hour(self.local_start().time())}"
-            if self.end:
-                text += f" – {hour(self.local_end().time())}"
+            end = self.local_end().time() if self.end else None
+            text += f", {hour_range(self.local_start().time(), end)}"
         else:
             text += " (horaire à fixer)"
         return text

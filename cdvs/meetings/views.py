@@ -24,7 +24,7 @@ from cdvs.accounts.permissions import (
     require,
 )
 from cdvs.core.cache import cached
-from cdvs.core.french import MONTHS, WEEKDAYS
+from cdvs.core.french import MONTHS, WEEKDAYS, hour
 from cdvs.directory.models import Organisation
 
 from . import ics, services
@@ -157,7 +157,7 @@ def month(request, year, month):
             "url": f"{url}{row['pk']}/",
             "title": row["title"],
             "cancelled": row["status"] == "annulee",
-            "time": f"{start.astimezone(PARIS):%H:%M}" if start else "",
+            "time": hour(start.astimezone(PARIS).time()) if start else "",
             "window_label": row["window_label"],
         }
         if row["day"] is None:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from cdvs.core.french import sort_key
 from cdvs.core.models import LiveManager, LiveQuerySet, SoftDeletable
 
 
@@ -57,11 +58,13 @@ class TerritoryQuerySet(LiveQuerySet):
         return self.filter(geometry="")
 
     def choices(self, *, with_kind=False) -> list[tuple[int, str]]:
-        """(pk, label) for a select, ordered by kind then name, without loading the
-        perimeters (real QPV outlines weigh hundreds of kilobytes each)."""
+        """(pk, label) for a select, ordered by kind then name the French way (« Éterpigny »
+        among the E), without loading the perimeters (real QPV outlines weigh hundreds
+        of kilobytes each)."""
+        rows = sorted(self.values_list("pk", "name", "kind"), key=lambda r: (r[2], sort_key(r[1])))
         return [
             (pk, f"{name} ({SHORT_KIND_LABELS[kind]})" if with_kind else name)
-            for pk, name, kind in self.order_by("kind", "name").values_list("pk", "name", "kind")
+            for pk, name, kind in rows
         ]
 
 

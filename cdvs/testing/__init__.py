@@ -11,6 +11,7 @@ live in cdvs/conftest.py, for every app.
 
 from .factories import make_call, make_meeting, publish_minutes
 from .files import make_docx, make_odt, make_pdf, make_png, upload_file
+from .pages import plain
 from .world import PASSWORD, ROLES, ROLES_EXCEPT_LILLE, SEES, World, make_user
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "make_pdf",
     "make_png",
     "make_user",
+    "plain",
     "publish_minutes",
     "upload_file",
 ]

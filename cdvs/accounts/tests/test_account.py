@@ -1,12 +1,13 @@
 from django.urls import reverse
 
 from cdvs.accounts.models import Invitation
+from cdvs.testing import plain
 
 ACCOUNT = reverse("accounts:account")
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 def test_account_lists_my_organisations_and_roles(client, world):

@@ -7,14 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.accounts.models import Invitation, Membership, User
-from cdvs.testing import PASSWORD
+from cdvs.testing import PASSWORD, plain
 
 INVITATIONS = reverse("accounts:invitations")
 NEW_PASSWORD = "une-phrase-de-passe-solide"
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'").replace("&nbsp;", "\u00a0")
+    return plain(response.content.decode().replace("&#x27;", "'").replace("&nbsp;", "\u00a0"))
 
 
 def invite(client, world, email="nouvelle@example.org", org="asso_arm", role="membre"):

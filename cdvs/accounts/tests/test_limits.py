@@ -7,7 +7,7 @@ from django.contrib.auth import get_user
 from django.urls import reverse
 
 from cdvs.core import ratelimit
-from cdvs.testing import PASSWORD
+from cdvs.testing import PASSWORD, plain
 
 RESET = reverse("accounts:password_reset")
 PERSONAL = reverse("accounts:personal_data")
@@ -15,7 +15,7 @@ LOGIN = reverse("accounts:login")
 
 
 def _text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 @pytest.mark.parametrize("address", ["membre@example.org", "inconnu@example.org"])

@@ -5,12 +5,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cdvs.directory.models import Contact
+from cdvs.testing import plain
 
 PAGE = reverse("accounts:personal_data")
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'").replace("&nbsp;", "\u00a0")
+    return plain(response.content.decode().replace("&#x27;", "'").replace("&nbsp;", "\u00a0"))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cdvs.actions.models import Action, FundingLine
+from cdvs.testing import plain
 
 
 def _line(action, **values):
@@ -91,7 +92,7 @@ def test_status_change_page(client, login, plan):
     response = client.post(url, {"to_status": "deposee", "on": "2025-01-10", "reason": "Dauphin"})
     assert response.status_code == 302
     page = client.get(plan.action.get_absolute_url()).content.decode()
-    assert "Motif : Dauphin" in page
+    assert "Motif : Dauphin" in plain(page)
 
 
 def test_amounts_under_instruction_are_for_the_coordination(client, login, plan):

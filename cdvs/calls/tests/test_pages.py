@@ -192,8 +192,8 @@ def test_recurring_call_shows_its_current_and_next_sessions(client, frozen):
         "Annuel", opens_on=date(2023, 2, 1), closes_on=date(2023, 3, 31), recurrence="annuelle"
     )
     body = client.get(reverse("calls:detail", args=[call.pk])).content.decode()
-    assert "samedi 1 février 2025" in body  # current session
-    assert "1 février 2026" in body  # next one
+    assert "samedi 1er février 2025" in body  # current session
+    assert "1er février 2026" in body  # next one
     assert "À venir" in body
 
 

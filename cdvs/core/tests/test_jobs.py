@@ -59,7 +59,7 @@ def test_one_failure_is_rolled_back_logged_and_reported(world, mailoutbox, caplo
     assert "Tâche essai : échec pour Organisation" in caplog.text
     assert "ValueError: ligne invalide" in caplog.text
     [report] = _admin_reports(mailoutbox)
-    assert report.subject.endswith("Tâche « essai » : 1 échec(s)")
+    assert report.subject.endswith("Tâche « essai » : 1\xa0échec")
     assert "ValueError: ligne invalide" in report.body
 
 

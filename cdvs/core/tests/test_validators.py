@@ -96,3 +96,26 @@ def test_bounded_decimal_refuses_in_french(text):
     with pytest.raises(ValidationError) as caught:
         parse_bounded_decimal(text)
     assert caught.value.messages[0].startswith("Montant")
+
+
+def test_decimal_limits_are_written_with_a_decimal_comma():
+    from decimal import Decimal
+
+    from django import forms
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    class F(forms.Form):
+        ratio = forms.FloatField(max_value=51.5)
+        amount = forms.DecimalField(min_value=Decimal("0.50"))
+        year = forms.IntegerField(max_value=2030)
+
+    form = F({"ratio": "60", "amount": "0.1", "year": "2040"})
+    assert not form.is_valid()
+    assert form.errors["ratio"] == ["Assurez-vous que cette valeur est inférieure ou égale à 51,5."]
+    assert form.errors["amount"] == ["Assurez-vous que cette valeur est supérieure ou égale à 0,5."]
+    assert form.errors["year"] == ["Assurez-vous que cette valeur est inférieure ou égale à 2030."]
+    with pytest.raises(ValidationError) as error:
+        MinValueValidator(41.0)(40)
+    assert "41" in error.value.messages[0] and "41.0" not in error.value.messages[0]
+    with pytest.raises(ValidationError):
+        MaxValueValidator(1)(2)

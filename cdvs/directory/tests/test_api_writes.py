@@ -133,7 +133,7 @@ def test_read_places_and_services_public_fields(client, world, asso, role):
         for secret in SECRET:
             assert secret not in response.content.decode()
     (p,) = places.json()
-    assert p["slots"][0]["label"] == "le mardi de 14 h 00 à 17 h 00"
+    assert p["slots"][0]["label"] == "le mardi de 14\xa0h\xa000 à 17\xa0h\xa000"
     assert p["opening_hours"] == "Tu 14:00-17:00; PH off"
     assert services.json()[0]["place_id"] == place.pk
     if role == "anonyme":

@@ -20,6 +20,7 @@ from cdvs.directory.validators import (
     validate_siret,
 )
 from cdvs.directory.vocabulary import normalise
+from cdvs.testing import plain
 
 SECRET_NAME = "Dominique Confidentielle"
 SECRET_EMAIL = "dominique.confidentielle@example.net"
@@ -31,7 +32,7 @@ SQUARE = (
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 def valid_siret(prefix="7328293200007"):

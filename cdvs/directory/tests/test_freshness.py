@@ -46,7 +46,7 @@ def test_members_are_reminded_once_per_due_period(
         "porteur@example.org",
     ]
     message = mailoutbox[0]
-    assert message.subject == "Fiche à mettre à jour : Centre social du Bizet"
+    assert message.subject == "Fiche à mettre à jour\u202f: Centre social du Bizet"
     assert "Mise à jour il y a 6 mois".lower() in message.body
     confirm = reverse("directory:confirm", args=[asso.pk])
     assert confirm in message.body and reverse("directory:edit", args=[asso.pk]) in message.body

@@ -14,6 +14,7 @@ from django.urls import reverse
 from cdvs.core.geocoding import BanClient, GeocodingError, in_france
 from cdvs.directory import services
 from cdvs.directory.models import Classification, Place
+from cdvs.testing import plain
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ban"
 BASE = "https://api-adresse.data.gouv.fr/"
@@ -28,7 +29,7 @@ def json_fixture(name):
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 @pytest.fixture

@@ -33,9 +33,12 @@ def slot(place, weekday, start, end, **kw):
 
 def test_labels_in_french(place):
     s = slot(place, 1, T(14), T(17))
-    assert s.label == "le mardi de 14 h 00 à 17 h 00"
+    assert s.label == "le mardi de 14\xa0h\xa000 à 17\xa0h\xa000"
     s = slot(place, 2, T(9, 30), T(12), weeks="13", note="sur rendez-vous")
-    assert s.label == "le 1er et le 3e mercredi du mois de 9 h 30 à 12 h 00 (sur rendez-vous)"
+    assert (
+        s.label
+        == "le 1er et le 3e mercredi du mois de 9\xa0h\xa030 à 12\xa0h\xa000 (sur rendez-vous)"
+    )
     s = slot(place, 0, T(9), T(12), valid_from=datetime.date(2025, 9, 1),
              valid_until=datetime.date(2026, 6, 30))  # fmt: skip
     assert s.label.endswith(", du 1er septembre 2025 au 30 juin 2026")
@@ -136,8 +139,8 @@ def test_hours_page_saves_slots_and_exceptions_with_history(client, world, asso,
     assert sorted(OpeningSlot.objects.values_list("weekday", "weeks")) == [(1, ""), (2, "13")]
     assert OpeningSlot.history.first().history_user == world.users["porteur"]
     fiche = client.get(asso.get_absolute_url()).content.decode()
-    assert "Le mardi de 14 h 00 à 17 h 00" in fiche
-    assert "Le 1er et le 3e mercredi du mois de 9 h 00 à 12 h 00" in fiche
+    assert "Le mardi de 14\xa0h\xa000 à 17\xa0h\xa000" in fiche
+    assert "Le 1er et le 3e mercredi du mois de 9\xa0h\xa000 à 12\xa0h\xa000" in fiche
     assert "Fermé les jours fériés" in fiche
     # bad input: French messages, nothing changed
     response = post_hours(client, place, slots=[{"weekday": "1", "start": "17:00", "end": "14:00"}],

@@ -15,6 +15,7 @@ from cdvs.core.imports import ImportFileError, ImportStatus, execute, guess_mapp
 from cdvs.directory import imports
 from cdvs.directory.models import Contact, DirectoryImport, Organisation, Place, Service
 from cdvs.directory.validators import luhn_ok
+from cdvs.testing import plain
 
 HEADERS = ["Nom de la structure", "Type", "Code postal", "Commune", "N° SIRET",
            "Nom du lieu", "Latitude du lieu", "Longitude du lieu",
@@ -41,7 +42,7 @@ GOOD = [
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 def run_worker():
@@ -446,7 +447,7 @@ def test_imported_places_are_geocoded_in_one_batch(
     place = Place.objects.get(name="Local jeunes")
     assert place.citycode == "59017" and place.territory == qpv_square
     record.refresh_from_db()
-    assert "1 lieu(x) placé(s), dont 0 à vérifier" in record.report[-1]
+    assert "1\xa0lieu placé, dont 0 à vérifier" in record.report[-1]
     assert "sans coordonnées" not in text(client.get(record.get_absolute_url()))
 
 
@@ -492,7 +493,7 @@ def test_rows_are_checked_by_the_forms_of_a_manual_edit(world):
         table, guess_mapping(headers, imports.COLUMNS), world.users["administrateur"]
     )
     assert plans == [] and [str(e) for e in errors] == [
-        "Ligne 2, Latitude : Assurez-vous que cette valeur est supérieure ou égale à 41.0.",
+        "Ligne 2, Latitude : Assurez-vous que cette valeur est supérieure ou égale à 41.",
         "Ligne 2, Fonction du contact : Assurez-vous que cette valeur comporte au plus 200 "
         "caractères (actuellement 201).",
     ]

@@ -2,11 +2,11 @@ from django.urls import reverse
 
 from cdvs.accounts.models import Membership
 from cdvs.directory.models import Organisation
-from cdvs.testing import make_user
+from cdvs.testing import make_user, plain
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 def test_list_is_public_without_personal_data(client, world):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from cdvs.directory.models import Organisation, Place
 from cdvs.territories import geo
+from cdvs.testing import plain
 
 # east edge of the test square: longitude 2.88 at latitude 50.69; 1 m ≈ 1 / 70 600 degree
 EDGE_LON, LAT = 2.88, 50.69
@@ -63,7 +64,9 @@ def test_proximity_without_perimeter_or_territory_is_explained(client, around, w
             reverse("directory:list"), {"territory": qpv_lille.pk, "proximity": proximity}
         )
         body = response.content.decode().replace("&#x27;", "'")
-        assert "n'est pas encore chargé : on ne peut pas savoir quels lieux s'y trouvent" in body
+        assert "n'est pas encore chargé : on ne peut pas savoir quels lieux s'y trouvent" in plain(
+            body
+        )
     response = client.get(reverse("directory:list"), {"proximity": "500"})
     assert "Choisissez le territoire autour duquel chercher." in response.content.decode()
     commune = world.territories["armentieres"]

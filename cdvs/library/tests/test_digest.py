@@ -75,7 +75,7 @@ def test_digest_goes_through_the_worker_with_only_what_each_may_see(client):
     unsubscribe = carrier.extra_headers["List-Unsubscribe"]
     assert unsubscribe.startswith("<http") and "/actualites/lettre/desabonnement/" in unsubscribe
     assert carrier.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert carrier.subject == "Actualités du contrat de ville : 2 nouvelles"
+    assert carrier.subject == "Actualités du contrat de ville\u202f: 2 nouvelles"
 
     # never the same item twice: a second run sends nothing, a new item alone after
     mail.outbox.clear()

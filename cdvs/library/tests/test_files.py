@@ -62,9 +62,9 @@ def test_accepted_types_are_recognised_from_content(settings, name, content, exp
         (
             "rapport.pdf",
             b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200,
-            "n'est pas d'un type accepté",
+            "n'est pas d'un type accepté : c'est un fichier exécutable.",
         ),
-        ("rapport.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "n'est pas d'un type accepté"),
+        ("rapport.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "c'est un fichier exécutable."),
         (
             "image.svg",
             b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>',
@@ -87,6 +87,13 @@ def test_size_limit_comes_from_settings(settings):
     settings.LIBRARY_MAX_UPLOAD_SIZE = 1000
     with pytest.raises(ValidationError) as error:
         files.check_upload(upload_file("gros.pdf", make_pdf(["x"]) + b"\x00" * 2000))
-    assert "la taille maximale est de 1000" in error.value.messages[0]
+    assert "la taille maximale est de 1000\xa0octets" in error.value.messages[0]
+    settings.LIBRARY_MAX_UPLOAD_SIZE = 25 * 1024 * 1024
+    huge = upload_file("gros.pdf", make_pdf(["x"]))
+    huge.size = 30 * 1024 * 1024
+    with pytest.raises(ValidationError) as error:
+        files.check_upload(huge)
+    assert "pèse 30\xa0Mo : la taille maximale est de 25\xa0Mo" in error.value.messages[0]
+    assert "Mio" not in error.value.messages[0] and "/" not in error.value.messages[0]
     with pytest.raises(ValidationError, match="est vide"):
         files.check_upload(upload_file("vide.pdf", b""))

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cdvs.meetings import services
 from cdvs.meetings.models import AgendaItem, Attendance, Mailing, MeetingStatus
+from cdvs.testing import plain
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -47,7 +48,7 @@ def test_invitations_go_through_the_queue_with_agenda_and_ics(client, agenda, lo
     message = next(m for m in mail.outbox if m.to == ["membre@example.org"])
     assert (
         message.subject
-        == "Invitation : Point d'actu des acteurs QPV — lundi 3 mars 2025, 14 h 00 – 15 h 00"
+        == "Invitation\u202f: Point d'actu des acteurs QPV — lundi 3 mars 2025, 14\xa0h\xa000\xa0–\xa015\xa0h\xa000"
     )
     assert "Tour de table des structures (20 min)" in message.body
     assert "nominatif" not in message.body
@@ -73,7 +74,9 @@ def test_invalid_emails_send_nothing(client, agenda, login, frozen, immediate_ta
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Adresses électroniques non valides : « pas-une-adresse », « @example.org »" in body
+    assert "Adresses électroniques non valides : « pas-une-adresse », « @example.org »" in plain(
+        body
+    )
     assert "aucune invitation n&#x27;a été envoyée" in body
     assert mail.outbox == [] and not Attendance.objects.exists()
     point.refresh_from_db()

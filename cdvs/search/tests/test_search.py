@@ -302,7 +302,7 @@ def test_rebuild_command_restores_a_lost_index(world):
     out = io.StringIO()
     call_command("rebuild_search_index", stdout=out)
     assert titles(None, "fête") == {"Fête de quartier"}
-    assert "Réunions : 1 entrées indexées" in out.getvalue()
+    assert "Réunions : 1\xa0entrée indexée" in out.getvalue()
     # stale entries (an object gone without its signal) are removed
     SearchEntry.objects.create(
         kind="reunion", object_id=999999, title="Fantôme", url="/", visibility="public"

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from cdvs.core.french import hour
 from cdvs.core.scheduler import JOBS, build_scheduler, tick
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once=False, **options):
+from cdvs.core.french import hour
         if once:
             for run in tick():
                 state = "en échec" if run.failed else "terminée"
@@ -22,7 +24,7 @@ class Command(BaseCommand):
             return
         self.stdout.write("Tâches planifiées (heure de Paris) :")
         for job in JOBS:
-            self.stdout.write(f"  {job.label} : {job.when} à {job.at:%H:%M}")
+            self.stdout.write(f"  {job.label} : {job.when} à {hour(job.at)}")
         scheduler = build_scheduler()
         try:
             scheduler.start()

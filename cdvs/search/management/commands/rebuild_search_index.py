@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cdvs.core.french import count, plural
 from cdvs.search import index, registry
 from cdvs.search.models import SearchEntry
 
@@ -46,6 +47,9 @@ class Command(BaseCommand):
                     )
             total += done
             if verbosity:
-                self.stdout.write(f"{source.label} : {done} entrées indexées, {removed} retirées.")
+                self.stdout.write(
+                    f"{source.label} : {count(done, 'entrée indexée', 'entrées indexées')}, "
+                    f"{removed} {plural(removed, 'retirée')}."
+                )
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Index de recherche à jour : {total} entrées."))
