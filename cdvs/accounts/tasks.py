@@ -32,9 +32,8 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
-from cdvs.core.tasks import done_before, once
-
 from cdvs.core.french import punctuate, punctuate_text
+from cdvs.core.tasks import done_before, once
 
 logger = logging.getLogger(__name__)
 
