@@ -16,7 +16,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once=False, **options):
-from cdvs.core.french import hour
         if once:
             for run in tick():
                 state = "en échec" if run.failed else "terminée"
