@@ -14,7 +14,9 @@ from cdvs.accounts.tasks import send_email
 from cdvs.core.models import Heartbeat, TaskReceipt
 from cdvs.core.tasks import liveness_name, requeue_lost_tasks
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(
+    transaction=True
+)  # the worker closes a connection left in a transaction (PostgreSQL)
 
 
 def _worker():

@@ -16,7 +16,7 @@ from django.urls import reverse
 from cdvs.actions import programmation as table_of
 from cdvs.actions import services
 from cdvs.actions.models import Action, FundingLine, Opinion, Request, Status
-from cdvs.testing import make_pdf, make_png, upload_file
+from cdvs.testing import make_pdf, make_png, plain, upload_file
 
 D = Decimal
 ASKED = [
@@ -210,7 +210,7 @@ def test_instruction_pages(client, login, programmation, plan, world):
     request = deposit(programmation, plan, world)
     login("coordinateur")
     page = client.get(reverse("actions_coordination:request", args=[request.pk])).content.decode()
-    assert "74 – Subventions d&#x27;exploitation : État" in page
+    assert "74 – Subventions d&#x27;exploitation : État" in plain(page)
     response = client.post(reverse("actions_coordination:opinion", args=[request.pk]),
                            {"funder_kind": "commune", "verdict": "defavorable",
                             "proposed": "10.123"})  # fmt: skip

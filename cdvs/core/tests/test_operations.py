@@ -123,6 +123,7 @@ def test_each_job_has_its_cron_trigger_at_its_paris_time():
     assert jobs["signe-de-vie"].next_run_time is not None
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes a connection left in a transaction
 def test_the_tick_beats_queues_the_worker_heartbeat_and_catches_up(time_machine):
     time_machine.move_to(datetime(2026, 11, 23, 10, 0, tzinfo=PARIS), tick=False)
     runs = tick()
@@ -144,7 +145,7 @@ def test_run_scheduler_starts_apscheduler(monkeypatch):
     )
     out = io.StringIO()
     call_command("run_scheduler", stdout=out)
-    assert "Rappels des réunions à venir : chaque jour à 07:00" in out.getvalue()
+    assert "Rappels des réunions à venir : chaque jour à 7\u00a0h\u00a000" in out.getvalue()
     assert started and "rappels-reunions" in started[0]
 
 

@@ -17,10 +17,11 @@ from cdvs.core.tests.browser import (
 )
 from cdvs.directory.models import OpeningSlot, Place
 from cdvs.territories.models import Kind, Territory
+from cdvs.testing import plain
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 @pytest.mark.django_db

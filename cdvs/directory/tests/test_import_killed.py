@@ -17,7 +17,9 @@ from cdvs.directory.models import DirectoryImport, Organisation, Place
 
 from .test_imports import GOOD, HEADERS, csv_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(
+    transaction=True
+)  # the worker closes a connection left in a transaction (PostgreSQL)
 
 
 class Killed(BaseException):

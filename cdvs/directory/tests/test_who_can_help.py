@@ -17,13 +17,14 @@ from cdvs.core.tests.browser import (
     run_axe,
 )
 from cdvs.directory.models import Organisation, Place, Service
+from cdvs.testing import plain
 
 URL = reverse("directory:help")
 BAN = "https://api-adresse.data.gouv.fr/search/"
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def test_my_position_in_the_browser(live_server):
         assert "Position trouvée" in page.inner_text("[data-place-status]")
         page.get_by_role("button", name="Chercher", exact=True).click()
         page.wait_for_load_state()
-        body = page.inner_text("main")
+        body = plain(page.inner_text("main"))
         assert "Distances à vol d'oiseau depuis : Ma position" in body
         assert "Maison de quartier" in body and "70\u00a0m" in body
         violations = blocking(run_axe(page)["violations"])

@@ -13,6 +13,7 @@ from cdvs.actions.models import Action
 from cdvs.contract.models import Contract
 from cdvs.evaluation import services
 from cdvs.evaluation.models import Bilan, FinanceLine
+from cdvs.testing import plain
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_porteur_writes_the_bilan(client, login, seeded, action):
     assert response["Location"] == bilan.get_absolute_url()
     ac = seeded.territories["ac"]
     url = bilan.get_absolute_url()
-    page = client.get(url).content.decode()
+    page = plain(client.get(url).content.decode())
     assert "vivant dans le QPV Attargette - Chanzy" in page
     assert "Les actions engagées atteignent-elles les objectifs fixés ?" in page
     question = services.bilan_questions(action)[0]

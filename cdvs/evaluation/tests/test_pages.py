@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cdvs.evaluation.models import Measurement
+from cdvs.testing import plain
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_panorama_targets_index_and_indicator(client, seeded, django_assert_max_
     page = client.get(reverse("evaluation:targets")).content.decode()
     assert "Entre 50% et 80 % des enfants des QPV 6-12 ans" in page
     assert "Sans mesure" in page
-    page = client.get(reverse("evaluation:index")).content.decode()
+    page = plain(client.get(reverse("evaluation:index")).content.decode())
     assert "Les actions engagées atteignent-elles les objectifs fixés ?" in page
     indicator = Measurement.objects.get(
         territory__code="QN05968M", indicator__code="moins-25-ans"
@@ -76,7 +77,7 @@ def test_import_all_or_nothing_with_french_row_errors(client, login, seeded):
         + "neet-16-25;QN05967M;2021;2021;31;;;QPV 2024\n"
         + "moins-25-ans;59017;2019;2019;12;;;\n"
     )
-    page = _upload(client, text).text
+    page = plain(_upload(client, text).text)
     assert "Ligne 2, Valeur : Un taux est compris entre 0 et 100 %." in page
     assert "territoire inconnu : « Nulle-part »" in page
     assert "Le numérateur ne peut pas dépasser le dénominateur." in page

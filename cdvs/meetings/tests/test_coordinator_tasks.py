@@ -16,6 +16,7 @@ from cdvs.core.tests.browser import (
     requires_chromium,
     run_axe,
 )
+from cdvs.testing import plain
 
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +48,9 @@ def test_invite_the_participating_organisations(
         assert not violations, describe(violations)
         task.click_role("button", "Envoyer les invitations")
         task.step("envoyer")
-        assert "Invitations mises en file d'envoi : 25 destinataires." in page.inner_text("body")
+        assert "Invitations mises en file d'envoi : 25 destinataires." in plain(
+            page.inner_text("body")
+        )
         line = task.report()
         assert task.clicks == 2 and task.pages == 2, line
     assert len(mail.outbox) == 25

@@ -22,12 +22,13 @@ from cdvs.participation.models import (
     RequestStatus,
     Status,
 )
+from cdvs.testing import plain
 
 from .conftest import ELSEWHERE, QPV_IN, square
 
 
 def text(response):
-    return response.content.decode().replace("&#x27;", "'")
+    return plain(response.content.decode().replace("&#x27;", "'"))
 
 
 def make_idea(campaign, status=Status.SUBMITTED, point=QPV_IN):
