@@ -274,3 +274,6 @@ def test_adding_a_next_step_keeps_the_minutes_typed(client, agenda, login):
     )  # fmt: skip
     assert point.next_steps.get().what == "Relancer"
     assert Minutes.objects.get(meeting=point).body == "Texte pas encore enregistré"
+    # stacked at small widths, each cell of the steps table says what it is
+    page = client.get(_minutes_url(point)).content.decode()
+    assert 'data-label="Échéance"' in page and 'data-label="Statut"' in page
