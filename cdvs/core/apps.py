@@ -17,3 +17,7 @@ class CoreConfig(AppConfig):
         from . import tasks  # lazy: AppConfig.ready, connects the worker's heartbeat
 
         assert tasks.worker_heartbeat
+
+        from . import widgets  # lazy: AppConfig.ready, forms import the models' modules
+
+        widgets.install_french_order()

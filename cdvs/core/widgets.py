@@ -1,7 +1,12 @@
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from .french import sort_key
 
 
 def option_tags(choices, selected: set[str]):
@@ -48,3 +53,44 @@ def fast_selects(form):
             fast.choices = widget.choices
             fast.is_required = widget.is_required
             field.widget = fast
+
+
+def _text_ordered(queryset) -> bool:
+    """Whether `queryset` is ordered by a text column of its model first (its own
+    `order_by` or the model's `Meta.ordering`): that order is the database's (on SQLite
+    « ARS » before « Ajoncs »), and is replaced by the French one. Lists ordered by a
+    number, a date or a position keep their order."""
+    query = queryset.query
+    ordering = list(query.order_by) or (
+        list(queryset.model._meta.ordering) if query.default_ordering else []
+    )
+    if not ordering or not isinstance(ordering[0], str):
+        return False
+    name = ordering[0].lstrip("-")
+    if "__" in name:
+        return False
+    try:
+        field = queryset.model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, (models.CharField, models.TextField))
+
+
+class FrenchModelChoiceIterator(ModelChoiceIterator):
+    """The options of every ModelChoiceField / ModelMultipleChoiceField: a list the
+    database orders by a name is given in the French order of the labels (`sort_key`:
+    accents and case folded, « École » among the E); the empty « --- » stays first.
+    Installed once for all forms by `install_french_order` (core's AppConfig.ready)."""
+
+    def __iter__(self):
+        if not _text_ordered(self.queryset):
+            yield from super().__iter__()
+            return
+        choices = list(super().__iter__())
+        head = choices[:1] if self.field.empty_label is not None else []
+        yield from head
+        yield from sorted(choices[len(head) :], key=lambda c: sort_key(c[1]))
+
+
+def install_french_order():
+    forms.ModelChoiceField.iterator = FrenchModelChoiceIterator
