@@ -134,6 +134,7 @@ from cdvs.directory.api import router as directory_router  # noqa: E402
 from cdvs.library.api import news_router as library_news_router  # noqa: E402
 from cdvs.library.api import router as library_router  # noqa: E402
 from cdvs.meetings.api import router as meetings_router  # noqa: E402
+from cdvs.participation.api import router as participation_router  # noqa: E402
 from cdvs.search.api import router as search_router  # noqa: E402
 from cdvs.territories.api import router as territories_router  # noqa: E402
 
@@ -145,3 +146,4 @@ api.add_router("/documents", library_router, tags=["Documents"])
 api.add_router("/actualites", library_news_router, tags=["Actualités"])
 api.add_router("/appels", calls_router, tags=["Appels à projets"])
 api.add_router("/recherche", search_router, tags=["Recherche"])
+api.add_router("/participation", participation_router, tags=["Participation"])
