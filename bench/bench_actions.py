@@ -18,7 +18,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child, timed_pages
+from bench import BASE_DIR, fr_number, log, log_in, percentile, run_in_child, timed_pages
 
 VAR_DIR = BASE_DIR / "var" / "bench-actions"
 ACTIONS = int(os.environ.get("BENCH_ACTIONS", "5000"))
@@ -121,7 +121,6 @@ def child() -> list[dict]:
     from django.test import Client
     from django.urls import reverse
 
-    from cdvs.accounts.sessions import DONE, KEY_TWO_FACTOR
     from cdvs.actions.models import FundingLine
 
     _setup()
@@ -131,10 +130,7 @@ def child() -> list[dict]:
     if admin is None:
         admin = get_user_model().objects.create_superuser("bench-actions@example.org", "x")
     client = Client()
-    client.force_login(admin)
-    session = client.session  # the administrator's two-factor step is not what is measured
-    session[KEY_TWO_FACTOR] = DONE
-    session.save()
+    log_in(client, admin)
     pages = {
         "référence : liste des programmations": [reverse("actions:programmations")],
         "tableau de la programmation 2025": [

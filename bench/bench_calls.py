@@ -19,7 +19,7 @@ import random
 import time
 from datetime import date, timedelta
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child, timed_pages
+from bench import BASE_DIR, fr_number, log, log_in, percentile, run_in_child, timed_pages
 
 VAR_DIR = BASE_DIR / "var" / "bench-calls"
 CALLS = int(os.environ.get("BENCH_CALLS", "20000"))
@@ -237,7 +237,7 @@ def child() -> list[dict]:
     partner = get_user_model().objects.filter(email__startswith="membrebench-calls-org-").first()
     for label, who in (("anonyme", None), ("partenaire connecté", partner)):
         if who is not None:
-            client.force_login(who)
+            log_in(client, who)
         CPU_MS.clear()
         times = timed_pages(client, urls, REQUESTS, cpu=CPU_MS)
         p95 = percentile(times, 95)

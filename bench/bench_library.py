@@ -15,7 +15,7 @@ import os
 import statistics
 import time
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child
+from bench import BASE_DIR, fr_number, log, log_in, percentile, run_in_child
 
 VAR_DIR = BASE_DIR / "var" / "bench-library"
 SIZE_MB = float(os.environ.get("BENCH_LIBRARY_MB", "20"))
@@ -66,7 +66,7 @@ def child() -> list[dict]:
     log(f"PDF généré : {fr_number(len(pdf) / 1024 / 1024)} Mo, {PAGES} pages de texte")
 
     client = Client()
-    client.force_login(user)
+    log_in(client, user)
     upload_times, created = [], []
     for n in range(UPLOADS):
         data = {

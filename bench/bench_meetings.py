@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from bench import BASE_DIR, fr_number, log, percentile, run_in_child, timed_pages
+from bench import BASE_DIR, fr_number, log, log_in, percentile, run_in_child, timed_pages
 
 VAR_DIR = BASE_DIR / "var" / "bench-meetings"
 MEETINGS = int(os.environ.get("BENCH_MEETINGS", "20000"))
@@ -169,7 +169,7 @@ def child() -> list[dict]:
         user.save()
         Membership.objects.create(user=user, organisation=org, role=Role.COORDINATOR)
     client = Client()
-    client.force_login(user)
+    log_in(client, user)
     pages = {
         "Vue mensuelle (coordination)": [
             reverse("meetings:month", args=[y, m]) for y in (2025, 2027, 2029) for m in (3, 6, 10)
