@@ -296,7 +296,7 @@ def discover(port) -> tuple[list[Page], list[str]]:
     return pages, notes
 
 
-def login(port, email, password) -> dict:
+def login(port, email, password, totp_key=None) -> dict:
     """Logs in through the login form; returns the session cookies."""
     from django.urls import reverse
 
@@ -326,13 +326,48 @@ def login(port, email, password) -> dict:
     set_cookies(headers, cookies)
     if status != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"connexion refusée (statut {status})")
+    if totp_key:
+        second_factor(port, cookies, totp_key)
     return cookies
+
+
+def second_factor(port, cookies, totp_key) -> None:
+    """The code step every coordinator passes after the password (TOTP of the bench's
+    authenticator, bench/data.py)."""
+    from django.urls import reverse
+    from django_otp.oath import TOTP  # lazy: bench only
+
+    path = reverse("accounts:two_factor")
+    status, headers, body = request(port, path, cookies=cookies)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if status != 200 or not token:
+        raise RuntimeError(f"page du code : {status}")
+    set_cookies(headers, cookies)
+    code = TOTP(bytes.fromhex(totp_key), step=30, t0=0, digits=6).token()
+    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "code": f"{code:06d}"})
+    status, headers, _ = request(
+        port,
+        path,
+        method="POST",
+        body=form,
+        cookies=cookies,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"https://127.0.0.1:{port}",
+            "Referer": f"https://127.0.0.1:{port}{path}",
+        },
+    )
+    set_cookies(headers, cookies)
+    if status != 302:
+        raise RuntimeError(f"code refusé (statut {status})")
 
 
 def coordinator_pages(port, credentials) -> list[Page]:
     from django.urls import reverse
 
-    cookies = login(port, credentials["email"], credentials["password"])
+    cookies = login(
+        port, credentials["email"], credentials["password"], credentials.get("totp_key")
+    )
     paths = [
         ("Accueil", reverse("home")),
         ("Mon compte", reverse("accounts:account")),
