@@ -375,7 +375,7 @@ def _minutes_page(request, meeting, form, instance, preview=None):
             "form": form,
             "minutes": instance,
             "preview": preview,
-            "step_form": _step_form_in_minutes(),
+            "step_form": NextStepForm(),
             "next_steps": meeting.next_steps.select_related(
                 "who_organisation", "enjeu", "action__objective"
             ),
@@ -451,26 +451,9 @@ def publish_minutes(request, pk):
     return redirect(_back(meeting))
 
 
-def _step_form_in_minutes():
-    """The « Ajouter une suite à donner » fields belong to the minutes form (HTML `form`
-    attribute): adding a step posts the minutes typed so far with it."""
-    form = NextStepForm()
-    for field in form.fields.values():
-        field.widget.attrs["form"] = "minutes-form"
-    return form
-
-
 @login_required
 def add_next_step(request, pk):
-    """Add a step; the minutes text posted with it (from the minutes page) is saved
-    first, so that nothing typed is lost."""
     meeting = _meeting(request, pk)
-    if request.method == "POST" and ("body" in request.POST or "decisions" in request.POST):
-        instance = Minutes.objects.filter(meeting=meeting).first()
-        minutes_form = MinutesForm(request.POST, instance=instance)
-        if minutes_form.is_valid() and minutes_form.has_changed():
-            services.save_minutes(meeting, minutes_form, request.user)
-            messages.success(request, "Compte-rendu enregistré.")
     form = NextStepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_next_step(meeting, form, request.user)

@@ -500,6 +500,7 @@ PAGES = {
     "directory_coordination:import_geocode": Page(
         ARMENTIERES_POST, lambda o: {"pk": _directory_import(o, "termine").pk}, "post"
     ),
+    "api:participation_figures": Page(PUBLIC, lambda o: {"pk": o.campaign.pk}),
     "api:organisations": Page(PUBLIC),
     "api:organisation": Page(PUBLIC, lambda o: {"pk": o.world.organisations["asso_arm"].pk}),
     # directory writes share these paths (PATCH, POST, DELETE: tested per role in
