@@ -2,17 +2,12 @@
 totals per funder, per enjeu and per QPV / PAC, to the cent. The partners read it once
 decided, and only decided lines; amounts under instruction are for the coordination."""
 
-from decimal import Decimal
-
-from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, F, Prefetch, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models import Prefetch
 
 from cdvs.accounts.permissions import can
-from cdvs.contract.models import Enjeu, Objective
-from cdvs.territories.models import Territory
+from cdvs.contract.models import Objective
 
-from .models import AMOUNT_FIELDS, ZERO, Action, FundingLine, Request, funding_totals
+from .models import FundingLine, Request, funding_totals
 
 TERRITORY_KINDS = ("qpv", "pac")
 
@@ -25,36 +20,14 @@ def readable(user, programmation) -> bool:
     return programmation.decided_on is not None and can(user, "actions.view")
 
 
-def _cents(field):
-    """The amount `field` in whole cents, summed exactly (SQLite keeps decimals as
-    floats: each is rounded to the cent before the sum)."""
-    return Sum(Cast(Round(Coalesce(F(field), Value(0)) * 100), BigIntegerField()))
-
-
-def _amounts(row, key="") -> dict:
-    return {name: Decimal(int(row[f"{key}{name}"] or 0)).scaleb(-2) for name in AMOUNT_FIELDS}
-
-
-def _requests(programmation, coordination):
-    requests = Request.objects.filter(
-        programmation=programmation, action__deleted_at__isnull=True
-    ).order_by("action__title", "pk")
-    if not coordination:
-        requests = requests.filter(decided_on__isnull=False)
-    return requests
-
-
-def _lines(programmation, coordination, action_ids):
-    lines = FundingLine.objects.filter(action_id__in=action_ids, year=programmation.year)
-    if not coordination:
-        lines = lines.filter(granted__isnull=False)
-    return lines
-
-
-def _rows(programmation, coordination, requests) -> list[dict]:
-    """The rows of `requests` (a page, or a chunk of an export) as objects."""
-    requests = list(
-        requests.select_related("action__porteur", "action__commune", "meeting").prefetch_related(
+def table(programmation, user) -> dict:
+    """{"rows", "funders", "enjeux", "territories", "total", "coordination"}; each
+    amount a Decimal; a fixed number of queries whatever the number of requests."""
+    coordination = can(user, "actions.view_instruction", programmation)
+    requests = (
+        Request.objects.filter(programmation=programmation, action__deleted_at__isnull=True)
+        .select_related("action__porteur", "action__commune", "meeting")
+        .prefetch_related(
             Prefetch(
                 "action__objectives",
                 queryset=Objective.objects.select_related("enjeu").only(
@@ -63,78 +36,47 @@ def _rows(programmation, coordination, requests) -> list[dict]:
             ),
             "action__territories",
         )
+        .order_by("action__title", "pk")
     )
+    if not coordination:
+        requests = requests.filter(decided_on__isnull=False)
+    requests = list(requests)
     lines_of: dict[int, list] = {}
-    lines = _lines(programmation, coordination, [r.action_id for r in requests])
-    for line in lines.order_by("funder_kind", "pk"):
-        lines_of.setdefault(line.action_id, []).append(line)
-    rows = []
+    lines = FundingLine.objects.filter(
+        action_id__in=[r.action_id for r in requests], year=programmation.year
+    ).order_by("funder_kind", "pk")
+    for line in lines:
+        if coordination or not line.under_instruction:
+            lines_of.setdefault(line.action_id, []).append(line)
+    rows, funders, enjeux, territories, every = [], {}, {}, {}, []
     for request in requests:
         action = request.action
         mine = lines_of.get(action.pk, [])
-        row_enjeux = sorted({o.enjeu for o in action.objectives.all()}, key=lambda e: e.number)
+        every.extend(mine)
+        objectives = list(action.objectives.all())
+        row_enjeux = sorted({o.enjeu for o in objectives}, key=lambda e: e.number)
         places = [t for t in action.territories.all() if t.kind in TERRITORY_KINDS]
         rows.append({"request": request, "action": action, "lines": mine,
                      "enjeux": row_enjeux, "territories": places,
                      "totals": funding_totals(mine)["all"]})  # fmt: skip
-    return rows
-
-
-def table(programmation, user, page=None, per_page=50) -> dict:
-    """{"rows", "page", "funders", "enjeux", "territories", "total", "coordination"}; each
-    amount a Decimal. The totals are summed in the database to the cent; the rows are
-    built for one page (`page`, a page number from the request) or, without it, for
-    every request. A fixed number of queries whatever the number of requests."""
-    coordination = can(user, "actions.view_instruction", programmation)
-    requests = _requests(programmation, coordination)
-    action_ids = requests.values("action_id")
-    lines = _lines(programmation, coordination, action_ids).order_by()
-    sums = {name: _cents(name) for name in AMOUNT_FIELDS}
-    total = _amounts(lines.aggregate(**sums))
-    funders: dict[str, dict] = {}
-    for row in lines.values("funder_kind", "funder_name").annotate(**sums):
-        label = FundingLine(funder_kind=row["funder_kind"], funder_name=row["funder_name"])
-        amounts = _amounts(row)
-        into = funders.setdefault(label.funder_label, dict.fromkeys(AMOUNT_FIELDS, ZERO))
-        for name in AMOUNT_FIELDS:
-            into[name] += amounts[name]
-    enjeux = list(
-        Enjeu.objects.filter(objectives__actions__in=action_ids).distinct().order_by("number")
-    )
-    places = list(
-        Territory.objects.filter(kind__in=TERRITORY_KINDS, actions__in=action_ids)
-        .distinct().order_by("name", "pk")
-    )  # fmt: skip
-    groups = {}
-    for enjeu in enjeux:
-        members = Action.objectives.through.objects.filter(objective__enjeu=enjeu)
-        groups[f"e{enjeu.pk}"] = Q(action_id__in=members.values("action_id"))
-    for place in places:
-        members = Action.territories.through.objects.filter(territory=place)
-        groups[f"t{place.pk}"] = Q(action_id__in=members.values("action_id"))
-    grouped = {}
-    if groups:
-        grouped = lines.aggregate(**{
-            f"{key}_{name}": Sum(sums[name].source_expressions[0], filter=condition)
-            for key, condition in groups.items() for name in AMOUNT_FIELDS
-        })  # fmt: skip
-    if page is None:
-        shown, rows = None, _rows(programmation, coordination, requests)
-    else:
-        shown = Paginator(requests.values_list("pk", flat=True), per_page).get_page(page)
-        rows = _rows(programmation, coordination,
-                     Request.objects.filter(pk__in=list(shown.object_list))
-                     .order_by("action__title", "pk"))  # fmt: skip
-        shown.object_list = rows
+        for line in mine:
+            funders.setdefault(line.funder_label, []).append(line)
+        for enjeu in row_enjeux:
+            enjeux.setdefault(enjeu, []).extend(mine)
+        for place in places:
+            territories.setdefault(place, []).extend(mine)
     return {
         "rows": rows,
-        "page": shown,
-        "funders": sorted(funders.items()),
+        "funders": [(label, funding_totals(ls)["all"]) for label, ls in sorted(funders.items())],
         "enjeux": [
-            (f"Enjeu {e.number} : {e.title}", _amounts(grouped, f"e{e.pk}_")) for e in enjeux
-        ],  # fmt: skip
-        "territories": [(t.name, _amounts(grouped, f"t{t.pk}_")) for t in places],
-        "total": total,
+            (f"Enjeu {e.number} : {e.title}", funding_totals(ls)["all"])
+            for e, ls in sorted(enjeux.items(), key=lambda item: item[0].number)
+        ],
+        "territories": [
+            (t.name, funding_totals(ls)["all"])
+            for t, ls in sorted(territories.items(), key=lambda item: item[0].name)
+        ],
+        "total": funding_totals(every)["all"],
         "coordination": coordination,
     }
 

@@ -237,10 +237,8 @@ def _programmation(request, pk):
 @login_if_needed
 def programmation(request, pk):
     item = _programmation(request, pk)
-    data = programmation_data.table(
-        item, request.user, page=request.GET.get("page") or 1, per_page=PROGRAMMATION_PAGE_SIZE
-    )
-    page = data["page"]
+    data = programmation_data.table(item, request.user)
+    page = Paginator(data["rows"], PROGRAMMATION_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "actions/programmation.html",

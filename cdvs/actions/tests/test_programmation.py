@@ -275,27 +275,3 @@ def test_table_constant_queries_and_exports(client, login, programmation, plan, 
     for fmt in ("ods", "xlsx"):
         response = client.get(reverse("actions:programmation_export", args=[programmation.pk, fmt]))
         assert response.status_code == 200
-
-
-def test_table_pages_rows_but_sums_every_request_to_the_cent(programmation, plan, world):
-    deposit(programmation, plan, world)
-    for n in range(4):
-        action = Action.objects.create(contract=plan.contract, title=f"Action {n}",
-                                       porteur=plan.action.porteur)  # fmt: skip
-        action.objectives.set([plan.objective])
-        for _ in range(3):
-            FundingLine.objects.create(action=action, year=2025, funder_kind="mel",
-                                       nature="droit_commun", requested=D("0.10"))  # fmt: skip
-        Request.objects.create(programmation=programmation, action=action,
-                               submitted_on=date(2025, 2, 1))  # fmt: skip
-    coordinator = world.users["coordinateur"]
-    whole = table_of.table(programmation, coordinator)
-    paged = table_of.table(programmation, coordinator, page=2, per_page=2)
-    assert len(whole["rows"]) == 5 and len(paged["rows"]) == 2
-    assert [r["action"].pk for r in paged["rows"]] == [r["action"].pk for r in whole["rows"][2:4]]
-    assert paged["page"].paginator.count == 5
-    for key in ("total", "funders", "enjeux", "territories"):
-        assert paged[key] == whole[key]
-    expected = sum((r["totals"]["requested"] for r in whole["rows"]), D("0"))
-    assert whole["total"]["requested"] == expected
-    assert dict(whole["funders"])["MEL"]["requested"] == D("1.20")
