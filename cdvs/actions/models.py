@@ -12,7 +12,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from cdvs.core.models import SoftDeletable
+from cdvs.core.models import SoftDeletable, StatusChange
+from cdvs.core.status import allowed
 from cdvs.directory import vocabulary as voc
 
 from . import cerfa
@@ -41,7 +42,7 @@ TRANSITIONS = {
 
 
 def allowed_transitions(status: str) -> list[Status]:
-    return list(TRANSITIONS.get(Status(status), []))
+    return allowed(TRANSITIONS, status)
 
 
 class Action(SoftDeletable):
@@ -148,33 +149,19 @@ class Action(SoftDeletable):
         return self.title
 
 
-class ActionStatusChange(models.Model):
+class ActionStatusChange(StatusChange):
     """One dated status transition of an action, with its reason."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField("ancien statut", max_length=12, choices=Status.choices)
     to_status = models.CharField("nouveau statut", max_length=12, choices=Status.choices)
-    on = models.DateField("date")
     reason = models.TextField("motif")
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="par",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = "changement de statut"
         verbose_name_plural = "changements de statut"
-        ordering = ["on", "pk"]
-
-    def __str__(self):
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class FunderKind(models.TextChoices):

@@ -9,11 +9,13 @@ from cdvs.accounts.permissions import Visibility, require
 from cdvs.calls import services as calls_services
 from cdvs.calls.models import Nature as CallNature
 from cdvs.core.history import mark_history, save_with_history
+from cdvs.core.status import move as move_status
 from cdvs.library.files import PDF, check_upload
 
 from . import budget, cerfa
 from .models import (
     CO_INSTRUCTION_SERIES,
+    TRANSITIONS,
     ZERO,
     Action,
     ActionStatusChange,
@@ -60,25 +62,12 @@ def change_status(action: Action, to_status: str, reason: str, user, on=None):
 def _move(action, to_status, reason, user, on=None):
     """`change_status` once the caller's own permission was checked (a request deposited
     by its porteur, a decision of the comité)."""
-    if to_status not in allowed_transitions(action.status):
-        raise ValidationError(
-            f"Une action « {action.get_status_display()} » ne peut pas passer à ce statut."
-        )
-    if not reason.strip():
+    if to_status in allowed_transitions(action.status) and not (reason or "").strip():
         raise ValidationError("Indiquez le motif du changement de statut.")
-    change = ActionStatusChange(
-        action=action,
-        from_status=action.status,
-        to_status=to_status,
-        on=on or timezone.localdate(),
-        reason=reason.strip(),
-        by=user if user is not None and user.is_authenticated else None,
-    )
-    change.full_clean()
-    save_with_history(change, user, reason)
-    action.status = to_status
-    save_with_history(action, user, reason, update_fields=["status"])
-    return change
+    return move_status(
+        action, to_status, reason, user, on=on, transitions=TRANSITIONS,
+        change_model=ActionStatusChange, what="Une action",
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -74,6 +74,32 @@ class Seeded(models.Model):
         abstract = True
 
 
+class StatusChange(models.Model):
+    """One dated status transition of an object that has a `status` (an action, an idea):
+    when, why, by whom. A concrete model adds the foreign key to its object and
+    `from_status` / `to_status` with its own choices, and its `Meta` inherits this one's;
+    `core.status.move` is the one way to write it."""
+
+    on = models.DateField("date")
+    reason = models.TextField("motif", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["on", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
 class ScheduledRun(models.Model):
     """One run of a periodic job for one period (a day, an ISO week): the unique pair
     makes each job run once per period, however many schedulers are started."""

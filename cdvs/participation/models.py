@@ -8,13 +8,13 @@ No personal data of a resident is ever public: a depositor's email is kept only 
 confirm and follow their idea (erasable by them, purged at the campaign's end); where
 the carriers live is declared as QPV / PAC / ailleurs, never as an address."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from cdvs.core.models import SoftDeletable
+from cdvs.core.models import SoftDeletable, StatusChange
+from cdvs.core.status import allowed
 
 
 class Campaign(SoftDeletable):
@@ -188,7 +188,7 @@ LAUREATE_STATUSES = [Status.LAUREATE, Status.DONE]
 
 
 def allowed_transitions(status: str) -> list[Status]:
-    return list(TRANSITIONS.get(Status(status), []))
+    return allowed(TRANSITIONS, status)
 
 
 class Idea(SoftDeletable):
@@ -258,31 +258,16 @@ class Idea(SoftDeletable):
         return self.confirmed_at is not None and self.status in PUBLIC_STATUSES
 
 
-class IdeaStatusChange(models.Model):
+class IdeaStatusChange(StatusChange):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField("ancien statut", max_length=15, choices=Status.choices)
     to_status = models.CharField("nouveau statut", max_length=15, choices=Status.choices)
-    on = models.DateField("date")
-    reason = models.TextField("motif", blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="par",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = "changement de statut d'une idée"
         verbose_name_plural = "changements de statut des idées"
-        ordering = ["on", "pk"]
-
-    def __str__(self):
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Council(SoftDeletable):

@@ -27,6 +27,7 @@ from cdvs.core.imports import (
 )
 from cdvs.core.jobs import for_each_recipient
 from cdvs.core.markup import html_tags
+from cdvs.core.status import move as move_status
 from cdvs.meetings import ics
 from cdvs.territories import geo
 from cdvs.territories.locate import locate
@@ -34,6 +35,7 @@ from cdvs.territories.models import Territory
 
 from .forms import VoteRowForm
 from .models import (
+    TRANSITIONS,
     Area,
     AttendanceRequest,
     Campaign,
@@ -228,28 +230,17 @@ def purge_emails(today=None):
 @transaction.atomic
 def change_status(idea: Idea, to_status: str, reason: str, user, on=None) -> IdeaStatusChange:
     require(user, "participation.manage", idea.campaign)
-    if to_status not in allowed_transitions(idea.status):
-        raise ValidationError(
-            f"Une idée « {idea.get_status_display()} » ne peut pas passer à ce statut."
-        )
-    reason = (reason or "").strip()
-    if to_status == Status.INADMISSIBLE and not reason:
-        raise ValidationError("Indiquez pourquoi l'idée n'est pas recevable.")
-    if idea.confirmed_at is None:
-        raise ValidationError("Cette idée n'a pas été confirmée par la personne qui l'a déposée.")
-    change = IdeaStatusChange(
-        idea=idea,
-        from_status=idea.status,
-        to_status=to_status,
-        on=on or timezone.localdate(),
-        reason=reason,
-        by=user if user is not None and user.is_authenticated else None,
-    )
-    change.full_clean()
-    save_with_history(change, user, reason or None)
-    idea.status = to_status
-    save_with_history(idea, user, reason or None, update_fields=["status"])
-    return change
+    if to_status in allowed_transitions(idea.status):
+        if to_status == Status.INADMISSIBLE and not (reason or "").strip():
+            raise ValidationError("Indiquez pourquoi l'idée n'est pas recevable.")
+        if idea.confirmed_at is None:
+            raise ValidationError(
+                "Cette idée n'a pas été confirmée par la personne qui l'a déposée."
+            )
+    return move_status(
+        idea, to_status, reason, user, on=on, transitions=TRANSITIONS,
+        change_model=IdeaStatusChange, what="Une idée",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ councils
