@@ -182,6 +182,10 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = _proconnect_endpoint("AUTHORIZATION", "authoriz
 OIDC_OP_TOKEN_ENDPOINT = _proconnect_endpoint("TOKEN", "token")
 OIDC_OP_USER_ENDPOINT = _proconnect_endpoint("USERINFO", "userinfo")
 OIDC_OP_JWKS_ENDPOINT = _proconnect_endpoint("JWKS", "jwks")
+# the end of the ProConnect session at logout (accounts.proconnect.LogoutView): the ID
+# token is kept in the session for its id_token_hint
+OIDC_OP_LOGOUT_ENDPOINT = _proconnect_endpoint("LOGOUT", "session/end")
+OIDC_STORE_ID_TOKEN = True
 PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", _PROCONNECT_URL)
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 OIDC_CREATE_USER = False
@@ -351,6 +355,10 @@ CDVS_HEALTH_MAX_SILENCE = int(os.environ.get("CDVS_HEALTH_MAX_SILENCE", "300"))
 # started this long ago by a worker without beat, is put back in the queue (seconds)
 CDVS_WORKER_LOST_AFTER = int(os.environ.get("CDVS_WORKER_LOST_AFTER", "120"))
 CDVS_TASK_LOST_AFTER = int(os.environ.get("CDVS_TASK_LOST_AFTER", "3600"))
+# finished task results are deleted after this many days (failed ones after the second
+# delay, for the admins to read them); tasks waiting or running are never deleted
+CDVS_TASK_RESULT_DAYS = int(os.environ.get("CDVS_TASK_RESULT_DAYS", "14"))
+CDVS_FAILED_TASK_RESULT_DAYS = int(os.environ.get("CDVS_FAILED_TASK_RESULT_DAYS", "30"))
 # RGPD: accounts unused for this many days are anonymised, after a warning sent
 # CDVS_INACTIVE_WARNING_DAYS days before
 CDVS_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("CDVS_INACTIVE_ACCOUNT_DAYS", "730"))
