@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from cdvs.core.observability import init_sentry, logging_config
+from cdvs.core.storage import default_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CDVS_VAR_DIR", BASE_DIR / "var"))
@@ -331,22 +332,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("REDIS_URL"):
     # sessions read from the shared cache, kept in the database (logout everywhere)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-if os.environ.get("CDVS_STORAGE", "local") == "s3":
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
-            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-else:
-    STORAGES["default"] = {"BACKEND": "cdvs.core.storage.SafeFileSystemStorage"}
+STORAGES["default"] = default_storage(os.environ)
 # the probe of a load balancer may come in plain HTTP, without a redirect
 SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 # a background process silent for longer than this (seconds) makes /sante/ answer 503
