@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench import DEFAULT_VAR_DIR, log, postgres_url, run_in_child
+from bench import DEFAULT_VAR_DIR, fr_number, log, postgres_url, run_in_child
 from bench.bench_load import SCALES
 from bench.bench_scaleout import _manage, _row, _sql
 
@@ -97,8 +97,8 @@ def _measure(url, var_dir, megabytes, setup) -> list[dict]:
     detail = (
         f"{megabytes} Mo de fichiers générés ({len(files_before)}), archive de "
         f"{size_mb:.0f} Mo ; base du banc de charge : {setup['organisations']} organisations, "
-        f"{setup['users']} comptes ; charge de la machine {load_before:.1f} avant, "
-        f"{os.getloadavg()[0]:.1f} après (2 cœurs partagés)"
+        f"{setup['users']} comptes ; charge de la machine {fr_number(load_before)} avant, "
+        f"{fr_number(os.getloadavg()[0])} après (2 cœurs partagés)"
     )
     return [
         {
