@@ -190,3 +190,14 @@ def test_the_provider_refuses_a_forged_hint(client, idp, world):
     )
     assert status == 400
     assert idp.ended == []
+
+
+def test_logging_out_everywhere_ends_the_proconnect_session_too(client, idp, world):
+    user = world.users["membre"]
+    _go(client, idp, user.email)
+    response = client.post(reverse("accounts:logout_everywhere"))
+    assert response["Location"].startswith(f"{idp.url}/session/end?")
+    assert not get_user(client).is_authenticated
+    status, back = _at_provider(response["Location"])
+    assert status == 302 and idp.ended == [f"agent-{user.email}"]
+    assert "déconnecté de tous vos appareils" in client.get(back).content.decode()
