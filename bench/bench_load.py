@@ -29,7 +29,9 @@ step, log in through the forms.
    1× (goal ≤ 1,5). Alternating keeps the machine's load the same for both.
 
 The machine is shared (2 cores, other processes, the 50 clients themselves): its load
-average is printed before and after. BENCH_LOAD_GROWTH=0 skips the 10× database.
+average is printed before and after, with the processor time gunicorn used (/proc: per
+request, and against the wall clock, which tells how much of the 2 cores it got) and the
+clients' own. BENCH_LOAD_GROWTH=0 skips the 10× database.
 """
 
 import http.client
@@ -302,7 +304,9 @@ def run() -> list[dict]:
         clients = Clients(server.port, sessions)
         clients.run(paths, 3)  # warm-up: caches, connections
         log(f"  mélange : {USERS} clients, {fr_number(SECONDS, 0)} s, {len(paths)} pages")
+        cpu = server.cpu_seconds(), time.process_time()
         mix = clients.run(paths, SECONDS)
+        server_cpu, client_cpu = server.cpu_seconds() - cpu[0], time.process_time() - cpu[1]
         load_mix = _machine()
         all_ms, all_errors = [], []
         for label, path in paths:
@@ -338,8 +342,10 @@ def run() -> list[dict]:
                 f"{fr_number(len(all_ms), 0)} requêtes, {fr_number(total_rate)} req/s, "
                 f"{_errors_text(all_errors)} ; 20 anonymes, 15 partenaires, 15 coordination "
                 f"(une session par rôle) ; gunicorn 2 × 4 fils, PostgreSQL, "
-                f"{'Redis' if redis_url else 'cache en mémoire'} ; {load_before} avant, "
-                f"{load_mix} après",
+                f"{'Redis' if redis_url else 'cache en mémoire'} ; processeur : gunicorn "
+                f"{fr_number(server_cpu)} s ({fr_number(server_cpu * 1000 / max(1, len(all_ms)))}"
+                f" ms par requête), les 50 clients {fr_number(client_cpu)} s, en "
+                f"{fr_number(mix['elapsed'])} s ; {load_before} avant, {load_mix} après",
             )
         )
         rows.append(row("Charge : réponses en erreur", len(all_errors), "", "0", not all_errors))
@@ -348,9 +354,16 @@ def run() -> list[dict]:
         rates = {}
         for label, path in [MINIMAL, *paths]:
             clients.run([(label, path)], 1)
+            before = server.cpu_seconds()
             alone = clients.run([(label, path)], PAGE_SECONDS)
             r = alone["results"][label]
-            rates[label] = (len(r["ms"]) / alone["elapsed"], percentile(r["ms"], 95), r["errors"])
+            cpu_ms = (server.cpu_seconds() - before) * 1000 / max(1, len(r["ms"]))
+            rates[label] = (
+                len(r["ms"]) / alone["elapsed"],
+                percentile(r["ms"], 95),
+                r["errors"],
+                cpu_ms,
+            )
         minimal_rate = rates[MINIMAL[0]][0]
         rows.append(
             row(
@@ -360,11 +373,12 @@ def run() -> list[dict]:
                 "mesuré",
                 not rates[MINIMAL[0]][2],
                 f"{USERS} clients, {fr_number(PAGE_SECONDS, 0)} s, p95 "
-                f"{fr_number(rates[MINIMAL[0]][1])} ms ; {_machine()}",
+                f"{fr_number(rates[MINIMAL[0]][1])} ms, {fr_number(rates[MINIMAL[0]][3])} ms de "
+                f"processeur de gunicorn par requête ; {_machine()}",
             )
         )
         for label, _ in paths:
-            rate, p95, errors = rates[label]
+            rate, p95, errors, cpu_ms = rates[label]
             share = rate / minimal_rate if minimal_rate else 0.0
             goal = label in LIST_PAGES
             rows.append(
@@ -375,7 +389,8 @@ def run() -> list[dict]:
                     "≥ 25 %" if goal else "(indicatif)",
                     (share >= SHARE_GOAL or not goal) and not errors,
                     f"{fr_number(rate)} req/s contre {fr_number(minimal_rate)} ; p95 "
-                    f"{fr_number(p95)} ms ; {_errors_text(errors)}",
+                    f"{fr_number(p95)} ms ; {fr_number(cpu_ms)} ms de processeur de gunicorn "
+                    f"par requête ; {_errors_text(errors)}",
                 )
             )
         if 10 in setups:

@@ -130,14 +130,29 @@ class Server:
                 self.process.wait()
         self.log.close()
 
-    def memory_mb(self) -> float:
-        """Resident memory of the master and its workers (Linux /proc), in MiB."""
+    def pids(self) -> list[int]:
+        """The master and its workers (Linux /proc)."""
         pids = [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """Processor time used so far by the master and its workers (user + system)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            stat = Path(f"/proc/{pid}/stat")
+            if stat.exists():
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def memory_mb(self) -> float:
+        """Resident memory of the master and its workers (Linux /proc), in MiB."""
         total_kb = 0
-        for pid in pids:
+        for pid in self.pids():
             status = Path(f"/proc/{pid}/status")
             if status.exists():
                 for line in status.read_text().splitlines():
