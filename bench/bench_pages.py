@@ -58,11 +58,13 @@ class Page:
 class Server:
     """gunicorn serving the project with production settings on the bench database."""
 
-    def __init__(self):
+    def __init__(self, var_dir=None, **env):
+        """`var_dir` (default: the bench process's own) holds the static files and the
+        log; `env` adds to or overrides the environment (DATABASE_URL, REDIS_URL…)."""
         from django.conf import settings
 
         self.port = free_port()
-        self.var_dir = Path(settings.VAR_DIR)
+        self.var_dir = Path(var_dir or settings.VAR_DIR)
         self.env = {
             **os.environ,
             "CDVS_ENV": "production",
@@ -72,6 +74,8 @@ class Server:
             "SECRET_KEY": secrets.token_urlsafe(64),
             "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
             "LOG_LEVEL": "WARNING",
+            "CDVS_VAR_DIR": str(self.var_dir),
+            **env,
         }
         self.process = None
         self.log_path = self.var_dir / "gunicorn.log"
@@ -107,7 +111,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn s'est arrêté :\n{self.log_tail()}")
             try:
-                status, _, _ = request(self.port, "/sante/")
+                # a web process: its database and cache (no worker in the bench)
+                status, _, _ = request(self.port, "/sante/?portee=web")
                 if status == 200:
                     return self
             except OSError:
@@ -125,14 +130,29 @@ class Server:
                 self.process.wait()
         self.log.close()
 
-    def memory_mb(self) -> float:
-        """Resident memory of the master and its workers (Linux /proc), in MiB."""
+    def pids(self) -> list[int]:
+        """The master and its workers (Linux /proc)."""
         pids = [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """Processor time used so far by the master and its workers (user + system)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            stat = Path(f"/proc/{pid}/stat")
+            if stat.exists():
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def memory_mb(self) -> float:
+        """Resident memory of the master and its workers (Linux /proc), in MiB."""
         total_kb = 0
-        for pid in pids:
+        for pid in self.pids():
             status = Path(f"/proc/{pid}/status")
             if status.exists():
                 for line in status.read_text().splitlines():

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from cdvs.core.observability import init_sentry, logging_config
+from cdvs.core.storage import default_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CDVS_VAR_DIR", BASE_DIR / "var"))
@@ -182,6 +183,10 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = _proconnect_endpoint("AUTHORIZATION", "authoriz
 OIDC_OP_TOKEN_ENDPOINT = _proconnect_endpoint("TOKEN", "token")
 OIDC_OP_USER_ENDPOINT = _proconnect_endpoint("USERINFO", "userinfo")
 OIDC_OP_JWKS_ENDPOINT = _proconnect_endpoint("JWKS", "jwks")
+# the end of the ProConnect session at logout (accounts.proconnect.LogoutView): the ID
+# token is kept in the session for its id_token_hint
+OIDC_OP_LOGOUT_ENDPOINT = _proconnect_endpoint("LOGOUT", "session/end")
+OIDC_STORE_ID_TOKEN = True
 PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", _PROCONNECT_URL)
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 OIDC_CREATE_USER = False
@@ -327,22 +332,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("REDIS_URL"):
     # sessions read from the shared cache, kept in the database (logout everywhere)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-if os.environ.get("CDVS_STORAGE", "local") == "s3":
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
-            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
-            "default_acl": None,
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-else:
-    STORAGES["default"] = {"BACKEND": "cdvs.core.storage.SafeFileSystemStorage"}
+STORAGES["default"] = default_storage(os.environ)
 # the probe of a load balancer may come in plain HTTP, without a redirect
 SECURE_REDIRECT_EXEMPT = [r"^sante/$"]
 # a background process silent for longer than this (seconds) makes /sante/ answer 503
@@ -351,6 +341,10 @@ CDVS_HEALTH_MAX_SILENCE = int(os.environ.get("CDVS_HEALTH_MAX_SILENCE", "300"))
 # started this long ago by a worker without beat, is put back in the queue (seconds)
 CDVS_WORKER_LOST_AFTER = int(os.environ.get("CDVS_WORKER_LOST_AFTER", "120"))
 CDVS_TASK_LOST_AFTER = int(os.environ.get("CDVS_TASK_LOST_AFTER", "3600"))
+# finished task results are deleted after this many days (failed ones after the second
+# delay, for the admins to read them); tasks waiting or running are never deleted
+CDVS_TASK_RESULT_DAYS = int(os.environ.get("CDVS_TASK_RESULT_DAYS", "14"))
+CDVS_FAILED_TASK_RESULT_DAYS = int(os.environ.get("CDVS_FAILED_TASK_RESULT_DAYS", "30"))
 # RGPD: accounts unused for this many days are anonymised, after a warning sent
 # CDVS_INACTIVE_WARNING_DAYS days before
 CDVS_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("CDVS_INACTIVE_ACCOUNT_DAYS", "730"))

@@ -13,18 +13,29 @@ session, ID token signature checked against the provider's JWKS); this module ad
   opened on invitation, and a coordinator must never appear without one);
 - `start` / `callback`: the two pages, whose every failure (refused by the provider,
   unknown state, bad signature, wrong nonce, expired token, unknown address) ends on the
-  login page with a French message and no session.
+  login page with a French message and no session;
+- `LogoutView` (« Se déconnecter », every user): a person who came through ProConnect
+  also leaves ProConnect: the tool's session ends, then the browser goes to the
+  provider's end-session endpoint with `id_token_hint` (the ID token kept in the session,
+  ``OIDC_STORE_ID_TOKEN``), a random `state` and `post_logout_redirect_uri` (the home
+  page, the address to declare to ProConnect), as ProConnect requires. Anyone else
+  leaves as before (Django's `LogoutView`, its `next`). mozilla-django-oidc's own
+  `OIDCLogoutView` (and its ``OIDC_OP_LOGOUT_URL_METHOD`` hook) is not used: it knows no
+  `next`.
 """
 
 import logging
+import secrets
+from urllib.parse import urlencode
 
 import jwt
 import requests
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -170,3 +181,33 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
 start = StartView.as_view()
 callback = CallbackView.as_view()
+
+
+def provider_logout_url(request) -> str | None:
+    """Where the browser ends the ProConnect session of this request's person, or None
+    when they did not log in through ProConnect (or no end-session endpoint is set)."""
+    id_token = request.session.get("oidc_id_token")
+    if not (enabled() and id_token and settings.OIDC_OP_LOGOUT_ENDPOINT):
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "state": secrets.token_urlsafe(24),
+            "post_logout_redirect_uri": request.build_absolute_uri(
+                resolve_url(settings.LOGOUT_REDIRECT_URL)
+            ),
+        }
+    )
+    return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{query}"
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        at_provider = provider_logout_url(request)  # read before the session is flushed
+        response = super().post(request, *args, **kwargs)
+        if at_provider and response.status_code == 302:
+            return HttpResponseRedirect(at_provider)
+        return response
+
+
+logout = LogoutView.as_view()

@@ -21,7 +21,7 @@ urlpatterns = [
         name="two_factor_recovery_codes",
     ),
     path("deconnexion/partout/", views.logout_everywhere, name="logout_everywhere"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", proconnect.logout, name="logout"),
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "mot-de-passe/modifie/",

@@ -110,7 +110,9 @@ def account(request):
 @login_required
 @require_POST
 def logout_everywhere(request):
-    """« Se déconnecter de partout »: every session of the person, this one included."""
+    """« Se déconnecter de partout »: every session of the person, this one included (and,
+    after a ProConnect login, the provider's session of this browser)."""
+    at_provider = proconnect.provider_logout_url(request)  # before the session is flushed
     services.log_out_everywhere(request.user)
     logout(request)
     messages.success(
@@ -118,7 +120,7 @@ def logout_everywhere(request):
         "Vous êtes déconnecté de tous vos appareils et navigateurs. Reconnectez-vous pour "
         "continuer.",
     )
-    return redirect("accounts:login")
+    return redirect(at_provider or "accounts:login")
 
 
 @login_required

@@ -109,6 +109,12 @@ JOBS = [
         time(3, 0),
         label="Avertissement puis anonymisation des comptes inactifs",
     ),
+    Job(
+        "taches-terminees",
+        "prune_task_results",
+        time(4, 0),
+        label="Effacement des résultats des tâches de fond terminées",
+    ),
 ]
 
 

@@ -8,6 +8,12 @@
   from a task still running: the scheduler's tick puts the lost ones back in the queue.
 - `once(key)`: an effect done once per task result (an email sent), even when the
   task runs again after its worker died.
+- `prune_finished()` (job « taches-terminees »): finished task results are deleted after
+  `CDVS_TASK_RESULT_DAYS` days (failed ones after `CDVS_FAILED_TASK_RESULT_DAYS`), never
+  a task waiting or running. A receipt is kept as long as a task that could own it may
+  still run: it goes with the results of its age, but never while an unfinished task
+  enqueued before it was written remains (a task requeued after its worker died and
+  still waiting keeps its receipt, so its email is not sent twice).
 """
 
 import contextlib
@@ -16,6 +22,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
@@ -82,6 +89,32 @@ def requeue_lost_tasks(now=None) -> list[str]:
         name__startswith=f"{WORKER}:", beat_at__lt=now - timedelta(days=1)
     ).delete()  # workers gone for a day
     return [str(pk) for pk in lost]
+
+
+def prune_finished(now=None) -> tuple[int, int]:
+    """Delete the finished task results past their delay and the receipts no task can
+    need any more; returns (results deleted, receipts deleted)."""
+    now = now or timezone.now()
+    done = now - timedelta(days=settings.CDVS_TASK_RESULT_DAYS)
+    failed = now - timedelta(days=settings.CDVS_FAILED_TASK_RESULT_DAYS)
+    results, _ = (
+        DBTaskResult.objects.filter(
+            Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=done)
+            | Q(status=TaskResultStatus.FAILED, finished_at__lt=failed)
+        )
+        .exclude(finished_at=None)
+        .delete()
+    )
+    # a receipt is written while its task runs, after the task was enqueued: an
+    # unfinished task enqueued before `cutoff` may own any receipt written after it
+    oldest_unfinished = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).aggregate(oldest=Min("enqueued_at"))["oldest"]
+    cutoff = min(done, oldest_unfinished) if oldest_unfinished else done
+    receipts, _ = TaskReceipt.objects.filter(done_at__lt=cutoff).delete()
+    if results or receipts:
+        logger.info("Résultats de tâches effacés : %s, reçus : %s", results, receipts)
+    return results, receipts
 
 
 def once(key: str) -> bool:

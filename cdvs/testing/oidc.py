@@ -7,6 +7,10 @@ authorization step, which a browser would do, is `approve(authorize_url, email)`
 reads the request the tool sent, remembers its nonce and answers the query string the
 provider would send back to the tool's callback.
 
+The end-session endpoint (`/session/end`, ProConnect's logout) checks its `id_token_hint`
+(an ID token it signed for this client), requires `state` and `post_logout_redirect_uri`,
+records the subject in `ended` and sends the browser back there with the state.
+
 `tamper` makes the provider misbehave: "signature" (signed with another key), "nonce"
 (another nonce), "expired", "audience" (for another client)."""
 
@@ -15,7 +19,7 @@ import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -34,6 +38,7 @@ class IdentityProvider:
         self.other_key = _new_key()
         self.kid = "cle-de-test"
         self.codes: dict[str, dict] = {}
+        self.ended: list[str] = []  # subjects whose session ended at the provider
         self.tamper: str | None = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -56,6 +61,7 @@ class IdentityProvider:
             "OIDC_OP_TOKEN_ENDPOINT": f"{self.url}/token",
             "OIDC_OP_USER_ENDPOINT": f"{self.url}/userinfo",
             "OIDC_OP_JWKS_ENDPOINT": f"{self.url}/jwks",
+            "OIDC_OP_LOGOUT_ENDPOINT": f"{self.url}/session/end",
             "PROCONNECT_ISSUER": self.url,
         }
 
@@ -107,7 +113,31 @@ class IdentityProvider:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _end_session(self):
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                back, state = query.get("post_logout_redirect_uri"), query.get("state")
+                try:
+                    claims = jwt.decode(
+                        query.get("id_token_hint", ""),
+                        provider.key.public_key(),
+                        algorithms=["RS256"],
+                        audience=CLIENT_ID,
+                        issuer=provider.url,
+                        options={"verify_exp": False},  # a hint may have expired
+                    )
+                except jwt.InvalidTokenError:
+                    return self._answer(400, {"error": "invalid_id_token_hint"})
+                if not back or not state:
+                    return self._answer(400, {"error": "invalid_request"})
+                provider.ended.append(claims["sub"])
+                self.send_response(302)
+                self.send_header("Location", f"{back}?{urlencode({'state': state})}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_GET(self):
+                if self.path.startswith("/session/end?"):
+                    return self._end_session()
                 if self.path == "/jwks":
                     return self._answer(200, provider._jwks())
                 if self.path == "/userinfo":

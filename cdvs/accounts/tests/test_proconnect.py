@@ -126,3 +126,78 @@ def test_password_login_still_works_when_proconnect_is_on(client, idp, world):
     response = client.post(LOGIN, {"username": "membre@example.org", "password": PASSWORD})
     assert response.status_code == 302
     assert get_user(client) == world.users["membre"]
+
+
+def _at_provider(url):
+    """The browser at the provider's end-session endpoint: (status, Location)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", f"{parts.path}?{parts.query}")
+        response = conn.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        conn.close()
+
+
+def test_logout_ends_the_proconnect_session_too(client, idp, world):
+    from urllib.parse import parse_qs, urlsplit
+
+    user = world.users["membre"]
+    assert _go(client, idp, user.email).status_code == 302
+    id_token = client.session["oidc_id_token"]
+
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{idp.url}/session/end"
+    query = {k: v[0] for k, v in parse_qs(location.query).items()}
+    assert query["id_token_hint"] == id_token
+    assert len(query["state"]) >= 20
+    assert query["post_logout_redirect_uri"] == "http://testserver/"
+    assert not get_user(client).is_authenticated  # the tool's session is over first
+
+    status, back = _at_provider(response["Location"])
+    assert status == 302
+    assert back == f"http://testserver/?state={query['state']}"
+    assert idp.ended == [f"agent-{user.email}"]
+    assert client.get(back).status_code == 200  # the home page, anonymous
+
+
+def test_two_logins_two_states(client, idp, world):
+    states = []
+    for _ in range(2):
+        _go(client, idp, world.users["membre"].email)
+        location = client.post(reverse("accounts:logout"))["Location"]
+        states.append(location.split("state=")[1].split("&")[0])
+    assert states[0] != states[1]
+
+
+def test_a_password_login_logs_out_here_only(client, idp, world):
+    client.force_login(world.users["membre"])
+    response = client.post(reverse("accounts:logout"))
+    assert response["Location"] == "/"
+    assert not get_user(client).is_authenticated
+    assert idp.ended == []
+
+
+def test_the_provider_refuses_a_forged_hint(client, idp, world):
+    status, _ = _at_provider(
+        f"{idp.url}/session/end?id_token_hint=faux&state=abc&post_logout_redirect_uri=http://x/"
+    )
+    assert status == 400
+    assert idp.ended == []
+
+
+def test_logging_out_everywhere_ends_the_proconnect_session_too(client, idp, world):
+    user = world.users["membre"]
+    _go(client, idp, user.email)
+    response = client.post(reverse("accounts:logout_everywhere"))
+    assert response["Location"].startswith(f"{idp.url}/session/end?")
+    assert not get_user(client).is_authenticated
+    status, back = _at_provider(response["Location"])
+    assert status == 302 and idp.ended == [f"agent-{user.email}"]
+    assert "déconnecté de tous vos appareils" in client.get(back).content.decode()
