@@ -6,6 +6,7 @@ process sees a change at once and nothing is ever invalidated by hand.
     rows = cached(("directory:near", pk, version), compute, timeout=3600)
 """
 
+import functools
 import hashlib
 import re
 
@@ -31,8 +32,8 @@ def data_version(*sources) -> str:
       (rows written without history, or which rows belong to a subset)."""
     selects, params = [], []
     for source in sources:
-        if isinstance(source, type) and hasattr(source, "history"):
-            table = connection.ops.quote_name(source.history.model._meta.db_table)
+        table = _history_table(source) if isinstance(source, type) else None
+        if table:
             selects.append(f"(SELECT MAX(history_id) FROM {table})")  # noqa: S608 — our tables
             continue
         queryset = source if isinstance(source, models.QuerySet) else source._base_manager.all()
@@ -48,6 +49,15 @@ def data_version(*sources) -> str:
         cursor.execute(f"SELECT {', '.join(selects)}", params)  # noqa: S608
         row = cursor.fetchone()
     return "-".join(str(v or 0) for v in row)
+
+
+@functools.cache
+def _history_table(model) -> str | None:
+    """The quoted table of `model`'s history, or None; found once per model, since each
+    read of simple-history's `Model.history` builds a manager class (milliseconds)."""
+    if not getattr(model._meta, "simple_history_manager_attribute", None):
+        return None
+    return connection.ops.quote_name(model.history.model._meta.db_table)
 
 
 def cache_key(parts) -> str:
