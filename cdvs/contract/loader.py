@@ -409,6 +409,8 @@ def _objective(sync, o, position, links):
             "heading": _s(o, "heading"),
             "note": _s(o, "note"),
             "position": position,
+            # a volet file flags the objectives prioritised locally (cdvs.contract.volet)
+            **({"is_local_priority": o["priority"]} if "priority" in o else {}),
         },
         links,
     )
