@@ -2,7 +2,7 @@
 enjeux), found by those who may read them (`access`): a public action by everyone, any
 other only by the coordination of its commune (its porteur finds it in its list)."""
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch
 
 from cdvs.contract.models import Objective
 from cdvs.directory.models import Organisation
@@ -20,7 +20,9 @@ def action_entry(action: Action) -> Entry:
         *(f"Enjeu {e.number} : {e.title}" for e in enjeux),
         f"Statut : {action.get_status_display()}",
     ]
-    public = access.is_public(action)
+    public = getattr(action, "public", None)
+    if public is None:
+        public = access.is_public(action)
     territories = [t.pk for t in action.territories.all()]
     if action.commune_id and action.commune_id not in territories:
         territories.append(action.commune_id)
@@ -38,9 +40,14 @@ def action_entry(action: Action) -> Entry:
 
 
 def _actions():
-    return Action.objects.select_related("porteur").prefetch_related(
-        Prefetch("objectives", queryset=Objective.objects.select_related("enjeu")),
-        "territories",
+    return (
+        Action.objects.select_related("porteur")
+        .prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.select_related("enjeu")),
+            "territories",
+        )
+        # public or not, read in the same query (no query per action when rebuilding)
+        .annotate(public=ExpressionWrapper(access.public_condition(), BooleanField()))
     )
 
 

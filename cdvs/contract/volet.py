@@ -12,13 +12,12 @@ The same function serves `manage.py load_volet FILE` and the coordinators' uploa
 import re
 from pathlib import Path
 
-import yaml
 from django.db import transaction
 
 from cdvs.accounts.permissions import require
 from cdvs.territories.models import Kind, Territory
 
-from .loader import ContractFileError, LoadReport, _apply_section, _Sync
+from .loader import ContractFileError, LoadReport, _apply_section, _Sync, load_yaml
 from .models import Ambition, Contract, Enjeu, LocalSection, Objective
 
 FORMAT = "cdvs-volet-communal/1"
@@ -127,14 +126,7 @@ def read(content: bytes) -> dict:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise VoletFileError(["Le fichier doit être encodé en UTF-8."]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark else ""
-        raise VoletFileError([f"Le fichier n'est ni un YAML ni un JSON valide{where}."]) from exc
-    except RecursionError:
-        raise VoletFileError(["Le fichier est imbriqué trop profondément."]) from None
+    data = load_yaml(text, VoletFileError, "n'est ni un YAML ni un JSON valide")
     check = _Check()
     top = check.mapping(data, "racine", TOP_FIELDS)
     if not top:

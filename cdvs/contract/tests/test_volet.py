@@ -224,3 +224,16 @@ def test_a_volet_entered_in_the_tool(client, login, contract, world):
     # then the coordinators add ambitions from the enjeu page, as for Armentières
     page = client.get(reverse("contract:enjeu", args=[enjeu.pk])).content.decode()
     assert reverse("contract_coordination:add_ambition", args=[local.pk]) in page
+
+
+@pytest.mark.django_db
+def test_the_same_volet_in_json(contract):
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(TEST_VOLET.read_text(encoding="utf-8"))
+    volet.load_bytes(json.dumps(data, ensure_ascii=False).encode())
+    assert Objective.objects.get(key="volet-test-e1-a1-o1").is_local_priority
+    # and the YAML file after it changes nothing: the same volet
+    assert not volet.load(TEST_VOLET).changed
