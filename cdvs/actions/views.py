@@ -318,6 +318,7 @@ def convention(request, pk):
         "actions/convention.html",
         {
             "item": item,
+            "actions": access.readable(request.user, item.actions.all()).order_by("title", "pk"),
             "years": years,
             "total": sum((y.amount for y in years), ZERO),
             "can_manage": can(request.user, "actions.manage", item),

@@ -232,3 +232,17 @@ def test_search_finds_actions_as_their_readers_may(volets, world):
     assert _found(u["coordinateur"], "jardin") == ["Atelier lillois"]
     volets.b.soft_delete()
     assert _found(u["coordinateur_lille"], "jardin") == []
+
+
+def test_a_cpo_page_names_only_the_actions_its_reader_may_read(client, login, volets, world):
+    from cdvs.actions.models import Convention
+
+    cpo = Convention.objects.create(
+        contract=volets.b.contract, title="CPO lilloise", porteur=world.organisations["asso_lille"],
+        commune=world.territories["lille"], start_year=2025,
+    )  # fmt: skip
+    cpo.actions.set([volets.b])
+    login("coordinateur")
+    assert "Atelier lillois" not in client.get(cpo.get_absolute_url()).content.decode()
+    login("coordinateur_lille")
+    assert "Atelier lillois" in client.get(cpo.get_absolute_url()).content.decode()
