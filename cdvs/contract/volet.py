@@ -145,6 +145,9 @@ def read(content: bytes) -> dict:
 
 def _section(check: _Check, volet: dict) -> dict:
     vkey = check.key(volet, "volet")
+    code = volet.get("commune")
+    if isinstance(code, int) and not isinstance(code, bool):  # written without quotes
+        volet = {**volet, "commune": str(code)}
     insee = check.text(volet, "commune", "volet", required=True)
     if insee and not INSEE.fullmatch(insee):
         check.add(

@@ -233,7 +233,19 @@ def test_the_same_volet_in_json(contract):
     import yaml
 
     data = yaml.safe_load(TEST_VOLET.read_text(encoding="utf-8"))
+    data["volet"]["commune"] = 59350  # a number: read as the code
     volet.load_bytes(json.dumps(data, ensure_ascii=False).encode())
     assert Objective.objects.get(key="volet-test-e1-a1-o1").is_local_priority
     # and the YAML file after it changes nothing: the same volet
     assert not volet.load(TEST_VOLET).changed
+
+
+@pytest.mark.django_db
+def test_a_volet_deleted_for_good_takes_its_tree_and_index_entries(contract):
+    from cdvs.search.models import SearchEntry
+
+    volet.load(TEST_VOLET)
+    assert SearchEntry.objects.filter(title="Objectif de test prioritaire").exists()
+    LocalSection.objects.get(key="volet-test").delete()  # the admin site's deletion
+    assert not Objective.all_objects.filter(key__startswith="volet-test").exists()
+    assert not SearchEntry.objects.filter(title="Objectif de test prioritaire").exists()
