@@ -7,7 +7,7 @@ programmations (partners once arrêtée, the coordination always)."""
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -81,8 +81,9 @@ class ActionDetailOut(ActionOut):
     hidden_lines: int
 
 
-def _queryset():
-    return Action.objects.select_related("porteur", "commune").prefetch_related(
+def _queryset(base=None):
+    base = Action.objects.all() if base is None else base
+    return base.select_related("porteur", "commune").prefetch_related(
         Prefetch("objectives", queryset=Objective.objects.only("pk", "enjeu__number", "enjeu_id")
                  .select_related("enjeu")),
         Prefetch("territories", queryset=Territory.objects.only("pk", "code")),
@@ -174,13 +175,12 @@ def list_actions(
             )
         )
     offset, limit = max(0, offset), max(1, min(limit, MAX_LIMIT))
-    page = list(_queryset().filter(pk__in=qs.values("pk")).order_by("title", "pk")
-                [offset : offset + limit])  # fmt: skip
-    public = set(
-        Action.objects.filter(access.public_condition(), pk__in=[a.pk for a in page]).values_list(
-            "pk", flat=True
-        )
+    page = list(
+        _queryset(qs)
+        .annotate(public=ExpressionWrapper(access.public_condition(), BooleanField()))
+        .order_by("title", "pk")[offset : offset + limit]
     )
+    public = {a.pk for a in page if a.public}
     return [_out(a, public) for a in page]
 
 
