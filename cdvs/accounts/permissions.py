@@ -107,6 +107,8 @@ RULES = {
     "contract.edit": Rule(COORDINATOR, TERRITORY),
     "contract.history": Rule(COORDINATOR, TERRITORY),
     "contract.trash": Rule(COORDINATOR, TERRITORY),
+    # load a volet communal from its file (cdvs.contract.volet): the volet's commune
+    "contract.load_volet": Rule(COORDINATOR, TERRITORY),
     "territory.view": Rule(ANONYMOUS),
     "territory.edit_perimeter": Rule(COORDINATOR, TERRITORY),
     "territory.history": Rule(COORDINATOR, TERRITORY),

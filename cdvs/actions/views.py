@@ -16,9 +16,10 @@ from cdvs.contract.models import Contract, Objective
 from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.exports import FORMAT_LABELS, export_response
 
-from . import budget, cerfa, cpo
+from . import access, budget, cerfa, cpo
 from . import dashboard as dashboard_data
 from . import programmation as programmation_data
+from .access import visible_lines
 from .filters import ActionFilters
 from .models import (
     CPO_TARGET_SHARE,
@@ -51,19 +52,11 @@ def _listed(qs):
     return qs.select_related("porteur", "commune").prefetch_related(_objectives(), "territories")
 
 
-def visible_lines(user, action, lines):
-    """The funding lines of `action` whose amounts `user` may read: lines under
-    instruction (no decision yet) for the coordination only."""
-    if can(user, "actions.view_instruction", action):
-        return list(lines)
-    return [line for line in lines if not line.under_instruction]
-
-
 @login_if_needed
 def action_list(request):
     gate(request.user, "actions.view")
     form = ActionFilters(request.GET)
-    qs = form.filter(Action.objects.all()).order_by("title", "pk")
+    qs = form.filter(access.readable(request.user, Action.objects.all())).order_by("title", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     actions = list(_listed(Action.objects.filter(pk__in=[a.pk for a in page.object_list])))
     actions.sort(key=lambda a: (a.title, a.pk))
@@ -83,10 +76,18 @@ def action_list(request):
 
 @login_if_needed
 def detail(request, pk):
-    gate(request.user, "actions.view")
     action = get_object_or_404(
         _listed(Action.objects.select_related("lead__objective__enjeu", "contract")), pk=pk
     )
+    if not access.can_read(request.user, action):
+        refuse(request.user, "Cette action n'est pas publique : elle est réservée à son porteur "
+                             "et à la coordination de sa commune.")  # fmt: skip
+    if not can(request.user, "actions.view"):
+        # a public action, for the public: what it does, not its money
+        return render(request, "actions/detail.html", {
+            "action": action, "public_page": True,
+            "changes": list(action.status_changes.select_related("by")),
+        })  # fmt: skip
     lines = visible_lines(
         request.user,
         action,
@@ -200,7 +201,11 @@ def export_rows(user, qs):
 @login_if_needed
 def export(request, fmt):
     gate(request.user, "actions.view")
-    qs = ActionFilters(request.GET).filter(Action.objects.all()).order_by("title", "pk")
+    qs = (
+        ActionFilters(request.GET)
+        .filter(access.readable(request.user, Action.objects.all()))
+        .order_by("title", "pk")
+    )
     return export_response(
         "plan-actions", "Plan d'actions", EXPORT_HEADERS, export_rows(request.user, qs), fmt
     )
@@ -313,6 +318,7 @@ def convention(request, pk):
         "actions/convention.html",
         {
             "item": item,
+            "actions": access.readable(request.user, item.actions.all()).order_by("title", "pk"),
             "years": years,
             "total": sum((y.amount for y in years), ZERO),
             "can_manage": can(request.user, "actions.manage", item),

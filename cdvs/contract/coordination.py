@@ -3,18 +3,21 @@ bring back what was deleted."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from cdvs.accounts.permissions import can, require
+from cdvs.accounts.permissions import can, filter_allowed, require
 from cdvs.core.history import history_page
 from cdvs.core.trash import confirm_trash, restore_from_trash
+from cdvs.territories.models import Kind, Territory
 
-from . import services
-from .forms import EDITABLE, ActionLeadForm, AmbitionForm, ObjectiveForm
+from . import services, volet
+from .forms import EDITABLE, ActionLeadForm, AmbitionForm, ObjectiveForm, VoletForm, VoletUploadForm
 from .models import Ambition, LocalEnjeu, Objective
+from .views import current_contract
 
 
 def _editable(kind, pk, *, deleted=False):
@@ -150,3 +153,57 @@ def add_lead(request, pk):
         services.add_lead,
         "Ajouter une piste d'action ou une action existante",
     )
+
+
+@login_required
+def load_volet(request):
+    """Upload the file of a volet communal (cdvs.contract.volet), all or nothing."""
+    require(request.user, "contract.load_volet")
+    form = VoletUploadForm(request.POST or None, request.FILES or None)
+    errors, report = [], []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > volet.MAX_BYTES:
+            errors = ["Le fichier est trop gros (2 Mo au plus)."]
+        else:
+            try:
+                report = volet.load_bytes(upload.read(), request.user).lines()
+            except volet.VoletFileError as exc:
+                errors = exc.errors
+    status = 422 if errors else 200
+    return render(
+        request,
+        "contract/coordination/volet_upload.html",
+        {"form": form, "errors": errors, "report": report},
+        status=status,
+    )
+
+
+@login_required
+def create_volet(request):
+    """Enter a volet communal in the tool: a commune of the coordinator's scope."""
+    require(request.user, "contract.load_volet")
+    contract = current_contract()
+    if contract is None:
+        raise Http404("Aucun contrat n'est chargé.")
+    communes = filter_allowed(
+        request.user,
+        "contract.load_volet",
+        Territory.objects.filter(kind=Kind.COMMUNE, parent=contract.epci)
+        .exclude(local_sections__contract=contract)
+        .order_by("name"),
+    )
+    form = VoletForm(contract, communes, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            section = services.create_volet(
+                contract, data["commune"], data["name"], data["adopted"], data["enjeux"],
+                request.user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Volet communal « {section.name} » créé.")
+            return redirect("contract:index")
+    return render(request, "contract/coordination/volet_form.html", {"form": form})

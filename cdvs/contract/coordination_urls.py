@@ -6,6 +6,8 @@ app_name = "contract_coordination"
 
 urlpatterns = [
     path("corbeille/", coordination.trash, name="trash"),
+    path("volets/nouveau/", coordination.create_volet, name="create_volet"),
+    path("volets/charger/", coordination.load_volet, name="load_volet"),
     path("<slug:kind>/<id:pk>/modifier/", coordination.edit, name="edit"),
     path("<slug:kind>/<id:pk>/supprimer/", coordination.delete, name="delete"),
     path("<slug:kind>/<id:pk>/restaurer/", coordination.restore, name="restore"),

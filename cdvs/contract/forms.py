@@ -70,3 +70,34 @@ EDITABLE = {
     "piste": (ActionLead, ActionLeadForm),
     "gouvernance": (GovernanceBody, GovernanceBodyForm),
 }
+
+
+class VoletUploadForm(forms.Form):
+    """The file of a volet communal (format of docs/volet-communal.md)."""
+
+    file = forms.FileField(
+        label="Fichier du volet communal (YAML ou JSON)",
+        help_text="Format décrit dans la documentation « Format d'un volet communal » ; "
+        "2 Mo au plus. Tout ou rien : au moindre problème, rien n'est enregistré.",
+    )
+
+
+class VoletForm(forms.Form):
+    """A volet communal entered in the tool: its commune, its name and the enjeux of the
+    contract it declines (ambitions, objectifs and pistes are added on the enjeu pages)."""
+
+    commune = forms.ModelChoiceField(label="Commune", queryset=None)
+    name = forms.CharField(label="Nom du volet", max_length=255)
+    adopted = forms.CharField(
+        label="Adoption", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Délibération, date du conseil municipal.",
+    )  # fmt: skip
+    enjeux = forms.ModelMultipleChoiceField(
+        label="Enjeux du contrat déclinés", queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, contract, communes, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        self.fields["enjeux"].queryset = contract.enjeux.order_by("number")
+        self.fields["enjeux"].label_from_instance = lambda e: f"Enjeu {e.number} : {e.title}"

@@ -117,14 +117,22 @@ class _Checker:
         return out
 
 
-def parse(text: str) -> dict:
-    """Parse and validate the file; returns the data or raises ContractFileError."""
+def load_yaml(text: str, error=ContractFileError, invalid="n'est pas un YAML valide"):
+    """The YAML document of `text`, or `error` with a French message saying where the
+    file stops being readable (the contract file and the volet files)."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark else ""
-        raise ContractFileError([f"Le fichier n'est pas un YAML valide{where}."]) from exc
+        raise error([f"Le fichier {invalid}{where}."]) from exc
+    except RecursionError:
+        raise error(["Le fichier est imbriqué trop profondément."]) from None
+
+
+def parse(text: str) -> dict:
+    """Parse and validate the file; returns the data or raises ContractFileError."""
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise ContractFileError(["Le fichier doit décrire un contrat (un dictionnaire YAML)."])
     check = _Checker()
@@ -409,6 +417,8 @@ def _objective(sync, o, position, links):
             "heading": _s(o, "heading"),
             "note": _s(o, "note"),
             "position": position,
+            # a volet file flags the objectives prioritised locally (cdvs.contract.volet)
+            **({"is_local_priority": o["priority"]} if "priority" in o else {}),
         },
         links,
     )

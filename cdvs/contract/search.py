@@ -47,9 +47,15 @@ def ambition_entry(ambition: Ambition) -> Entry:
     )
 
 
+def _ambition_of(objective: Objective):
+    """The objective's ambition; None while a cascade deletion has removed its row."""
+    return objective.ambition if objective.ambition_id else None
+
+
 def _objective_local(objective: Objective):
-    if objective.ambition_id and objective.ambition.local_enjeu_id:
-        return objective.ambition.local_enjeu
+    ambition = _ambition_of(objective)
+    if ambition is not None and ambition.local_enjeu_id:
+        return ambition.local_enjeu
     return _local(objective)
 
 
@@ -60,7 +66,7 @@ def objective_entry(objective: Objective) -> Entry:
         objective.heading,
         objective.note,
         "Prioritaire localement" if objective.is_local_priority else "",
-        f"Ambition : {objective.ambition.text}" if objective.ambition_id else "",
+        f"Ambition : {objective.ambition.text}" if _ambition_of(objective) else "",
         f"Enjeu {enjeu.number} : {enjeu.title}",
     ]
     return Entry(

@@ -1,12 +1,14 @@
 """Every write to the strategic frame goes through these functions, each in one
 transaction, with the author recorded in the history."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from cdvs.accounts.permissions import require
 from cdvs.core.history import save_with_history
 
-from .models import ActionLead, Ambition, Objective, Scale
+from .models import ActionLead, Ambition, LocalEnjeu, LocalSection, Objective, Scale
 
 
 @transaction.atomic
@@ -45,3 +47,19 @@ def add_lead(form, objective, user):
         ActionLead.all_objects.filter(objective=objective, kind=lead.kind)
     )
     return save_with_history(lead, user, "Création")
+
+
+@transaction.atomic
+def create_volet(contract, commune, name, adopted, enjeux, user):
+    """A volet communal entered in the tool: the section of `commune` and a local
+    version of each enjeu of `enjeux` (worded as the contract's until edited)."""
+    section = LocalSection(contract=contract, commune=commune, name=name, adopted=adopted)
+    require(user, "contract.load_volet", section)
+    if LocalSection.all_objects.filter(contract=contract, commune=commune).exists():
+        raise ValidationError(f"La commune {commune.name} a déjà un volet communal.")
+    save_with_history(section, user, "Création du volet communal")
+    for enjeu in enjeux:
+        save_with_history(
+            LocalEnjeu(section=section, enjeu=enjeu, title=enjeu.title), user, "Création"
+        )
+    return section

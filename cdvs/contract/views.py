@@ -48,6 +48,7 @@ def index(request):
             "sections": sections,
             "bodies": bodies,
             "can_edit": can(request.user, "contract.edit"),
+            "can_load_volet": can(request.user, "contract.load_volet"),
         },
     )
 

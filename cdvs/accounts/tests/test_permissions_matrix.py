@@ -546,6 +546,10 @@ PAGES = {
     "contract_coordination:add_lead": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.objective.pk}
     ),
+    # volets communaux: any coordinator opens the pages; loading or creating the volet
+    # of a commune outside their scope is refused (cdvs/contract/tests/test_volet.py)
+    "contract_coordination:create_volet": Page(COORDINATION),
+    "contract_coordination:load_volet": Page(COORDINATION),
     # API (read-only, public)
     "api:openapi-json": Page(PUBLIC),
     "api:openapi-view": Page(PUBLIC),
@@ -556,7 +560,19 @@ PAGES = {
     # plan d'actions: partners read; the porteur's people and the coordinators of the
     # action's commune edit; the coordinators of that commune manage and fund
     "actions:list": Page(PARTNERS_CONTENT),
-    "actions:detail": Page(PARTNERS_CONTENT, lambda o: {"pk": o.action.pk}),
+    # an action not yet public (a projet): its porteur's people and its commune's
+    # coordination (cdvs/actions/access.py); a public action is read by everyone
+    "actions:detail": Page(
+        expect(LOGIN, 403, 200, 200, 200, 403, 200), lambda o: {"pk": o.action.pk}
+    ),
+    # the API of the plan d'actions: the list answers everyone with what they may read
+    "api:actions": Page(PUBLIC),
+    "api:action": Page(expect(404, 404, 200, 200, 200, 404, 200), lambda o: {"pk": o.action.pk}),
+    "api:programmations": Page(PUBLIC),
+    # not yet arrêtée: the coordination of Armentières only
+    "api:programmation": Page(
+        expect(404, 404, 404, 404, 200, 404, 200), lambda o: {"pk": o.programmation.pk}
+    ),
     "actions:export": Page(PARTNERS_CONTENT, lambda o: {"fmt": "csv"}),
     "actions_coordination:create": Page(COORDINATION),
     "actions_coordination:trash": Page(COORDINATION),

@@ -54,12 +54,45 @@ def data(db):
         {"title": "Appel à midi", "funder_name": "État", "opens_on": date(2025, 1, 1),
          "closes_on": date(2099, 3, 31), "closes_at": time(12)}
     )  # fmt: skip
+    action, programmation = _plan(world)
     real_ids = {
+        "/api/actions/programmations/{pk}": {"pk": programmation.pk},
+        "/api/actions/{pk}": {"pk": action.pk},
         "/api/annuaire/organisations/{pk}": {"pk": asso.pk},
         "/api/annuaire/lieux/{place_pk}": {"place_pk": place.pk},
         "/api/appels/{pk}": {"pk": call.pk},
     }
     return world, real_ids
+
+
+def _plan(world):
+    """A public action of the Armentières association with a decided and an undecided
+    funding line, in the programmation 2025 of Armentières, arrêtée."""
+    from decimal import Decimal
+
+    from cdvs.actions.models import Action, FundingLine, Programmation
+    from cdvs.contract.models import Contract
+    from cdvs.testing import make_call
+
+    t = world.territories
+    contract = Contract.objects.create(
+        name="Contrat", epci=t["mel"], start_year=2024, end_year=2030
+    )
+    action = Action.objects.create(
+        contract=contract, title="Atelier", porteur=world.organisations["asso_arm"],
+        commune=t["armentieres"], status="programmee",
+    )  # fmt: skip
+    for kind, granted in (("etat_pv", Decimal("800.00")), ("commune", None)):
+        FundingLine.objects.create(action=action, year=2025, funder_kind=kind,
+                                   nature="specifique", requested=Decimal("1000.00"),
+                                   granted=granted)  # fmt: skip
+    programmation = Programmation.objects.create(
+        call=make_call("Programmation 2025", commune=t["armentieres"]), contract=contract,
+        year=2025, commune=t["armentieres"], decided_on=date(2025, 3, 1),
+    )  # fmt: skip
+    programmation.requests.create(action=action, submitted_on=date(2025, 2, 1),
+                                  decided_on=date(2025, 3, 1))  # fmt: skip
+    return action, programmation
 
 
 @contextmanager
