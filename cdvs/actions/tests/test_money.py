@@ -61,7 +61,8 @@ class MoneyTests(TestCase):
         # the export carries the same sums, to the cent
         self.client.force_login(self.world.users["coordinateur"])
         response = self.client.get(reverse("actions:export", args=["csv"]))
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        content = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(content), delimiter=";"))
         row = dict(zip(EXPORT_HEADERS, rows[1], strict=True))
         assert Decimal(row["Demandé (€)"]) == totals["all"]["requested"]
         assert Decimal(row["Accordé (€)"]) == totals["all"]["granted"]
@@ -137,14 +138,15 @@ class ProgrammationMoneyTests(TestCase):
             expected = sum((getattr(line, name) for line in of_year), Decimal("0"))
             per_funder = sum((t[name] for _, t in data["funders"]), Decimal("0"))
             per_enjeu = sum((t[name] for _, t in data["enjeux"]), Decimal("0"))
-            per_row = sum((r["totals"][name] for r in data["rows"]), Decimal("0"))
+            per_row = sum((r["totals"][name] for r in data["page"].object_list), Decimal("0"))
             assert data["total"][name] == per_funder == per_row == expected
             assert per_enjeu == (expected if of_year else Decimal("0"))
         self.client.force_login(self.world.users["coordinateur"])
         response = self.client.get(
             reverse("actions:programmation_export", args=[self.programmation.pk, "csv"])
         )
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        content = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(content), delimiter=";"))
         column = rows[0].index("Accordé (€)")
         exported = sum((Decimal(r[column]) for r in rows[1:] if r[column]), Decimal("0"))
         assert exported == data["total"]["granted"]
