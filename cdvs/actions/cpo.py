@@ -15,10 +15,11 @@ def yearly(contract):
     """One row per year of the funded lines of `contract` (a granted amount,
     valorisation and autofinancement aside): the actions funded and their amount, the
     same under a CPO covering that year, and the amount per nature. One grouped query."""
+    # from the action's links (its index), the conventions' years checked after: the
+    # actions of `contract` are only in conventions of `contract`
     under = Exists(
         Convention.actions.through.objects.filter(
             action_id=OuterRef("action_id"),
-            convention__contract=contract,
             convention__start_year__lte=OuterRef("year"),
             convention__start_year__gt=OuterRef("year") - CPO_YEARS,
         )

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from cdvs.accounts.permissions import readable_condition
 from cdvs.contract.models import Enjeu, Objective
+from cdvs.core.cache import cached
 from cdvs.meetings.models import Meeting, NextStep
 
 from . import cpo
 from .models import ZERO, Action, FundingLine, Nature, Status
-from .totals import CENT, MoneySum, enjeu_pairs, place_links
+from .totals import CENT, MoneySum, enjeu_pairs, place_links, version
 
 CLOSED = [Status.DONE, Status.ABANDONED, Status.REJECTED]
 LIST_LIMIT = 50
@@ -61,14 +62,16 @@ def _grouped(links, key, year):
     return table
 
 
-def build(contract, year, user, today=None) -> dict:
-    today = today or timezone.localdate()
+def figures(contract, year) -> dict:
+    """The aggregates of the dashboard (the same for every reader: decided amounts
+    only): per enjeu, per QPV / PAC, per year with the CPO shares, the objectifs
+    prioritaires localement with no action. Eight grouped queries."""
     live = Action.objects.filter(contract=contract)
-    ids = live.values("pk")
-    per_enjeu = _grouped(enjeu_pairs(ids), "objective__enjeu_id", year)
-    per_place = _grouped(place_links(ids, PLACE_KINDS), "territory_id", year)
+    of_contract = {"action__contract": contract, "action__deleted_at__isnull": True}
+    per_enjeu = _grouped(enjeu_pairs(**of_contract), "objective__enjeu_id", year)
+    per_place = _grouped(place_links(PLACE_KINDS, **of_contract), "territory_id", year)
     labels = dict(
-        place_links(ids, PLACE_KINDS)
+        place_links(PLACE_KINDS, **of_contract)
         .values_list("territory_id", "territory__name").distinct()
     )  # fmt: skip
     per_year = list(cpo.yearly(contract))
@@ -92,6 +95,23 @@ def build(contract, year, user, today=None) -> dict:
         .select_related("enjeu")
         .order_by("enjeu__number", "position", "pk")
     )
+    shares = cpo.shares(contract, per_year)
+    for row in shares:
+        row["actions_text"] = cpo.percent(row["share_actions"])
+        row["amount_text"] = cpo.percent(row["share_amount"])
+    years = [{"year": y, **m} for y, m in sorted(by_year.items())]
+    return {"enjeux": enjeux, "territories": territories, "years": years, "cpo": shares,
+            "orphans": orphans}  # fmt: skip
+
+
+def build(contract, year, user, today=None) -> dict:
+    """The dashboard of `year` for `user`: `figures` kept in the cache under the version
+    of the data they read (`totals.version`, one query), the dated lists read each time
+    (actions past their end, late next steps the user may read)."""
+    today = today or timezone.localdate()
+    live = Action.objects.filter(contract=contract)
+    data = cached(("actions:dashboard", contract.pk, year, version()),
+                  lambda: figures(contract, year))  # fmt: skip
     overdue = list(
         live.filter(ends_on__lt=today).exclude(status__in=CLOSED)
         .select_related("porteur").order_by("ends_on", "pk")[:LIST_LIMIT]
@@ -104,22 +124,8 @@ def build(contract, year, user, today=None) -> dict:
         .select_related("meeting", "action")
         .order_by("due_date", "pk")[:LIST_LIMIT]
     )
-    shares = cpo.shares(contract, per_year)
-    for row in shares:
-        row["actions_text"] = cpo.percent(row["share_actions"])
-        row["amount_text"] = cpo.percent(row["share_amount"])
-    years = [{"year": y, **m} for y, m in sorted(by_year.items())]
-    return {
-        "year": year,
-        "enjeux": enjeux,
-        "territories": territories,
-        "years": years,
-        "chart": money_chart(years),
-        "cpo": shares,
-        "orphans": orphans,
-        "overdue": overdue,
-        "late": late,
-    }
+    return {"year": year, **data, "chart": money_chart(data["years"]), "overdue": overdue,
+            "late": late}  # fmt: skip
 
 
 def money_chart(years) -> dict:

@@ -7,17 +7,18 @@ The totals are grouped aggregate queries (`totals`, one per kind of group), the 
 are built for one page of requests, and the export reads the requests by chunks: a
 fixed number of queries and a bounded memory whatever the number of requests."""
 
+from types import SimpleNamespace
+
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 
 from cdvs.accounts.permissions import can
-from cdvs.contract.models import Objective
+from cdvs.core.cache import cached
 
-from .models import FundingLine, Nature, Request, funding_totals
-from .totals import add, amounts, enjeu_pairs, money_sums, place_links, zero
+from .models import Action, FundingLine, Nature, Request, funding_totals
+from .totals import add, amounts, enjeu_pairs, money_sums, place_links, version, zero
 
 TERRITORY_KINDS = ("qpv", "pac")
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 EXPORT_CHUNK = 1000
 ORDER = ("action__title", "pk")
 
@@ -46,25 +47,40 @@ def _line_filter(programmation, coordination, path="") -> dict:
     return condition
 
 
+class _Enjeu(int):
+    """An enjeu of a row, by its number (`e.number` in the template and the export)."""
+
+    @property
+    def number(self):
+        return int(self)
+
+
 def _rows(programmation, coordination, requests) -> list[dict]:
-    """The rows of `requests` (a page, or a chunk of the export): four queries."""
+    """The rows of `requests` (a page, or a chunk of the export): four queries; the
+    enjeux and territories of the actions read as pairs of values."""
     requests = list(
-        requests.select_related("action__porteur", "action__commune", "meeting")
-        .prefetch_related(
-            Prefetch(
-                "action__objectives",
-                queryset=Objective.objects.select_related("enjeu").only(
-                    "pk", "text", "enjeu_id", "enjeu__number", "enjeu__title"
-                ),
-            ),
-            "action__territories",
-        )
+        requests.select_related("action__porteur", "meeting")
+        .defer("action__description", "action__publics")
         .order_by(*ORDER)
     )
+    ids = [r.action_id for r in requests]
+    enjeux_of: dict[int, set] = {}
+    for action_id, number in Action.objectives.through.objects.filter(
+        action_id__in=ids
+    ).values_list("action_id", "objective__enjeu__number"):
+        enjeux_of.setdefault(action_id, set()).add(number)
+    places_of: dict[int, list] = {}
+    # the kind checked here: filtered in the query, the plan would start from every QPV
+    for action_id, name, kind in (
+        Action.territories.through.objects.filter(action_id__in=ids)
+        .values_list("action_id", "territory__name", "territory__kind")
+        .order_by("territory__name", "pk")
+    ):  # fmt: skip
+        if kind in TERRITORY_KINDS:
+            places_of.setdefault(action_id, []).append(SimpleNamespace(name=name))
     lines_of: dict[int, list] = {}
     lines = FundingLine.objects.filter(
-        action_id__in=[r.action_id for r in requests],
-        **_line_filter(programmation, coordination),
+        action_id__in=ids, **_line_filter(programmation, coordination)
     ).order_by("funder_kind", "pk")
     for line in lines:
         lines_of.setdefault(line.action_id, []).append(line)
@@ -72,10 +88,9 @@ def _rows(programmation, coordination, requests) -> list[dict]:
     for request in requests:
         action = request.action
         mine = lines_of.get(action.pk, [])
-        row_enjeux = sorted({o.enjeu for o in action.objectives.all()}, key=lambda e: e.number)
-        places = [t for t in action.territories.all() if t.kind in TERRITORY_KINDS]
         rows.append({"request": request, "action": action, "lines": mine,
-                     "enjeux": row_enjeux, "territories": places,
+                     "enjeux": [_Enjeu(n) for n in sorted(enjeux_of.get(action.pk, ()))],
+                     "territories": places_of.get(action.pk, []),
                      "totals": funding_totals(mine)["all"]})  # fmt: skip
     return rows
 
@@ -83,9 +98,12 @@ def _rows(programmation, coordination, requests) -> list[dict]:
 def totals(programmation, coordination) -> dict:
     """{"total", "funders", "natures", "enjeux", "territories"}: each a Decimal to the
     cent (or (label, amounts) pairs), summed by the database; six queries."""
-    action_ids = _requests(programmation, coordination).values("action_id")
+    of_requests = {"action__requests__programmation": programmation,
+                   "action__deleted_at__isnull": True}  # fmt: skip
+    if not coordination:
+        of_requests["action__requests__decided_on__isnull"] = False
     lines = FundingLine.objects.filter(
-        action_id__in=action_ids, **_line_filter(programmation, coordination)
+        **of_requests, **_line_filter(programmation, coordination)
     ).order_by()
     sums = money_sums()
     funders: dict[str, dict] = {}
@@ -96,12 +114,12 @@ def totals(programmation, coordination) -> dict:
     on_lines = _line_filter(programmation, coordination, "action__funding_lines__")
     line_sums = money_sums("action__funding_lines__")
     enjeux = (
-        enjeu_pairs(action_ids).filter(**on_lines)
+        enjeu_pairs(**of_requests).filter(**on_lines)
         .values("objective__enjeu_id", "objective__enjeu__number", "objective__enjeu__title")
         .annotate(**line_sums).order_by("objective__enjeu__number")
     )  # fmt: skip
     places = (
-        place_links(action_ids, TERRITORY_KINDS).filter(**on_lines)
+        place_links(TERRITORY_KINDS, **of_requests).filter(**on_lines)
         .values("territory_id", "territory__name")
         .annotate(**line_sums).order_by("territory__name", "territory_id")
     )  # fmt: skip
@@ -122,15 +140,17 @@ def totals(programmation, coordination) -> dict:
 def table(programmation, user, page=None, per_page=PAGE_SIZE) -> dict:
     """{"page" (its object_list: the rows of the page), "total", "funders", "natures",
     "enjeux", "territories", "coordination"}; `page` a page number from the request.
-    A fixed number of queries whatever the number of requests."""
+    A fixed number of queries whatever the number of requests; the totals are kept in
+    the cache under the version of the data they read (`totals.version`)."""
     coordination = can(user, "actions.view_instruction", programmation)
     ids = _requests(programmation, coordination).order_by(*ORDER).values_list("pk", flat=True)
     shown = Paginator(ids, per_page).get_page(page)
     shown.object_list = _rows(
         programmation, coordination, Request.objects.filter(pk__in=list(shown.object_list))
     )
-    return {"page": shown, "coordination": coordination,
-            **totals(programmation, coordination)}  # fmt: skip
+    sums = cached(("actions:programmation", programmation.pk, coordination, version()),
+                  lambda: totals(programmation, coordination))  # fmt: skip
+    return {"page": shown, "coordination": coordination, **sums}
 
 
 def all_rows(programmation, user):

@@ -13,7 +13,11 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Exists, OuterRef, Sum
 
-from .models import AMOUNT_FIELDS, Action
+from cdvs.contract.models import TREE_MODELS
+from cdvs.core.cache import data_version
+from cdvs.territories.models import Territory
+
+from .models import AMOUNT_FIELDS, Action, Convention, FundingLine, Request
 
 CENT = Decimal("0.01")
 # the total of many amounts of max_digits=12
@@ -58,12 +62,14 @@ def add(into: dict, more: dict) -> dict:
     return into
 
 
-def enjeu_pairs(action_ids):
-    """The links action → objective of `action_ids`, one per action and enjeu (the
-    objective of lowest id stands for the others of the same enjeu): an action serving
-    two objectives of an enjeu counts once in it."""
+def enjeu_pairs(**actions):
+    """The links action → objective of the actions selected by `actions` (lookups from
+    the link, e.g. action__contract=...), one per action and enjeu (the objective of
+    lowest id stands for the others of the same enjeu): an action serving two
+    objectives of an enjeu counts once in it. The actions are selected by joins, not by
+    a list of ids, so that the query plan starts from them."""
     through = Action.objectives.through.objects
-    return through.filter(action_id__in=action_ids).exclude(
+    return through.filter(**actions).exclude(
         Exists(
             through.filter(
                 action_id=OuterRef("action_id"),
@@ -74,8 +80,14 @@ def enjeu_pairs(action_ids):
     )
 
 
-def place_links(action_ids, kinds):
-    """The links action → territory of `action_ids` to a territory of `kinds`."""
-    return Action.territories.through.objects.filter(
-        action_id__in=action_ids, territory__kind__in=kinds
-    )
+def place_links(kinds, **actions):
+    """The links action → territory of the actions selected by `actions` to a territory
+    of `kinds`."""
+    return Action.territories.through.objects.filter(territory__kind__in=kinds, **actions)
+
+
+def version() -> str:
+    """Changes whenever anything the totals read is written (every write adds a history
+    row: actions and their links, lines, requests, CPO, territories, the contract's
+    frame): the key under which `core.cache.cached` keeps them. One query."""
+    return data_version(Action, FundingLine, Request, Convention, Territory, *TREE_MODELS)

@@ -261,11 +261,11 @@ def test_table_constant_queries_and_exports(client, login, programmation, plan, 
     assert count() == few
     from cdvs.actions import views
 
-    views.PROGRAMMATION_PAGE_SIZE = 3
+    size, views.PROGRAMMATION_PAGE_SIZE = views.PROGRAMMATION_PAGE_SIZE, 3
     try:
         page = client.get(url, {"page": 3}).content.decode()
     finally:
-        views.PROGRAMMATION_PAGE_SIZE = 50
+        views.PROGRAMMATION_PAGE_SIZE = size
     assert "Page 3 sur 3" in page and "7 demandes" in page and "1\u202f560,56" in page
     response = client.get(reverse("actions:programmation_export", args=[programmation.pk, "csv"]))
     content = b"".join(response.streaming_content)
