@@ -5,53 +5,63 @@ table beside it."""
 
 from fractions import Fraction
 
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import CPO_TARGET_SHARE, CPO_YEARS, ZERO, Convention, FundingLine, Nature
+from .totals import CENT, MoneySum
 
 
-def shares(contract, lines=None, conventions=None) -> list[dict]:
+def yearly(contract):
+    """One row per year of the funded lines of `contract` (a granted amount,
+    valorisation and autofinancement aside): the actions funded and their amount, the
+    same under a CPO covering that year, and the amount per nature. One grouped query."""
+    # from the action's links (its index), the conventions' years checked after: the
+    # actions of `contract` are only in conventions of `contract`
+    under = Exists(
+        Convention.actions.through.objects.filter(
+            action_id=OuterRef("action_id"),
+            convention__start_year__lte=OuterRef("year"),
+            convention__start_year__gt=OuterRef("year") - CPO_YEARS,
+        )
+    )
+    return (
+        FundingLine.objects.filter(
+            action__contract=contract, action__deleted_at__isnull=True, granted__gt=0,
+        ).exclude(nature=Nature.OWN)
+        .values("year")
+        .annotate(
+            actions=Count("action_id", distinct=True),
+            actions_cpo=Count("action_id", distinct=True, filter=Q(under)),
+            amount=MoneySum("granted"),
+            amount_cpo=MoneySum("granted", filter=Q(under)),
+            specific=MoneySum("granted", filter=Q(nature=Nature.SPECIFIC)),
+            common_law=MoneySum("granted", filter=Q(nature=Nature.COMMON_LAW)),
+        )
+        .order_by("year")
+    )  # fmt: skip
+
+
+def shares(contract, per_year=None) -> list[dict]:
     """One row per year of `contract`: the actions funded that year (a granted amount,
     valorisation and autofinancement aside), those under a CPO covering that year, and
-    the two shares as Fractions (None when nothing is funded). Two queries."""
-    if lines is None:
-        lines = (
-            FundingLine.objects.filter(
-                action__contract=contract, action__deleted_at__isnull=True,
-                granted__gt=0,
-            ).exclude(nature=Nature.OWN)
-            .values("action_id", "year").annotate(total=Sum("granted"))
-        )  # fmt: skip
-    if conventions is None:
-        conventions = Convention.objects.filter(contract=contract).values_list(
-            "start_year", "actions"
-        )
-    under: dict[int, set] = {}
-    for start, action_id in conventions:
-        if action_id is None:
-            continue
-        for year in range(start, start + CPO_YEARS):
-            under.setdefault(year, set()).add(action_id)
-    funded: dict[int, dict] = {}
-    for row in lines:
-        funded.setdefault(row["year"], {})
-        funded[row["year"]][row["action_id"]] = (
-            funded[row["year"]].get(row["action_id"], ZERO) + row["total"]
-        )
+    the two shares as Fractions (None when nothing is funded). `per_year`: the rows of
+    `yearly(contract)` when already read; else one query."""
+    if per_year is None:
+        per_year = yearly(contract)
+    found = {row["year"]: row for row in per_year}
     rows = []
     for year in range(contract.start_year, contract.end_year + 1):
-        amounts = funded.get(year, {})
-        cpo = under.get(year, set())
-        total = sum(amounts.values(), ZERO)
-        in_cpo = sum((v for a, v in amounts.items() if a in cpo), ZERO)
-        count_cpo = sum(1 for a in amounts if a in cpo)
+        row = found.get(year, {})
+        count, count_cpo = row.get("actions", 0), row.get("actions_cpo", 0)
+        total = (row.get("amount") or ZERO).quantize(CENT)
+        in_cpo = (row.get("amount_cpo") or ZERO).quantize(CENT)
         rows.append({
             "year": year,
-            "actions": len(amounts),
+            "actions": count,
             "actions_cpo": count_cpo,
             "amount": total,
             "amount_cpo": in_cpo,
-            "share_actions": Fraction(count_cpo, len(amounts)) if amounts else None,
+            "share_actions": Fraction(count_cpo, count) if count else None,
             "share_amount": Fraction(in_cpo) / Fraction(total) if total else None,
         })  # fmt: skip
     return rows

@@ -1,88 +1,117 @@
 """The dashboards of the plan d'actions, per enjeu, per QPV / PAC and per year: the
 actions, the money granted (crédits spécifiques vs droit commun), the share of CPO, the
 objectifs prioritaires localement that no action serves, the actions past their end and
-not closed, the late next steps. A fixed number of queries whatever the volume: the
-links are read as pairs of ids and composed here; only decided amounts (granted) are
-counted, which the partners may read."""
+not closed, the late next steps. A fixed number of queries whatever the volume, each
+figure a grouped aggregate computed by the database (`totals.MoneySum`, to the cent);
+only decided amounts (granted) are counted, which the partners may read."""
 
-from django.db.models import Sum
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from cdvs.accounts.permissions import readable_condition
 from cdvs.contract.models import Enjeu, Objective
+from cdvs.core.cache import cached
 from cdvs.meetings.models import Meeting, NextStep
-from cdvs.territories.models import Territory
 
 from . import cpo
 from .models import ZERO, Action, FundingLine, Nature, Status
+from .totals import CENT, MoneySum, enjeu_pairs, place_links, version
 
 CLOSED = [Status.DONE, Status.ABANDONED, Status.REJECTED]
 LIST_LIMIT = 50
+COUNTED = [Nature.SPECIFIC, Nature.COMMON_LAW]
+PLACE_KINDS = ["qpv", "pac"]
 
 
 def _money():
     return {Nature.SPECIFIC: ZERO, Nature.COMMON_LAW: ZERO}
 
 
-def build(contract, year, user, today=None) -> dict:
-    today = today or timezone.localdate()
-    live = Action.objects.filter(contract=contract)
-    enjeux_of: dict[int, set] = {}
-    for action_id, enjeu_id in Action.objectives.through.objects.filter(
-        action__in=live
-    ).values_list("action_id", "objective__enjeu_id"):
-        enjeux_of.setdefault(action_id, set()).add(enjeu_id)
-    places_of: dict[int, set] = {}
-    for action_id, territory_id in Action.territories.through.objects.filter(
-        action__in=live, territory__kind__in=["qpv", "pac"]
-    ).values_list("action_id", "territory_id"):
-        places_of.setdefault(action_id, set()).add(territory_id)
-    money_of: dict[int, dict] = {}
-    by_year: dict[int, dict] = {y: _money() for y in range(contract.start_year,
-                                                          contract.end_year + 1)}  # fmt: skip
-    sums = (
-        FundingLine.objects.filter(action__in=live, granted__gt=0)
-        .exclude(nature=Nature.OWN)
-        .values("action_id", "year", "nature")
-        .annotate(total=Sum("granted"))
+def _grouped(links, key, year):
+    """{group id: {"actions": n, specifique, droit_commun}} over `links` (rows of a
+    through table, one per action and group): two grouped queries. An action counts in
+    its groups when it has started by `year` (or has no start date) or is funded in
+    `year`."""
+    funded = FundingLine.objects.filter(
+        action_id=OuterRef("action_id"), year=year, granted__gt=0, nature__in=COUNTED
     )
-    cpo_lines = []
-    for row in sums:
-        by_year.setdefault(row["year"], _money())[row["nature"]] += row["total"]
-        cpo_lines.append(row)
-        if row["year"] == year:
-            money_of.setdefault(row["action_id"], _money())[row["nature"]] += row["total"]
-    active = set(live.filter(starts_on__year__lte=year).values_list("pk", flat=True)) | set(
-        live.filter(starts_on__isnull=True).values_list("pk", flat=True)
+    started = (
+        Q(action__starts_on__lt=date(year + 1, 1, 1))
+        | Q(action__starts_on__isnull=True)
+        | Q(Exists(funded))
     )
-
-    def per(groups_of, labels):
-        table = {key: {"label": label, "actions": 0, **_money()} for key, label in labels}
-        for action_id in set(groups_of) | set(money_of):
-            for key in groups_of.get(action_id, ()):
-                if key not in table:
-                    continue
-                if action_id in active or action_id in money_of:
-                    table[key]["actions"] += 1
-                for nature, value in money_of.get(action_id, {}).items():
-                    table[key][nature] += value
-        return list(table.values())
-
-    enjeux = Enjeu.objects.filter(contract=contract).order_by("number")
-    territories = Territory.objects.filter(
-        pk__in={t for ids in places_of.values() for t in ids}
-    ).order_by("name")
-    served = set(
-        Action.objectives.through.objects.filter(action__in=live).values_list(
-            "objective_id", flat=True
+    table = {
+        row[key]: {"actions": row["actions"], **_money()}
+        for row in links.values(key).annotate(actions=Count("action_id", filter=started))
+    }
+    money = (
+        links.filter(
+            action__funding_lines__year=year,
+            action__funding_lines__granted__gt=0,
+            action__funding_lines__nature__in=COUNTED,
+            action__funding_lines__deleted_at__isnull=True,
         )
+        .values(key, "action__funding_lines__nature")
+        .annotate(total=MoneySum("action__funding_lines__granted"))
     )
+    for row in money:
+        group = table.setdefault(row[key], {"actions": 0, **_money()})
+        group[row["action__funding_lines__nature"]] += row["total"].quantize(CENT)
+    return table
+
+
+def figures(contract, year) -> dict:
+    """The aggregates of the dashboard (the same for every reader: decided amounts
+    only): per enjeu, per QPV / PAC, per year with the CPO shares, the objectifs
+    prioritaires localement with no action. Eight grouped queries."""
+    live = Action.objects.filter(contract=contract)
+    of_contract = {"action__contract": contract, "action__deleted_at__isnull": True}
+    per_enjeu = _grouped(enjeu_pairs(**of_contract), "objective__enjeu_id", year)
+    per_place = _grouped(place_links(PLACE_KINDS, **of_contract), "territory_id", year)
+    labels = dict(
+        place_links(PLACE_KINDS, **of_contract)
+        .values_list("territory_id", "territory__name").distinct()
+    )  # fmt: skip
+    per_year = list(cpo.yearly(contract))
+    by_year = {y: _money() for y in range(contract.start_year, contract.end_year + 1)}
+    for row in per_year:
+        by_year[row["year"]] = {Nature.SPECIFIC: row["specific"].quantize(CENT),
+                                Nature.COMMON_LAW: row["common_law"].quantize(CENT)}  # fmt: skip
+    empty = {"actions": 0, **_money()}
+    enjeux = [
+        {"label": f"Enjeu {e.number} : {e.title}", **per_enjeu.get(e.pk, empty)}
+        for e in Enjeu.objects.filter(contract=contract).order_by("number")
+    ]
+    territories = [
+        {"label": name, **per_place.get(pk, empty)}
+        for pk, name in sorted(labels.items(), key=lambda item: (item[1], item[0]))
+    ]
+    served = Action.objectives.through.objects.filter(action__in=live).values("objective_id")
     orphans = list(
         Objective.objects.filter(enjeu__contract=contract, is_local_priority=True)
         .exclude(pk__in=served)
         .select_related("enjeu")
         .order_by("enjeu__number", "position", "pk")
     )
+    shares = cpo.shares(contract, per_year)
+    for row in shares:
+        row["actions_text"] = cpo.percent(row["share_actions"])
+        row["amount_text"] = cpo.percent(row["share_amount"])
+    years = [{"year": y, **m} for y, m in sorted(by_year.items())]
+    return {"enjeux": enjeux, "territories": territories, "years": years, "cpo": shares,
+            "orphans": orphans}  # fmt: skip
+
+
+def build(contract, year, user, today=None) -> dict:
+    """The dashboard of `year` for `user`: `figures` kept in the cache under the version
+    of the data they read (`totals.version`, one query), the dated lists read each time
+    (actions past their end, late next steps the user may read)."""
+    today = today or timezone.localdate()
+    live = Action.objects.filter(contract=contract)
+    data = cached(("actions:dashboard", contract.pk, year, version()),
+                  lambda: figures(contract, year))  # fmt: skip
     overdue = list(
         live.filter(ends_on__lt=today).exclude(status__in=CLOSED)
         .select_related("porteur").order_by("ends_on", "pk")[:LIST_LIMIT]
@@ -95,26 +124,8 @@ def build(contract, year, user, today=None) -> dict:
         .select_related("meeting", "action")
         .order_by("due_date", "pk")[:LIST_LIMIT]
     )
-    shares = cpo.shares(
-        contract,
-        lines=({"action_id": r["action_id"], "year": r["year"], "total": r["total"]}
-               for r in cpo_lines),
-    )  # fmt: skip
-    for row in shares:
-        row["actions_text"] = cpo.percent(row["share_actions"])
-        row["amount_text"] = cpo.percent(row["share_amount"])
-    years = [{"year": y, **m} for y, m in sorted(by_year.items())]
-    return {
-        "year": year,
-        "enjeux": per(enjeux_of, [(e.pk, f"Enjeu {e.number} : {e.title}") for e in enjeux]),
-        "territories": per(places_of, [(t.pk, t.name) for t in territories]),
-        "years": years,
-        "chart": money_chart(years),
-        "cpo": shares,
-        "orphans": orphans,
-        "overdue": overdue,
-        "late": late,
-    }
+    return {"year": year, **data, "chart": money_chart(data["years"]), "overdue": overdue,
+            "late": late}  # fmt: skip
 
 
 def money_chart(years) -> dict:

@@ -119,6 +119,8 @@ class Action(SoftDeletable):
                 name="actions_action_dates_in_order",
             )
         ]
+        # the dashboard's actions past their end, earliest first, without a scan
+        indexes = [models.Index(fields=["contract", "ends_on"], name="actions_action_ends_idx")]
 
     def scope_territory(self):
         return self.commune

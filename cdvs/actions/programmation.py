@@ -1,15 +1,26 @@
 """The year's programmation as a table: its requests with their funding lines, and the
-totals per funder, per enjeu and per QPV / PAC, to the cent. The partners read it once
-decided, and only decided lines; amounts under instruction are for the coordination."""
+totals per funder, per nature, per enjeu and per QPV / PAC, to the cent. The partners
+read it once decided, and only decided lines; amounts under instruction are for the
+coordination.
 
-from django.db.models import Prefetch
+The totals are grouped aggregate queries (`totals`, one per kind of group), the rows
+are built for one page of requests, and the export reads the requests by chunks: a
+fixed number of queries and a bounded memory whatever the number of requests."""
+
+from types import SimpleNamespace
+
+from django.core.paginator import Paginator
 
 from cdvs.accounts.permissions import can
-from cdvs.contract.models import Objective
+from cdvs.core.cache import cached
 
-from .models import FundingLine, Request, funding_totals
+from .models import Action, FundingLine, Nature, Request, funding_totals
+from .totals import add, amounts, enjeu_pairs, money_sums, place_links, version, zero
 
 TERRITORY_KINDS = ("qpv", "pac")
+PAGE_SIZE = 25
+EXPORT_CHUNK = 1000
+ORDER = ("action__title", "pk")
 
 
 def readable(user, programmation) -> bool:
@@ -20,65 +31,140 @@ def readable(user, programmation) -> bool:
     return programmation.decided_on is not None and can(user, "actions.view")
 
 
-def table(programmation, user) -> dict:
-    """{"rows", "funders", "enjeux", "territories", "total", "coordination"}; each
-    amount a Decimal; a fixed number of queries whatever the number of requests."""
-    coordination = can(user, "actions.view_instruction", programmation)
-    requests = (
-        Request.objects.filter(programmation=programmation, action__deleted_at__isnull=True)
-        .select_related("action__porteur", "action__commune", "meeting")
-        .prefetch_related(
-            Prefetch(
-                "action__objectives",
-                queryset=Objective.objects.select_related("enjeu").only(
-                    "pk", "text", "enjeu_id", "enjeu__number", "enjeu__title"
-                ),
-            ),
-            "action__territories",
-        )
-        .order_by("action__title", "pk")
-    )
+def _requests(programmation, coordination):
+    requests = Request.objects.filter(programmation=programmation, action__deleted_at__isnull=True)
     if not coordination:
         requests = requests.filter(decided_on__isnull=False)
-    requests = list(requests)
+    return requests
+
+
+def _line_filter(programmation, coordination, path="") -> dict:
+    """The lines counted: of the programmation's year, not in the trash, decided ones
+    only for the partners."""
+    condition = {f"{path}year": programmation.year, f"{path}deleted_at__isnull": True}
+    if not coordination:
+        condition[f"{path}granted__isnull"] = False
+    return condition
+
+
+class _Enjeu(int):
+    """An enjeu of a row, by its number (`e.number` in the template and the export)."""
+
+    @property
+    def number(self):
+        return int(self)
+
+
+def _rows(programmation, coordination, requests) -> list[dict]:
+    """The rows of `requests` (a page, or a chunk of the export): four queries; the
+    enjeux and territories of the actions read as pairs of values."""
+    requests = list(
+        requests.select_related("action__porteur", "meeting")
+        .defer("action__description", "action__publics")
+        .order_by(*ORDER)
+    )
+    ids = [r.action_id for r in requests]
+    enjeux_of: dict[int, set] = {}
+    for action_id, number in Action.objectives.through.objects.filter(
+        action_id__in=ids
+    ).values_list("action_id", "objective__enjeu__number"):
+        enjeux_of.setdefault(action_id, set()).add(number)
+    places_of: dict[int, list] = {}
+    # the kind checked here: filtered in the query, the plan would start from every QPV
+    for action_id, name, kind in (
+        Action.territories.through.objects.filter(action_id__in=ids)
+        .values_list("action_id", "territory__name", "territory__kind")
+        .order_by("territory__name", "pk")
+    ):  # fmt: skip
+        if kind in TERRITORY_KINDS:
+            places_of.setdefault(action_id, []).append(SimpleNamespace(name=name))
     lines_of: dict[int, list] = {}
     lines = FundingLine.objects.filter(
-        action_id__in=[r.action_id for r in requests], year=programmation.year
+        action_id__in=ids, **_line_filter(programmation, coordination)
     ).order_by("funder_kind", "pk")
     for line in lines:
-        if coordination or not line.under_instruction:
-            lines_of.setdefault(line.action_id, []).append(line)
-    rows, funders, enjeux, territories, every = [], {}, {}, {}, []
+        lines_of.setdefault(line.action_id, []).append(line)
+    rows = []
     for request in requests:
         action = request.action
         mine = lines_of.get(action.pk, [])
-        every.extend(mine)
-        objectives = list(action.objectives.all())
-        row_enjeux = sorted({o.enjeu for o in objectives}, key=lambda e: e.number)
-        places = [t for t in action.territories.all() if t.kind in TERRITORY_KINDS]
         rows.append({"request": request, "action": action, "lines": mine,
-                     "enjeux": row_enjeux, "territories": places,
+                     "enjeux": [_Enjeu(n) for n in sorted(enjeux_of.get(action.pk, ()))],
+                     "territories": places_of.get(action.pk, []),
                      "totals": funding_totals(mine)["all"]})  # fmt: skip
-        for line in mine:
-            funders.setdefault(line.funder_label, []).append(line)
-        for enjeu in row_enjeux:
-            enjeux.setdefault(enjeu, []).extend(mine)
-        for place in places:
-            territories.setdefault(place, []).extend(mine)
+    return rows
+
+
+def totals(programmation, coordination) -> dict:
+    """{"total", "funders", "natures", "enjeux", "territories"}: each a Decimal to the
+    cent (or (label, amounts) pairs), summed by the database; six queries."""
+    of_requests = {"action__requests__programmation": programmation,
+                   "action__deleted_at__isnull": True}  # fmt: skip
+    if not coordination:
+        of_requests["action__requests__decided_on__isnull"] = False
+    lines = FundingLine.objects.filter(
+        **of_requests, **_line_filter(programmation, coordination)
+    ).order_by()
+    sums = money_sums()
+    funders: dict[str, dict] = {}
+    for row in lines.values("funder_kind", "funder_name").annotate(**sums):
+        label = FundingLine(funder_kind=row["funder_kind"], funder_name=row["funder_name"])
+        add(funders.setdefault(label.funder_label, zero()), amounts(row))
+    natures = {row["nature"]: amounts(row) for row in lines.values("nature").annotate(**sums)}
+    on_lines = _line_filter(programmation, coordination, "action__funding_lines__")
+    line_sums = money_sums("action__funding_lines__")
+    enjeux = (
+        enjeu_pairs(**of_requests).filter(**on_lines)
+        .values("objective__enjeu_id", "objective__enjeu__number", "objective__enjeu__title")
+        .annotate(**line_sums).order_by("objective__enjeu__number")
+    )  # fmt: skip
+    places = (
+        place_links(TERRITORY_KINDS, **of_requests).filter(**on_lines)
+        .values("territory_id", "territory__name")
+        .annotate(**line_sums).order_by("territory__name", "territory_id")
+    )  # fmt: skip
     return {
-        "rows": rows,
-        "funders": [(label, funding_totals(ls)["all"]) for label, ls in sorted(funders.items())],
+        "total": amounts(lines.aggregate(**sums)),
+        "funders": sorted(funders.items()),
+        "natures": [
+            (label, natures[value]) for value, label in Nature.choices if value in natures
+        ],  # fmt: skip
         "enjeux": [
-            (f"Enjeu {e.number} : {e.title}", funding_totals(ls)["all"])
-            for e, ls in sorted(enjeux.items(), key=lambda item: item[0].number)
-        ],
-        "territories": [
-            (t.name, funding_totals(ls)["all"])
-            for t, ls in sorted(territories.items(), key=lambda item: item[0].name)
-        ],
-        "total": funding_totals(every)["all"],
-        "coordination": coordination,
+            (f"Enjeu {r['objective__enjeu__number']} : {r['objective__enjeu__title']}", amounts(r))
+            for r in enjeux
+        ],  # fmt: skip
+        "territories": [(r["territory__name"], amounts(r)) for r in places],
     }
+
+
+def table(programmation, user, page=None, per_page=PAGE_SIZE) -> dict:
+    """{"page" (its object_list: the rows of the page), "total", "funders", "natures",
+    "enjeux", "territories", "coordination"}; `page` a page number from the request.
+    A fixed number of queries whatever the number of requests; the totals are kept in
+    the cache under the version of the data they read (`totals.version`)."""
+    coordination = can(user, "actions.view_instruction", programmation)
+    ids = _requests(programmation, coordination).order_by(*ORDER).values_list("pk", flat=True)
+    shown = Paginator(ids, per_page).get_page(page)
+    shown.object_list = _rows(
+        programmation, coordination, Request.objects.filter(pk__in=list(shown.object_list))
+    )
+    sums = cached(("actions:programmation", programmation.pk, coordination, version()),
+                  lambda: totals(programmation, coordination))  # fmt: skip
+    return {"page": shown, "coordination": coordination, **sums}
+
+
+def all_rows(programmation, user):
+    """Every row of the programmation `user` may read, built by chunks of requests."""
+    coordination = can(user, "actions.view_instruction", programmation)
+    ids = _requests(programmation, coordination).order_by(*ORDER).values_list("pk", flat=True)
+    chunk = []
+    for pk in ids.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(pk)
+        if len(chunk) == EXPORT_CHUNK:
+            yield from _rows(programmation, coordination, Request.objects.filter(pk__in=chunk))
+            chunk = []
+    if chunk:
+        yield from _rows(programmation, coordination, Request.objects.filter(pk__in=chunk))
 
 
 EXPORT_HEADERS = [
@@ -87,8 +173,9 @@ EXPORT_HEADERS = [
 ]  # fmt: skip
 
 
-def export_rows(data: dict):
-    for row in data["rows"]:
+def export_rows(programmation, user):
+    """One row per funding line of the programmation that `user` may read."""
+    for row in all_rows(programmation, user):
         action = row["action"]
         for line in row["lines"]:
             yield [

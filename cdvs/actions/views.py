@@ -14,7 +14,7 @@ from django.utils import timezone
 from cdvs.accounts.permissions import can, gate, login_if_needed, refuse
 from cdvs.contract.models import Contract, Objective
 from cdvs.core.bounds import BoundedIntegerField
-from cdvs.core.exports import FORMAT_LABELS, export_response
+from cdvs.core.exports import FORMAT_LABELS, stream_response
 
 from . import access, budget, cerfa, cpo
 from . import dashboard as dashboard_data
@@ -36,7 +36,7 @@ from .models import (
 
 PAGE_SIZE = 20
 # requests per page of the programmation's table (its totals and exports: all of them)
-PROGRAMMATION_PAGE_SIZE = 50
+PROGRAMMATION_PAGE_SIZE = programmation_data.PAGE_SIZE
 
 
 def _objectives():
@@ -206,7 +206,7 @@ def export(request, fmt):
         .filter(access.readable(request.user, Action.objects.all()))
         .order_by("title", "pk")
     )
-    return export_response(
+    return stream_response(
         "plan-actions", "Plan d'actions", EXPORT_HEADERS, export_rows(request.user, qs), fmt
     )
 
@@ -242,15 +242,16 @@ def _programmation(request, pk):
 @login_if_needed
 def programmation(request, pk):
     item = _programmation(request, pk)
-    data = programmation_data.table(item, request.user)
-    page = Paginator(data["rows"], PROGRAMMATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    data = programmation_data.table(
+        item, request.user, page=request.GET.get("page"), per_page=PROGRAMMATION_PAGE_SIZE
+    )
     return render(
         request,
         "actions/programmation.html",
         {
             "programmation": item,
             "data": data,
-            "page": page,
+            "page": data["page"],
             "formats": FORMAT_LABELS,
             "can_manage": can(request.user, "actions.manage", item),
             "can_request": can(request.user, "actions.edit") and item.decided_on is None,
@@ -261,12 +262,11 @@ def programmation(request, pk):
 @login_if_needed
 def programmation_export(request, pk, fmt):
     item = _programmation(request, pk)
-    data = programmation_data.table(item, request.user)
-    return export_response(
+    return stream_response(
         f"programmation-{item.year}",
         f"Programmation {item.year}",
         programmation_data.EXPORT_HEADERS,
-        programmation_data.export_rows(data),
+        programmation_data.export_rows(item, request.user),
         fmt,
     )
 

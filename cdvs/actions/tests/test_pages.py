@@ -1,3 +1,5 @@
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -142,8 +144,32 @@ def test_export_formats(client, login, plan, fmt):
     _line(plan.action, granted=Decimal("1000.00"))
     login("membre")
     response = client.get(reverse("actions:export", args=[fmt]))
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.streaming
     assert response["Content-Disposition"] == f'attachment; filename="plan-actions.{fmt}"'
+    content = b"".join(response.streaming_content)
+    if fmt == "xlsx":  # reopened by openpyxl
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content)).active
+        cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    elif fmt == "ods":  # reopened by odfpy
+        from odf import teletype
+        from odf.opendocument import load
+        from odf.table import TableCell, TableRow
+
+        document = load(io.BytesIO(content))
+        cells = [[teletype.extractText(c) for c in row.getElementsByType(TableCell)]
+                 for row in document.spreadsheet.getElementsByType(TableRow)]  # fmt: skip
+        granted = document.spreadsheet.getElementsByType(TableRow)[1].getElementsByType(TableCell)[
+            9
+        ]
+        assert granted.getAttribute("valuetype") == "float"
+        assert Decimal(granted.getAttribute("value")) == Decimal("1000.00")
+    else:
+        cells = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert cells[0][:2] == ["Intitulé", "Porteur"]
+    assert cells[1][0] == "Atelier"
+    assert Decimal(str(cells[1][9])) == Decimal("1000.00")
 
 
 def test_trash_restore_and_history(client, login, plan):
