@@ -213,6 +213,8 @@ class ProgrammationOut(Schema):
 
 class ProgrammationDetailOut(ProgrammationOut):
     coordination: bool
+    page: int
+    pages: int
     rows: list[ProgrammationRowOut]
     funders: list[TotalsOut]
     enjeux: list[TotalsOut]
@@ -251,16 +253,19 @@ def programmations(request, annee: ApiInt | None = None):
     "/programmations/{pk}", response={200: ProgrammationDetailOut, **ONE},
     url_name="programmation",
 )  # fmt: skip
-def programmation(request, pk: Id):
-    """Le tableau d'une programmation : demandes, lignes de financement de l'année
-    (décidées seulement hors coordination), totaux par financeur, enjeu, QPV et PAC."""
+def programmation(request, pk: Id, page: ApiInt = 1):
+    """Le tableau d'une programmation : demandes (par pages de 25, `page`), lignes de
+    financement de l'année (décidées seulement hors coordination), totaux de toute la
+    programmation par financeur, enjeu, QPV et PAC."""
     item = Programmation.objects.select_related("commune").filter(pk=pk).first()
     if item is None or not programmation_data.readable(request.user, item):
         raise Http404("Programmation introuvable.")
-    data = programmation_data.table(item, request.user)
+    data = programmation_data.table(item, request.user, page=max(1, page))
     return {
         **_programmation_out(item),
         "coordination": data["coordination"],
+        "page": data["page"].number,
+        "pages": data["page"].paginator.num_pages,
         "rows": [
             {
                 "action": row["action"].pk,
@@ -272,7 +277,7 @@ def programmation(request, pk: Id):
                 "decided_on": row["request"].decided_on,
                 "lines": [_line(line) for line in row["lines"]],
             }
-            for row in data["rows"]
+            for row in data["page"].object_list
         ],
         "funders": [_totals(label, t) for label, t in data["funders"]],
         "enjeux": [_totals(label, t) for label, t in data["enjeux"]],
