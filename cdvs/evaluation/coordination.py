@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from cdvs.accounts.permissions import gate, login_if_needed
+from cdvs.actions.models import Action
 from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.history import history_page
 from cdvs.core.imports import ImportFileError
 
 from . import imports, reports, services
 from .forms import ImportForm, MeasurementForm
-from .models import Measurement, Report
+from .models import Measurement, Report, ReportKind
 
 
 @login_if_needed
@@ -71,17 +72,64 @@ def measurement_history(request, pk):
 
 
 class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label="Nature du rapport", choices=ReportKind.choices, required=False)
     year = BoundedIntegerField(
         label="Année du rapport", min_value=1990, max_value=2100, required=True
     )
+    perspectives = forms.CharField(
+        label="Perspectives et améliorations nécessaires (rapport annuel)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20_000,
+    )
+    renewal = forms.CharField(
+        label="Articulation avec le renouvellement urbain (rapport annuel)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20_000,
+    )
+    dsu = forms.CharField(
+        label="Actions de développement social urbain (DSU) (rapport annuel)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20_000,
+    )
+    opinions = forms.CharField(
+        label="Avis des conseils citoyens et des conseils municipaux, suites données (rapport annuel)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20_000,
+    )
+    flagships = forms.ModelMultipleChoiceField(
+        label="Les trois projets phares (point d'étape)",
+        queryset=Action.objects.only("pk", "title").order_by("title", "pk"),
+        required=False,
+        help_text="Au plus trois actions, suivies dans le temps (MEL, §6.3).",
+    )
+
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or ReportKind.ANNUAL
+
+    def clean_flagships(self):
+        chosen = self.cleaned_data["flagships"]
+        if len(chosen) > reports.FLAGSHIPS:
+            raise ValidationError("Choisissez au plus trois projets phares.")
+        return chosen
 
 
 @login_if_needed
 def reports_page(request):
     gate(request.user, "evaluation.manage")
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, initial={"kind": ReportKind.ANNUAL})
     if request.method == "POST" and form.is_valid():
-        item = reports.generate(form.cleaned_data["year"], request.user)
+        data = form.cleaned_data
+        item = reports.generate(
+            data["year"],
+            request.user,
+            kind=data["kind"],
+            texts={name: data[name] for name, *_ in reports.ANNUAL_TEXTS},
+            flagships=data["flagships"],
+        )
         messages.success(request, "Rapport généré : son contenu est figé.")
         return redirect(item.get_absolute_url())
     return render(

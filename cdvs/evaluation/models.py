@@ -600,10 +600,19 @@ class AddressCount(models.Model):
         return f"evaluation/comptages/{self.pk}.{self.extension}"
 
 
-class Report(models.Model):
-    """An annual report frozen when generated: its `snapshot` holds every figure and
-    text shown, so that the report read or downloaded later is identical."""
+class ReportKind(models.TextChoices):
+    ANNUAL = "annuel", "Rapport annuel (décret n° 2015-1118)"
+    MILESTONE = "etape", "Point d'étape (MEL, §6.3)"
 
+
+class Report(models.Model):
+    """A report frozen when generated: its `snapshot` holds every figure and text shown
+    (its sections, `reports.snapshot`), so that the report read or downloaded later,
+    as a page, an ODT or a DOCX file, is identical."""
+
+    kind = models.CharField(
+        "nature", max_length=10, choices=ReportKind.choices, default=ReportKind.ANNUAL
+    )
     year = models.PositiveSmallIntegerField("année")
     title = models.CharField("titre", max_length=255)
     snapshot = models.JSONField("contenu figé", editable=False)

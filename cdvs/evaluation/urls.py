@@ -13,6 +13,7 @@ urlpatterns = [
     path("cibles/", views.targets, name="targets"),
     path("rapports/<id:pk>/", views.report, name="report"),
     path("rapports/<id:pk>/rapport.odt", views.report_odt, name="report_odt"),
+    path("rapports/<id:pk>/rapport.docx", views.report_docx, name="report_docx"),
     path("bilans/", views.bilans, name="bilans"),
     path("bilans/<id:pk>/", views.bilan_detail, name="bilan"),
     path("bilans/<id:pk>/adresses/", views.bilan_addresses, name="bilan_addresses"),

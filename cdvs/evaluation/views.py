@@ -368,15 +368,35 @@ def bilan_addresses(request, pk):
 def report(request, pk):
     gate(request.user, "evaluation.view")
     item = get_object_or_404(Report, pk=pk)
-    return render(request, "evaluation/report.html", {"report": item, "data": item.snapshot})
+    return render(
+        request, "evaluation/report.html", {"report": item, "sections": reports.sections(item)}
+    )
+
+
+REPORT_FILES = {
+    "odt": (reports.odt, "application/vnd.oasis.opendocument.text"),
+    "docx": (
+        reports.docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def _report_file(request, pk, fmt):
+    gate(request.user, "evaluation.view")
+    item = get_object_or_404(Report, pk=pk)
+    build, content_type = REPORT_FILES[fmt]
+    response = HttpResponse(build(item), content_type=content_type)
+    name = f"{'point-etape' if item.kind == 'etape' else 'rapport'}-{item.year}-{item.pk}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_if_needed
 def report_odt(request, pk):
-    gate(request.user, "evaluation.view")
-    item = get_object_or_404(Report, pk=pk)
-    response = HttpResponse(
-        reports.odt(item), content_type="application/vnd.oasis.opendocument.text"
-    )
-    response["Content-Disposition"] = f'attachment; filename="rapport-{item.year}-{item.pk}.odt"'
-    return response
+    return _report_file(request, pk, "odt")
+
+
+@login_if_needed
+def report_docx(request, pk):
+    return _report_file(request, pk, "docx")

@@ -670,6 +670,7 @@ PAGES = {
     ),
     "evaluation:report": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
     "evaluation:report_odt": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation:report_docx": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
     "evaluation_coordination:reports": Page(COORDINATION),
     "evaluation_coordination:add_measurement": Page(COORDINATION),
     "evaluation_coordination:import": Page(COORDINATION),
