@@ -68,7 +68,8 @@ api = CdvsAPI(
     version="1",
     description=(
         "Territoires et localisation de points, cadre stratégique du contrat, annuaire des acteurs, "
-        "agenda des instances, documents, actualités, appels à projets et recherche. "
+        "agenda des instances, documents, actualités, appels à projets, indicateurs, mesures et "
+        "cibles de l'évaluation, et recherche. "
         "Lecture : données publiques sans compte, données des partenaires avec une session. "
         "Écriture : fiches de l'annuaire par les membres de l'organisation (session et jeton CSRF)."
     ),
@@ -131,6 +132,7 @@ def _forbidden(request, exc):
 from cdvs.calls.api import router as calls_router  # noqa: E402
 from cdvs.contract.api import router as contract_router  # noqa: E402
 from cdvs.directory.api import router as directory_router  # noqa: E402
+from cdvs.evaluation.api import router as evaluation_router  # noqa: E402
 from cdvs.library.api import news_router as library_news_router  # noqa: E402
 from cdvs.library.api import router as library_router  # noqa: E402
 from cdvs.meetings.api import router as meetings_router  # noqa: E402
@@ -147,3 +149,4 @@ api.add_router("/actualites", library_news_router, tags=["Actualités"])
 api.add_router("/appels", calls_router, tags=["Appels à projets"])
 api.add_router("/recherche", search_router, tags=["Recherche"])
 api.add_router("/participation", participation_router, tags=["Participation"])
+api.add_router("/evaluation", evaluation_router, tags=["Évaluation"])

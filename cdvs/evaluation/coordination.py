@@ -4,9 +4,10 @@ history."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from cdvs.accounts.permissions import gate, login_if_needed
 from cdvs.actions.models import Action
@@ -15,8 +16,17 @@ from cdvs.core.history import history_page
 from cdvs.core.imports import ImportFileError
 
 from . import imports, reports, services
-from .forms import ImportForm, MeasurementForm
-from .models import Measurement, Report, ReportKind
+from .forms import (
+    AdjustmentForm,
+    FindingForm,
+    ImportForm,
+    MeasurementForm,
+    MemberForm,
+    RecommendationForm,
+    RecommendationStatusForm,
+    WorkingGroupForm,
+)
+from .models import Measurement, Recommendation, Report, ReportKind, WorkingGroup
 
 
 @login_if_needed
@@ -137,3 +147,138 @@ def reports_page(request):
         "evaluation/coordination/reports.html",
         {"form": form, "reports": Report.objects.all()[:50]},
     )
+
+
+# --- collective evaluation --------------------------------------------------------------
+
+
+@login_if_needed
+def group_create(request):
+    gate(request.user, "evaluation.manage")
+    form = WorkingGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.save_group(WorkingGroup(), dict(form.cleaned_data), request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, "Groupe de travail créé.")
+            return redirect("evaluation_coordination:group_manage", pk=item.pk)
+    return render(
+        request,
+        "evaluation/coordination/form.html",
+        {"form": form, "title": "Nouveau groupe de travail thématique",
+         "back": reverse("evaluation:groups"), "intro": GROUP_INTRO},
+    )  # fmt: skip
+
+
+GROUP_INTRO = (
+    "Les groupes de travail thématiques, composés des associations, des services municipaux "
+    "et d'habitants, jouent un rôle central dans la collecte des données et des informations "
+    "et l'analyse des résultats (volet communal, §3.3)."
+)
+
+
+def _message(exc) -> str:
+    if isinstance(exc, PermissionDenied):
+        return str(exc) or "Vous n'avez pas les droits nécessaires pour cette action."
+    return " ".join(exc.messages)
+
+
+@login_if_needed
+def group_manage(request, pk):
+    group = get_object_or_404(WorkingGroup.objects.select_related("enjeu", "commune"), pk=pk)
+    gate(request.user, "evaluation.manage", group)
+    step = request.POST.get("step") if request.method == "POST" else None
+    data = request.POST if request.method == "POST" else None
+    forms_ = {
+        "group": WorkingGroupForm(data if step == "group" else None, instance=group,
+                                  prefix="group"),
+        "member": MemberForm(data if step == "member" else None, prefix="member"),
+        "finding": FindingForm(data if step == "finding" else None, group=group,
+                               prefix="finding"),
+        "recommendation": RecommendationForm(data if step == "recommendation" else None,
+                                             group=group, prefix="recommendation"),
+    }  # fmt: skip
+    form = forms_.get(step)
+    if form is not None and form.is_valid():
+        try:
+            if step == "group":
+                services.save_group(group, {}, request.user)
+            else:
+                services.add_to_group(group, form.instance, request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, "Enregistré.")
+            return redirect("evaluation_coordination:group_manage", pk=group.pk)
+    return render(
+        request,
+        "evaluation/coordination/group.html",
+        {"group": group, "forms": forms_},
+    )
+
+
+@login_if_needed
+def recommendation(request, pk):
+    rec = get_object_or_404(
+        Recommendation.objects.select_related("group__commune", "owner_organisation", "action"),
+        pk=pk,
+    )
+    gate(request.user, "evaluation.manage", rec)
+    step = request.POST.get("step") if request.method == "POST" else None
+    data = request.POST if request.method == "POST" else None
+    status_form = RecommendationStatusForm(data if step == "status" else None, prefix="status")
+    adjustment_form = AdjustmentForm(
+        data if step == "adjustment" else None,
+        prefix="adjustment",
+        initial={"action": rec.action_id, "on": timezone.localdate()},
+    )
+    try:
+        if step == "status" and status_form.is_valid():
+            services.change_recommendation(
+                rec, status_form.cleaned_data["status"], status_form.cleaned_data["note"],
+                request.user,
+            )  # fmt: skip
+            messages.success(request, "Statut de la recommandation changé.")
+            return redirect(rec.get_absolute_url())
+        if step == "adjustment" and adjustment_form.is_valid():
+            adjustment_form.instance.recommendation = rec
+            services.record_adjustment(adjustment_form.instance, request.user)
+            messages.success(request, "Ajustement de l'action enregistré.")
+            return redirect(rec.get_absolute_url())
+    except (ValidationError, PermissionDenied) as exc:
+        (status_form if step == "status" else adjustment_form).add_error(None, _message(exc))
+    return render(
+        request,
+        "evaluation/coordination/recommendation.html",
+        {
+            "rec": rec,
+            "status_form": status_form,
+            "adjustment_form": adjustment_form,
+            "changes": rec.changes.select_related("by"),
+            "adjustments": rec.adjustments.select_related("action"),
+        },
+    )
+
+
+@login_if_needed
+def adjustment_create(request):
+    gate(request.user, "evaluation.manage")
+    form = AdjustmentForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_adjustment(form.instance, request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _message(exc))
+        else:
+            messages.success(request, "Ajustement de l'action enregistré.")
+            return redirect("evaluation:groups")
+    return render(
+        request,
+        "evaluation/coordination/form.html",
+        {"form": form, "title": "Ajustement d'une action", "back": reverse("evaluation:groups"),
+         "intro": "Une phase de réflexion opérationnelle : à partir des résultats obtenus, "
+         "identifier les améliorations possibles et ajuster les stratégies en conséquence "
+         "(volet communal, §3.2)."},
+    )  # fmt: skip

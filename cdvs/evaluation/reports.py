@@ -39,7 +39,20 @@ from cdvs.core.french import count, date_text, euros, format_number
 
 from . import services
 from .gaps import row_gaps, value_text
-from .models import Bilan, BilanAnswer, DiagnosticRow, EvaluativeQuestion, Report, ReportKind
+from .models import (
+    Bilan,
+    BilanAnswer,
+    DiagnosticRow,
+    EvaluativeQuestion,
+    Finding,
+    FindingKind,
+    Measurement,
+    Recommendation,
+    Report,
+    ReportKind,
+    WorkingGroup,
+    with_place,
+)
 
 # the seed's words (MEL framework, §6.3), quoted in the point d'étape
 MEL_63 = "Contrat de ville et des solidarités de la MEL, §6.3 « Observation et évaluation »"
@@ -107,8 +120,11 @@ def _orientations():
 
 def _diagnostic_table():
     rows = []
-    qs = DiagnosticRow.objects.select_related("indicator", "reference__territory")
-    for row in qs.prefetch_related("compared__territory").order_by("table", "position", "pk"):
+    qs = DiagnosticRow.objects.select_related("indicator", "reference__territory").defer(
+        "reference__territory__geometry"
+    )
+    compared = Prefetch("compared", queryset=with_place(Measurement.objects.order_by("pk")))
+    for row in qs.prefetch_related(compared).order_by("table", "position", "pk"):
         compared = list(row.compared.all())
         unit = row.indicator.unit
         gaps = row_gaps(row, compared)
@@ -224,6 +240,50 @@ def _questions(year):
     )
 
 
+def _findings_table(kinds=None):
+    qs = Finding.objects.select_related("group__enjeu").order_by("group__enjeu__number", "pk")
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return _table(
+        "Les constats des groupes de travail thématiques",
+        ["Groupe", "Enjeu", "Nature", "Date", "Constat"],
+        [[f.group.name, f"Enjeu {f.group.enjeu.number}", f.get_kind_display(),
+          date_text(f.recorded_on), f.text] for f in qs],
+    )  # fmt: skip
+
+
+def _recommendations_table(year):
+    today = timezone.localdate()
+    qs = Recommendation.objects.select_related("group", "owner_organisation", "action")
+    rows = []
+    for r in qs.prefetch_related("adjustments__action").order_by("group__name", "due_date", "pk"):
+        adjustments = " ; ".join(
+            f"{date_text(a.on)}, {a.action.title} : {a.text}" for a in r.adjustments.all()
+        )
+        rows.append([
+            r.text, r.group.name, r.owner_text or "—",
+            date_text(r.due_date) if r.due_date else "—",
+            r.get_status_display() + (" (en retard)" if r.is_late(today) else ""),
+            adjustments or "—",
+        ])  # fmt: skip
+    return _table(
+        "Les recommandations et leur suivi",
+        ["Recommandation", "Groupe", "Qui", "Échéance", "Statut", "Ajustements des actions"],
+        rows,
+    )
+
+
+def _collective(year):
+    groups = list(WorkingGroup.objects.select_related("enjeu").order_by("enjeu__number", "name"))
+    return _section(
+        "L'évaluation collective : les groupes de travail thématiques",
+        "Volet communal, §3.2 et 3.3",
+        items=[f"{g.name} (enjeu {g.enjeu.number})" for g in groups]
+        or ["Aucun groupe de travail n'est enregistré."],
+        tables=[_findings_table(), _recommendations_table(year)],
+    )
+
+
 def _typed(texts, name, heading, basis):
     text = (texts.get(name) or "").strip()
     return _section(heading, basis, paragraphs=text.split("\n\n") if text else [NOT_WRITTEN])
@@ -303,7 +363,7 @@ class Extra:
 
 
 def annual_sections(year, extra):
-    sections = [_orientations(), _situation(), _actions(year), _questions(year)]
+    sections = [_orientations(), _situation(), _actions(year), _questions(year), _collective(year)]
     sections += [_typed(extra.texts, *spec) for spec in ANNUAL_TEXTS]
     return sections
 
@@ -319,9 +379,16 @@ def milestone_sections(year, extra):
         _section(
             f"Objectif 1 : {OBJECTIVE_COMMON_LAW}",
             MEL_63,
-            tables=[_common_law_by_year(year)],
+            tables=[
+                _common_law_by_year(year),
+                _findings_table([FindingKind.PRACTICE, FindingKind.LEVER, FindingKind.BRAKE]),
+            ],
         ),
-        _section(f"Objectif 2 : {OBJECTIVE_ORIENTATIONS}", MEL_63),
+        _section(
+            f"Objectif 2 : {OBJECTIVE_ORIENTATIONS}",
+            MEL_63,
+            tables=[_recommendations_table(year)],
+        ),
         _section(
             "Les indicateurs et les cibles",
             MEL_63,
@@ -331,6 +398,11 @@ def milestone_sections(year, extra):
         _questions(year),
         *_flagships(extra.flagships),
     ]
+
+
+def questions_only(year):
+    """One section alone (the benchmark's reference)."""
+    return _questions(year)
 
 
 TITLES = {

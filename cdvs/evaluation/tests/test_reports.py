@@ -76,6 +76,7 @@ def test_annual_report_follows_the_decree(client, login, seeded):
         "L'évolution de la situation dans les quartiers prioritaires",
         "Les actions menées en 2025 au bénéfice des habitants",
         "Les questions évaluatives",
+        "L'évaluation collective : les groupes de travail thématiques",
         "Les perspectives et les améliorations nécessaires",
         "Le renouvellement urbain",
         "La dotation de solidarité urbaine",
