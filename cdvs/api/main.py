@@ -69,7 +69,8 @@ api = CdvsAPI(
     description=(
         "Territoires et localisation de points, cadre stratégique du contrat, annuaire des acteurs, "
         "agenda des instances, documents, actualités, appels à projets, plan d'actions "
-        "(actions, financements, programmations annuelles) et recherche. "
+        "(actions, financements, programmations annuelles), indicateurs, mesures et "
+        "cibles de l'évaluation, et recherche. "
         "Lecture : données publiques sans compte, données des partenaires avec une session. "
         "Écriture : fiches de l'annuaire par les membres de l'organisation (session et jeton CSRF)."
     ),
@@ -133,6 +134,7 @@ from cdvs.actions.api import router as actions_router  # noqa: E402
 from cdvs.calls.api import router as calls_router  # noqa: E402
 from cdvs.contract.api import router as contract_router  # noqa: E402
 from cdvs.directory.api import router as directory_router  # noqa: E402
+from cdvs.evaluation.api import router as evaluation_router  # noqa: E402
 from cdvs.library.api import news_router as library_news_router  # noqa: E402
 from cdvs.library.api import router as library_router  # noqa: E402
 from cdvs.meetings.api import router as meetings_router  # noqa: E402
@@ -150,3 +152,4 @@ api.add_router("/appels", calls_router, tags=["Appels à projets"])
 api.add_router("/recherche", search_router, tags=["Recherche"])
 api.add_router("/participation", participation_router, tags=["Participation"])
 api.add_router("/actions", actions_router, tags=["Plan d'actions"])
+api.add_router("/evaluation", evaluation_router, tags=["Évaluation"])

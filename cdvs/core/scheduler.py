@@ -98,6 +98,12 @@ JOBS = [
         label="Rappels de mise à jour des fiches de l'annuaire",
     ),
     Job(
+        "rappels-bilans",
+        "send_bilan_reminders",
+        time(9, 30),
+        label="Rappels des bilans des porteurs (avant le 30 juin, puis chaque mois de retard)",
+    ),
+    Job(
         "participation-purge-adresses",
         "purge_participation_emails",
         time(3, 0),

@@ -1,9 +1,24 @@
 from django import forms
 
+from cdvs.actions.models import Action
+from cdvs.contract.models import enjeu_labels
+from cdvs.directory.models import Organisation
+from cdvs.meetings.models import Meeting, MeetingSeries, NextStepStatus
 from cdvs.territories.forms import territory_field
-from cdvs.territories.models import Territory
+from cdvs.territories.models import Kind, Territory
 
-from .models import AGE_BANDS, Bilan, FinanceLine, Indicator, Measurement
+from .models import (
+    AGE_BANDS,
+    Adjustment,
+    Bilan,
+    FinanceLine,
+    Finding,
+    Indicator,
+    Measurement,
+    Recommendation,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 
 
 class MeasurementForm(forms.ModelForm):
@@ -124,3 +139,77 @@ class FinanceLineForm(forms.ModelForm):
         for name in ("planned", "realised"):
             self.fields[name].localize = True
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+
+# --- collective evaluation --------------------------------------------------------------
+
+
+class WorkingGroupForm(forms.ModelForm):
+    class Meta:
+        model = WorkingGroup
+        fields = ["enjeu", "commune", "name", "description", "series"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enjeu"].queryset = enjeu_labels()
+        territory_field(self.fields["commune"], Territory.objects.filter(kind=Kind.COMMUNE))
+        self.fields["series"].queryset = MeetingSeries.objects.only("pk", "name").order_by("name")
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = WorkingGroupMember
+        fields = ["kind", "organisation", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.only("pk", "name").order_by(
+            "name"
+        )
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = ["kind", "text", "meeting", "recorded_on"]
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            series_id=group.series_id or 0
+        ).order_by("sort_date")
+        self.fields["text"].max_length = 20_000
+        self.fields["text"].widget.attrs["maxlength"] = 20_000
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["finding", "text", "owner", "owner_organisation", "due_date", "action"]
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["finding"].queryset = group.findings.all()
+        self.fields["owner_organisation"].queryset = Organisation.objects.only(
+            "pk", "name"
+        ).order_by("name")
+        self.fields["action"].queryset = Action.objects.only("pk", "title").order_by("title")
+        self.fields["text"].max_length = 20_000
+
+
+class RecommendationStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Nouveau statut", choices=NextStepStatus.choices)
+    note = forms.CharField(
+        label="Précision", required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = ["action", "on", "text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].queryset = Action.objects.only("pk", "title").order_by("title")
+        self.fields["text"].max_length = 20_000

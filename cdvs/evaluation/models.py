@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from cdvs.core.french import format_number
 from cdvs.core.models import Seeded, SoftDeletable
+from cdvs.meetings.models import OPEN_STATUSES, NextStepStatus
 
 
 def number_text(value: Decimal) -> str:
@@ -188,6 +189,19 @@ class Measurement(SoftDeletable):
         indexes = [
             models.Index(fields=["indicator", "territory", "year"]),
             models.Index(fields=["indicator", "year"]),
+            # an indicator's page: its live measurements counted, the latest 200 read in
+            # index order (no sort of the whole series)
+            models.Index(
+                fields=["indicator", "-year", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="evaluation_measurement_latest",
+            ),
+            # a territory's dashboard: the latest year of each indicator on it
+            models.Index(
+                fields=["territory", "sex", "age_band", "indicator", "year"],
+                condition=Q(deleted_at__isnull=True),
+                name="evaluation_measurement_place",
+            ),
         ]
 
     @property
@@ -219,6 +233,12 @@ class Measurement(SoftDeletable):
 
     def __str__(self):
         return f"{self.indicator} — {self.place} — {self.period}"
+
+
+def with_place(qs):
+    """Measurements with their territory's name, never its perimeter (a commune's
+    GeoJSON weighs more than a page of measurements)."""
+    return qs.select_related("territory").defer("territory__geometry")
 
 
 class GapKind(models.TextChoices):
@@ -600,10 +620,19 @@ class AddressCount(models.Model):
         return f"evaluation/comptages/{self.pk}.{self.extension}"
 
 
-class Report(models.Model):
-    """An annual report frozen when generated: its `snapshot` holds every figure and
-    text shown, so that the report read or downloaded later is identical."""
+class ReportKind(models.TextChoices):
+    ANNUAL = "annuel", "Rapport annuel (décret n° 2015-1118)"
+    MILESTONE = "etape", "Point d'étape (MEL, §6.3)"
 
+
+class Report(models.Model):
+    """A report frozen when generated: its `snapshot` holds every figure and text shown
+    (its sections, `reports.snapshot`), so that the report read or downloaded later,
+    as a page, an ODT or a DOCX file, is identical."""
+
+    kind = models.CharField(
+        "nature", max_length=10, choices=ReportKind.choices, default=ReportKind.ANNUAL
+    )
     year = models.PositiveSmallIntegerField("année")
     title = models.CharField("titre", max_length=255)
     snapshot = models.JSONField("contenu figé", editable=False)
@@ -621,3 +650,298 @@ class Report(models.Model):
 
     def get_absolute_url(self):
         return reverse("evaluation:report", args=[self.pk])
+
+
+# --- collective evaluation (§3.2-3.3): thematic working groups ---------------------------
+
+
+class WorkingGroup(SoftDeletable):
+    """A thematic working group of one enjeu: associations, municipal services and
+    residents (§3.3). Its sessions are the meetings of its instance in the meetings app."""
+
+    enjeu = models.ForeignKey(
+        "contract.Enjeu", verbose_name="enjeu", on_delete=models.PROTECT, related_name="+"
+    )
+    commune = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField("nom", max_length=255)
+    description = models.TextField("description", blank=True)
+    series = models.ForeignKey(
+        "meetings.MeetingSeries",
+        verbose_name="instance de ses séances",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Les séances du groupe sont les réunions de cette instance (agenda).",
+    )
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "commune"
+
+    class Meta:
+        verbose_name = "groupe de travail thématique"
+        verbose_name_plural = "groupes de travail thématiques"
+        ordering = ["enjeu__number", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("evaluation:group", args=[self.pk])
+
+    def scope_territory(self):
+        return self.commune
+
+
+class MemberKind(models.TextChoices):
+    ORGANISATION = "organisation", "Organisation de l'annuaire"
+    SERVICE = "service", "Service municipal"
+    RESIDENT = "habitant", "Habitant ou habitante"
+
+
+class WorkingGroupMember(models.Model):
+    """A member: an organisation of the directory, a service named as such, or a
+    resident whose name a coordinator typed (never shown publicly)."""
+
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="members")
+    kind = models.CharField("nature", max_length=12, choices=MemberKind.choices)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name="organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField(
+        "nom du service ou de l'habitant",
+        max_length=255,
+        blank=True,
+        help_text="Le nom d'un habitant n'est montré qu'aux coordinateurs.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "membre d'un groupe de travail"
+        ordering = ["kind", "name", "pk"]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if self.kind == MemberKind.ORGANISATION and self.organisation_id is None:
+            raise ValidationError({"organisation": "Choisissez l'organisation de l'annuaire."})
+        if self.kind != MemberKind.ORGANISATION and not self.name.strip():
+            raise ValidationError({"name": "Indiquez le nom du service ou de l'habitant."})
+
+    @property
+    def label(self) -> str:
+        return self.organisation.name if self.organisation_id else self.name
+
+
+class FindingKind(models.TextChoices):
+    FINDING = "constat", "Constat"
+    PRACTICE = "pratique", "Bonne pratique"
+    LEVER = "levier", "Levier"
+    BRAKE = "frein", "Frein"
+
+
+class Finding(models.Model):
+    """What a working group found (a constat, a good practice, a lever, a brake: the
+    words of MEL §6.3), in one of its sessions or not."""
+
+    group = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(
+        "nature", max_length=10, choices=FindingKind.choices, default=FindingKind.FINDING
+    )
+    text = models.TextField("constat")
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name="séance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_on = models.DateField("date")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "constat"
+        ordering = ["recorded_on", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Recommendation(models.Model):
+    """A recommendation of a working group, followed like a next step of a meeting (the
+    meetings' vocabulary of statuses), each change of status dated."""
+
+    group = models.ForeignKey(
+        WorkingGroup, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    finding = models.ForeignKey(
+        Finding,
+        verbose_name="constat à l'origine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+    text = models.TextField("recommandation")
+    owner = models.CharField("qui", max_length=255, blank=True)
+    owner_organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name="organisation en charge",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_date = models.DateField("échéance", null=True, blank=True)
+    action = models.ForeignKey(
+        "actions.Action",
+        verbose_name="action concernée",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        "statut",
+        max_length=20,
+        choices=NextStepStatus.choices,
+        default=NextStepStatus.TODO,
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "group__commune"
+
+    class Meta:
+        verbose_name = "recommandation"
+        ordering = ["due_date", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    def get_absolute_url(self):
+        return reverse("evaluation_coordination:recommendation", args=[self.pk])
+
+    def scope_territory(self):
+        return self.group.commune
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    def is_late(self, today) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+    @property
+    def owner_text(self) -> str:
+        return self.owner_organisation.name if self.owner_organisation_id else self.owner
+
+
+class RecommendationChange(models.Model):
+    """One dated change of a recommendation's status, with its note."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="changes"
+    )
+    from_status = models.CharField("ancien statut", max_length=20, choices=NextStepStatus.choices)
+    to_status = models.CharField("nouveau statut", max_length=20, choices=NextStepStatus.choices)
+    on = models.DateField("date")
+    note = models.TextField("précision", blank=True)
+    by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "changement de statut d'une recommandation"
+        ordering = ["on", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Adjustment(models.Model):
+    """An adjustment of an action decided from the evaluation (§3.2, « ajuster les
+    stratégies en conséquence »): recorded here, on the action, which knows nothing of
+    the evaluation."""
+
+    action = models.ForeignKey(
+        "actions.Action",
+        verbose_name="action",
+        on_delete=models.PROTECT,
+        related_name="evaluation_adjustments",
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name="recommandation à l'origine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="adjustments",
+    )
+    on = models.DateField("date")
+    text = models.TextField("ajustement décidé")
+    by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+
+    class Meta:
+        verbose_name = "ajustement d'une action"
+        ordering = ["on", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    def scope_territory(self):
+        return self.action.commune
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE = "avant", "Avant l'échéance"
+    LATE = "retard", "Bilan en retard"
+
+
+class BilanReminder(models.Model):
+    """A reminder emailed to the porteur's people about a bilan not yet transmitted:
+    once before the due date, then once a month while late (`period`: « avant » or the
+    month, « 2026-07 »); the unique row keeps a daily run from sending it twice."""
+
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField("nature", max_length=6, choices=ReminderKind.choices)
+    period = models.CharField("période", max_length=10)
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField("destinataires", default=0)
+
+    class Meta:
+        verbose_name = "rappel de bilan"
+        verbose_name_plural = "rappels de bilans"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bilan", "kind", "period"], name="evaluation_one_bilan_reminder"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bilan} ({self.get_kind_display()}, {self.period})"

@@ -4,25 +4,31 @@ the history records who changed what. Reads shared by the pages are here too."""
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cdvs.accounts.permissions import require
 from cdvs.core.history import save_with_history
+from cdvs.meetings.models import Meeting, NextStepStatus
 from cdvs.territories.models import Kind, Territory
 
 from .gaps import target_status
 from .models import (
     AGE_BANDS,
     AddressCount,
+    Adjustment,
     Bilan,
     BilanAnswer,
     BilanResidence,
     EvaluativeQuestion,
     FinanceLine,
     Measurement,
+    Recommendation,
+    RecommendationChange,
     Status,
     Target,
+    WorkingGroup,
+    with_place,
 )
 from .tasks import count_addresses
 
@@ -39,18 +45,30 @@ def save_measurement(measurement: Measurement, values: dict, user, reason=None) 
 
 def latest_measurements(targets) -> dict[int, Measurement]:
     """target pk -> the latest measurement of its indicator on its territory (the
-    total, no breakdown), in one query."""
-    targets = list(targets)
-    indicator_ids = {t.indicator_id for t in targets if t.indicator_id}
-    found = {}
-    qs = (
-        Measurement.objects.filter(indicator_id__in=indicator_ids, sex="", age_band="")
-        .select_related("territory")
-        .order_by("year", "pk")
+    total, no breakdown): the latest row's id per target found by a subquery on the
+    index (indicator, territory, year), then those rows; two queries, whatever the
+    number of measurements."""
+    targets = [t for t in targets if t.indicator_id]
+    if not targets:
+        return {}
+    totals = Measurement.objects.filter(indicator_id=OuterRef("indicator_id"), sex="", age_band="")
+    order = (F("year").desc(nulls_last=True), "-pk")
+    latest = Target.objects.filter(pk__in=[t.pk for t in targets]).annotate(
+        on_territory=Subquery(
+            totals.filter(territory_id=OuterRef("territory_id")).order_by(*order).values("pk")[:1]
+        ),
+        nowhere=Subquery(totals.filter(territory=None).order_by(*order).values("pk")[:1]),
     )
-    for m in qs:
-        found[(m.indicator_id, m.territory_id)] = m  # the last one wins: the latest
-    return {t.pk: found.get((t.indicator_id, t.territory_id)) for t in targets}
+    chosen = {
+        pk: on_territory if territory_id is not None else nowhere
+        for pk, territory_id, on_territory, nowhere in latest.values_list(
+            "pk", "territory_id", "on_territory", "nowhere"
+        )
+    }
+    rows = with_place(Measurement.objects.all()).in_bulk(
+        [pk for pk in chosen.values() if pk is not None]
+    )
+    return {pk: rows.get(m) for pk, m in chosen.items()}
 
 
 def targets_with_status(qs=None):
@@ -60,7 +78,7 @@ def targets_with_status(qs=None):
         )
     )
     latest = latest_measurements(targets)
-    return [(t, latest[t.pk], Status(target_status(t, latest[t.pk]))) for t in targets]
+    return [(t, latest.get(t.pk), Status(target_status(t, latest.get(t.pk)))) for t in targets]
 
 
 # --- bilans ---------------------------------------------------------------------------
@@ -174,3 +192,65 @@ def start_address_count(bilan: Bilan, upload, user) -> AddressCount:
     default_storage.save(run.file_name, upload)
     transaction.on_commit(lambda: count_addresses.enqueue(run.pk))
     return run
+
+
+# --- collective evaluation --------------------------------------------------------------
+
+
+@transaction.atomic
+def save_group(group: WorkingGroup, values: dict, user) -> WorkingGroup:
+    for name, value in values.items():
+        setattr(group, name, value)
+    group.full_clean()
+    require(user, "evaluation.manage", group)
+    save_with_history(group, user, None)
+    return group
+
+
+@transaction.atomic
+def add_to_group(group: WorkingGroup, item, user):
+    """A member, a finding or a recommendation of `group` (an unsaved model with its
+    fields set by a form)."""
+    require(user, "evaluation.manage", group)
+    item.group = group
+    item.full_clean()
+    save_with_history(item, user, None)
+    return item
+
+
+@transaction.atomic
+def change_recommendation(rec: Recommendation, status: str, note: str, user, today=None):
+    """A dated change of status, like a next step's: « à faire », « en cours », « fait »,
+    « abandonné »."""
+    require(user, "evaluation.manage", rec)
+    if status not in NextStepStatus.values:
+        raise ValidationError("Statut inconnu.")
+    if status == rec.status:
+        raise ValidationError("La recommandation a déjà ce statut.")
+    RecommendationChange.objects.create(
+        recommendation=rec, from_status=rec.status, to_status=status,
+        on=today or timezone.localdate(), note=note, by=user,
+    )  # fmt: skip
+    rec.status = status
+    save_with_history(
+        rec, user, f"Statut : {NextStepStatus(status).label}", update_fields=["status"]
+    )
+    return rec
+
+
+@transaction.atomic
+def record_adjustment(adjustment: Adjustment, user) -> Adjustment:
+    require(user, "evaluation.manage", adjustment.action)
+    adjustment.by = user
+    adjustment.full_clean()
+    save_with_history(adjustment, user, "Ajustement de l'action")
+    return adjustment
+
+
+def group_sessions(group: WorkingGroup, user):
+    """The group's sessions: the meetings of its instance the person may read."""
+    if group.series_id is None:
+        return []
+    return list(
+        Meeting.objects.visible_to(user).filter(series_id=group.series_id).order_by("sort_date")
+    )

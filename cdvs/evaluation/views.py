@@ -7,18 +7,20 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from cdvs.accounts.permissions import can, filter_allowed, gate, login_if_needed
 from cdvs.actions.models import Action
+from cdvs.contract.models import enjeu_labels
 from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.history import save_with_history
+from cdvs.meetings.models import OPEN_STATUSES
 from cdvs.territories.models import Territory
 
-from . import reports, services
+from . import dashboards, reports, services
 from .forms import BilanForm, FinanceLineForm
 from .gaps import displayed, row_gaps, value_text
 from .models import (
@@ -28,7 +30,11 @@ from .models import (
     FinanceLine,
     Indicator,
     Measurement,
+    MemberKind,
     Report,
+    Sex,
+    WorkingGroup,
+    with_place,
 )
 
 CHART_WIDTH, CHART_HEIGHT, PAD = 560, 220, 40
@@ -36,10 +42,11 @@ SHOWN = 200  # measurements on an indicator's page: the latest ones
 
 
 def _rows(qs):
-    return qs.select_related("indicator", "reference__territory").prefetch_related(
-        Prefetch(
-            "compared",
-            queryset=Measurement.objects.select_related("territory").order_by("pk"),
+    return (
+        qs.select_related("indicator", "reference__territory")
+        .defer("reference__territory__geometry")
+        .prefetch_related(
+            Prefetch("compared", queryset=with_place(Measurement.objects.order_by("pk")))
         )
     )
 
@@ -88,6 +95,7 @@ def index(request):
             "places": places,
             "has_panorama": DiagnosticRow.objects.filter(table="panorama").exists(),
             "questions": EvaluativeQuestion.objects.filter(enjeu=None, action=None),
+            "enjeux": enjeu_labels(),
             "can_manage": can(request.user, "evaluation.manage"),
         },
     )
@@ -177,6 +185,14 @@ def trend_chart(measurements, unit):
     }
 
 
+SEXES = dict(Sex.choices)
+
+
+def _breakdown(m) -> str:
+    parts = [SEXES[m.sex] if m.sex else "", m.age_band]
+    return " ".join(p for p in parts if p) or "Ensemble"
+
+
 @login_if_needed
 def indicator_detail(request, pk):
     gate(request.user, "evaluation.view")
@@ -185,9 +201,7 @@ def indicator_detail(request, pk):
     )
     total = indicator.measurements.count()
     # the dashboard stays bounded whatever the number of measurements: the latest ones
-    measurements = list(
-        indicator.measurements.select_related("territory").order_by("-year", "-pk")[:SHOWN]
-    )
+    measurements = list(with_place(indicator.measurements.all()).order_by("-year", "-pk")[:SHOWN])
     measurements.reverse()
     hidden = {}
     groups = {}
@@ -195,7 +209,13 @@ def indicator_detail(request, pk):
         groups.setdefault((m.territory_id, m.area, m.period, m.geography), []).append(m)
     for cells in groups.values():
         hidden.update(displayed(cells))
-    rows = [(m, value_text(m, indicator.unit, hidden.get(m.pk))) for m in measurements]
+    # plain texts for the table: the template reads each cell once (no model lookups)
+    rows = [
+        (m.pk, m.place, m.period or "non précisée", _breakdown(m),
+         value_text(m, indicator.unit, hidden.get(m.pk)),
+         m.source or "non précisée dans le texte", m.vintage or "—", m.geography or "—")
+        for m in measurements
+    ]  # fmt: skip
     totals = [m for m in measurements if not m.sex and not m.age_band and not hidden.get(m.pk)]
     return render(
         request,
@@ -368,15 +388,104 @@ def bilan_addresses(request, pk):
 def report(request, pk):
     gate(request.user, "evaluation.view")
     item = get_object_or_404(Report, pk=pk)
-    return render(request, "evaluation/report.html", {"report": item, "data": item.snapshot})
+    return render(
+        request, "evaluation/report.html", {"report": item, "sections": reports.sections(item)}
+    )
+
+
+REPORT_FILES = {
+    "odt": (reports.odt, "application/vnd.oasis.opendocument.text"),
+    "docx": (
+        reports.docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def _report_file(request, pk, fmt):
+    gate(request.user, "evaluation.view")
+    item = get_object_or_404(Report, pk=pk)
+    build, content_type = REPORT_FILES[fmt]
+    response = HttpResponse(build(item), content_type=content_type)
+    name = f"{'point-etape' if item.kind == 'etape' else 'rapport'}-{item.year}-{item.pk}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_if_needed
 def report_odt(request, pk):
+    return _report_file(request, pk, "odt")
+
+
+@login_if_needed
+def report_docx(request, pk):
+    return _report_file(request, pk, "docx")
+
+
+# --- collective evaluation --------------------------------------------------------------
+
+
+@login_if_needed
+def groups(request):
     gate(request.user, "evaluation.view")
-    item = get_object_or_404(Report, pk=pk)
-    response = HttpResponse(
-        reports.odt(item), content_type="application/vnd.oasis.opendocument.text"
+    items = WorkingGroup.objects.select_related("enjeu", "commune").annotate(
+        member_count=Count("members", distinct=True),
+        open_count=Count(
+            "recommendations",
+            filter=Q(recommendations__status__in=OPEN_STATUSES),
+            distinct=True,
+        ),
     )
-    response["Content-Disposition"] = f'attachment; filename="rapport-{item.year}-{item.pk}.odt"'
-    return response
+    return render(
+        request,
+        "evaluation/groups.html",
+        {"groups": items, "can_manage": can(request.user, "evaluation.manage")},
+    )
+
+
+@login_if_needed
+def group(request, pk):
+    gate(request.user, "evaluation.view")
+    item = get_object_or_404(WorkingGroup.objects.select_related("enjeu", "commune"), pk=pk)
+    manage = can(request.user, "evaluation.manage", item)
+    members = list(item.members.select_related("organisation"))
+    recommendations = list(
+        item.recommendations.select_related("owner_organisation", "action", "finding")
+        .prefetch_related("changes", "adjustments__action")
+        .order_by("due_date", "pk")
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "evaluation/group.html",
+        {
+            "group": item,
+            "manage": manage,
+            "members": [m for m in members if manage or m.kind != MemberKind.RESIDENT],
+            "residents": sum(m.kind == MemberKind.RESIDENT for m in members),
+            "sessions": services.group_sessions(item, request.user),
+            "findings": list(item.findings.select_related("meeting")),
+            "recommendations": [(r, r.is_late(today)) for r in recommendations],
+        },
+    )
+
+
+# --- dashboards ---------------------------------------------------------------------------
+
+
+@login_if_needed
+def enjeu_dashboard(request, pk):
+    gate(request.user, "evaluation.view")
+    enjeu = get_object_or_404(enjeu_labels(), pk=pk)
+    return render(request, "evaluation/dashboard.html", {"board": dashboards.for_enjeu(enjeu)})
+
+
+@login_if_needed
+def territory_dashboard(request, pk):
+    gate(request.user, "evaluation.view")
+    territory = get_object_or_404(Territory.objects.defer("geometry"), pk=pk)
+    return render(
+        request,
+        "evaluation/dashboard.html",
+        {"board": dashboards.for_territory(territory), "territory": territory},
+    )

@@ -217,7 +217,12 @@ class Objects:
         from cdvs.evaluation.models import Bilan
 
         self.bilan = Bilan.objects.create(action=self.action, year=2025)
-        from cdvs.evaluation.models import Report
+        from cdvs.evaluation.models import Recommendation, Report, WorkingGroup
+
+        self.working_group = WorkingGroup.objects.create(
+            enjeu=self.enjeu, commune=t["armentieres"], name="Groupe", series=self.series
+        )
+        self.recommendation = Recommendation.objects.create(group=self.working_group, text="R")
 
         self.report = Report.objects.create(year=2025, title="Rapport", snapshot={
             "year": 2025, "diagnostic": [], "targets": [], "questions": [],
@@ -686,7 +691,24 @@ PAGES = {
     ),
     "evaluation:report": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
     "evaluation:report_odt": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
+    "evaluation:report_docx": Page(PUBLIC, lambda o: {"pk": o.report.pk}),
     "evaluation_coordination:reports": Page(COORDINATION),
+    # collective evaluation: public groups (residents' names only for the coordinators
+    # of the group's commune, who manage it)
+    "evaluation:groups": Page(PUBLIC),
+    "evaluation:enjeu_dashboard": Page(PUBLIC, lambda o: {"pk": o.enjeu.pk}),
+    "evaluation:territory_dashboard": Page(
+        PUBLIC, lambda o: {"pk": o.world.territories["armentieres"].pk}
+    ),
+    "evaluation:group": Page(PUBLIC, lambda o: {"pk": o.working_group.pk}),
+    "evaluation_coordination:group_create": Page(COORDINATION),
+    "evaluation_coordination:group_manage": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.working_group.pk}
+    ),
+    "evaluation_coordination:recommendation": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.recommendation.pk}
+    ),
+    "evaluation_coordination:adjustment_create": Page(COORDINATION),
     "evaluation_coordination:add_measurement": Page(COORDINATION),
     "evaluation_coordination:import": Page(COORDINATION),
     "evaluation_coordination:history": Page(
@@ -858,6 +880,10 @@ PAGES = {
     # search: everyone; what each role finds is tested in cdvs/search/tests
     "search:index": Page(PUBLIC, query="q=point"),
     "api:search": Page(PUBLIC, query="q=point"),
+    "api:evaluation_indicators": Page(PUBLIC),
+    "api:evaluation_indicator": Page(PUBLIC, lambda o: {"pk": o.indicator.pk}),
+    "api:evaluation_measurements": Page(PUBLIC, query="annee=2020"),
+    "api:evaluation_targets": Page(PUBLIC),
     # Django admin: administrators only; others are sent to the admin login page
     "admin:login": Page(expect(200, 200, 200, 200, 200, 200, 302)),
     "admin:logout": Page(expect(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 405)),

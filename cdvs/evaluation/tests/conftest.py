@@ -1,5 +1,7 @@
 import pytest
 
+from cdvs.actions.models import Action
+from cdvs.contract.models import Contract
 from cdvs.evaluation.loader import load
 from cdvs.territories.models import Kind, Territory
 
@@ -16,3 +18,13 @@ def seeded(world):
     )
     world.report = load()
     return world
+
+
+@pytest.fixture
+def action(seeded):
+    """An action of the Armentières association managed in Armentières."""
+    t, o = seeded.territories, seeded.organisations
+    contract = Contract.objects.create(name="C", epci=t["mel"], start_year=2024, end_year=2030)
+    return Action.objects.create(
+        contract=contract, title="Atelier", porteur=o["asso_arm"], commune=t["armentieres"]
+    )

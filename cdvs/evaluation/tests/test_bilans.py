@@ -9,22 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cdvs.actions.models import Action
-from cdvs.contract.models import Contract
 from cdvs.evaluation import services
 from cdvs.evaluation.models import Bilan, FinanceLine
 from cdvs.testing import plain
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def action(seeded):
-    t, o = seeded.territories, seeded.organisations
-    contract = Contract.objects.create(name="C", epci=t["mel"], start_year=2024, end_year=2030)
-    return Action.objects.create(
-        contract=contract, title="Atelier", porteur=o["asso_arm"], commune=t["armentieres"]
-    )
 
 
 def test_porteur_writes_the_bilan(client, login, seeded, action):
