@@ -250,7 +250,7 @@ def programmations(request, annee: ApiInt | None = None):
 
 
 @router.get(
-    "/programmations/{pk}", response={200: ProgrammationDetailOut, **ONE},
+    "/programmations/{pk}", response={200: ProgrammationDetailOut, **ONE, **LIST},
     url_name="programmation",
 )  # fmt: skip
 def programmation(request, pk: Id, page: ApiInt = 1):
