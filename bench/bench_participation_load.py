@@ -41,6 +41,7 @@ from urllib.parse import urlencode
 
 from bench import BASE_DIR, DEFAULT_VAR_DIR, fr_number, log, percentile, postgres_url
 from bench.bench_pages import free_port, set_cookies
+from bench.bench_scaleout import _manage, _wait
 from cdvs.participation.services import DEPOSITS_PER_IP
 
 DATABASE = "cdvs_resident_bench"
@@ -76,21 +77,6 @@ campaign, _ = Campaign.objects.update_or_create(
 )
 print(json.dumps({"campaign": campaign.pk}))
 """
-
-
-def _manage(env, *args, stdin=None) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} : {done.stderr[-2000:]}")
-    return done.stdout
 
 
 class Submitter:
@@ -202,20 +188,6 @@ def _count(url, run_id) -> int:
             "SELECT count(*) FROM participation_idea WHERE email LIKE %s",
             [f"habitant-{run_id}-%"],
         ).fetchone()[0]
-
-
-def _wait(port, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/sante/?portee=web")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"gunicorn sur le port {port} ne répond pas")
 
 
 def _row(name, value, unit, target, ok, detail):
