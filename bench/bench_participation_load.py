@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 
 from bench import BASE_DIR, DEFAULT_VAR_DIR, fr_number, log, percentile, postgres_url
 from bench.bench_pages import free_port, set_cookies
-from bench.bench_scaleout import _manage, _wait
+from bench.bench_scaleout import _manage, _wait, production_env
 from cdvs.participation.services import DEPOSITS_PER_IP
 
 DATABASE = "cdvs_resident_bench"
@@ -207,23 +207,9 @@ def run() -> list[dict]:
     redis.Redis.from_url(redis_url).flushdb()
     var_dir = Path(DEFAULT_VAR_DIR).parent / "bench-participation-load"
     var_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "CDVS_VAR_DIR": str(var_dir),
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "CDVS_ENV": "production",
-        "CDVS_DEBUG": "0",
-        "CDVS_TRUSTED_PROXIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "ERROR",
-    }
     started = time.perf_counter()
-    _manage(env, "migrate", "--noinput", "--verbosity", "0")
-    _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    # no proxy in front: the client's address is REMOTE_ADDR, as the limits read it
+    env = production_env(var_dir, url, redis_url, CDVS_TRUSTED_PROXIES="0")
     setup = SETUP.replace("NAME", repr(CAMPAIGN))
     campaign = json.loads(_manage(env, "shell", stdin=setup).strip().splitlines()[-1])["campaign"]
     log(f"  base prête en {time.perf_counter() - started:.0f} s (migrations, territoires)")
