@@ -1,8 +1,17 @@
 """Residents' pages of the participation at bench scale: the participation's home, a
-campaign with its figures (10 000 ideas), a public idea, « Près de chez moi » among
-50 000 organisations with a place and opening hours around Armentières, the FALC
-page; each page's p95 and weight, beside a minimal view (the health check) measured in
-the same run as the reference.
+campaign with its figures (10 000 ideas), a public idea, the deposit form, « Près de
+chez moi » (the form, three positions, its FALC version) among 50 000 organisations
+with a place and opening hours around Armentières, the FALC page, the depositor's page
+from their link, the request to attend the réunion des acteurs; each page's p95 (wall
+clock and CPU of the process: the machine is shared) and weight, beside a minimal view
+(the health check) measured in the same run as the reference.
+
+Generated (names and keys start with « [banc d'essai] » / `bench-participation-`):
+50 000 organisations, each with one place (« Accueil », a point drawn uniformly in a
+box around Armentières), opening slots 9 h – 12 h on three weekdays and one service;
+one open campaign on Armentières with 10 000 confirmed ideas (points in the same box,
+classified by `locate`, statuses in turn, the carriers' residence in turn); one public
+réunion des acteurs in 30 days. The real territories come from `load_territories`.
 
 Runs in a child process on its own SQLite database under var/bench-participation
 (built once: territories, then the bench organisations, places, hours and ideas).
@@ -127,6 +136,31 @@ def _campaign(total):
     return campaign
 
 
+def _actors_meeting():
+    """A public réunion des acteurs in a month (the page residents ask to attend from)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cdvs.meetings.models import Meeting, MeetingSeries
+    from cdvs.territories.models import Territory
+
+    commune = Territory.objects.get(kind="commune", code="59017")
+    soon = timezone.localdate() + timedelta(30)
+    series, _ = MeetingSeries.objects.get_or_create(
+        name="[banc d'essai] Réunion des acteurs",
+        defaults=dict(commune=commune, visibility="public", period_start=soon,
+                      period_end=soon + timedelta(365)),
+    )  # fmt: skip
+    meeting = Meeting.objects.filter(series=series, day__gte=timezone.localdate()).first()
+    if meeting is None:
+        meeting = Meeting.objects.create(
+            series=series, title="[banc d'essai] Réunion des acteurs", day=soon,
+            window_start=soon, window_end=soon, sort_date=soon, visibility="public",
+        )  # fmt: skip
+    return meeting
+
+
 def child() -> list[dict]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdvs.settings")
     import django
@@ -139,11 +173,14 @@ def child() -> list[dict]:
     from django.urls import reverse
 
     from cdvs.participation.models import PUBLIC_STATUSES, Idea
+    from cdvs.participation.services import idea_token
 
     _setup()
     _organisations(ORGS)
     campaign = _campaign(IDEAS)
     idea = Idea.objects.filter(campaign=campaign, status__in=PUBLIC_STATUSES).first()
+    submitted = Idea.objects.filter(campaign=campaign, status="deposee").first()
+    meeting = _actors_meeting()
     near = reverse("participation:near")
     pages = {
         "Accueil de la participation": [reverse("participation:index")],
@@ -155,7 +192,15 @@ def child() -> list[dict]:
             f"{near}?lat=50.70&lon=2.90",
             f"{near}?lat=50.675&lon=2.86",
         ],
+        "Près de chez moi (formulaire)": [near],
+        "Près de chez moi, facile à lire": [f"{near}?facile=1&lat=50.688&lon=2.88"],
         "Facile à lire": [reverse("participation:falc")],
+        "Suivre son idée (lien reçu)": [
+            reverse("participation:my_idea", args=[idea_token(submitted)])
+        ],
+        "Demander à participer à la réunion des acteurs": [
+            reverse("participation:attend", args=[meeting.pk])
+        ],
     }
     client = Client()
     reference = timed_pages(client, [reverse("core:health") + "?portee=web"], REQUESTS, warmup=5)

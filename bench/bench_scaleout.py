@@ -160,6 +160,29 @@ def _post(port, path, cookies, body, content_type):
     return status, headers, body
 
 
+def production_env(var_dir, url, redis_url, **extra) -> dict:
+    """The environment of gunicorn with the production settings on this machine (no
+    TLS proxy: no redirect to HTTPS; e-mails kept in memory); the database migrated and
+    the static files collected into `var_dir` (also the files folder, media/)."""
+    env = {
+        **os.environ,
+        "CDVS_VAR_DIR": str(var_dir),
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "CDVS_ENV": "production",
+        "CDVS_DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "LOG_LEVEL": "ERROR",
+        **extra,
+    }
+    _manage(env, "migrate", "--noinput", "--verbosity", "0")
+    _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    return env
+
+
 def _sql(url, query, params):
     import psycopg
 
@@ -210,22 +233,8 @@ def run() -> list[dict]:
     var_dir = Path(DEFAULT_VAR_DIR).parent / "bench-scaleout"
     shutil.rmtree(var_dir / "media", ignore_errors=True)
     var_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "CDVS_VAR_DIR": str(var_dir),  # the shared files folder (media/) and static files
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "CDVS_ENV": "production",
-        "CDVS_DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "ERROR",
-    }
+    env = production_env(var_dir, url, redis_url)
     started = time.perf_counter()
-    _manage(env, "migrate", "--noinput", "--verbosity", "0")
-    _manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     _manage(
         env,
         "shell",

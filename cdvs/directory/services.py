@@ -10,7 +10,7 @@ import shapely
 from data_inclusion.schema.v1 import Public, Structure, Thematique
 from data_inclusion.schema.v1 import Service as DIService
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from pydantic import ValidationError
 
@@ -256,7 +256,9 @@ def _haversine_np(lat, lon, lats, lons):
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-BOX_HALF_SIDES = (0.02, 0.06, 0.2, 0.6)  # degrees of latitude, then everything
+# degrees of latitude, then everything: the first box (about 550 m) holds enough
+# places in a dense town; each step is one indexed query
+BOX_HALF_SIDES = (0.005, 0.02, 0.06, 0.2, 0.6)
 
 
 def _nearest(qs, lat, lon, limit) -> dict:
@@ -268,8 +270,11 @@ def _nearest(qs, lat, lon, limit) -> dict:
     is the same as without a box."""
     chosen: dict = {}
     for half in (*BOX_HALF_SIDES, None):
-        own = qs.filter(lat__isnull=False)
-        places = Place.objects.filter(organisation__in=qs.values("pk"), lat__isnull=False)
+        own = qs.filter(lat__isnull=False).order_by()
+        # EXISTS per place rather than IN (all matching organisations): the database
+        # walks the box through the coordinates' index and checks only those places
+        matching = Exists(qs.filter(pk=OuterRef("organisation_id")))
+        places = Place.objects.filter(matching, lat__isnull=False).order_by()
         if half is not None:
             box = {
                 "lat__gte": lat - half,

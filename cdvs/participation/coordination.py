@@ -4,12 +4,15 @@ quartier, and the residents asking to attend the réunion des acteurs."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import filter_allowed, gate, login_if_needed
 from cdvs.core.history import history_page
+from cdvs.territories.models import Kind, Territory
+from cdvs.territories.views import map_data, map_layer
 
 from . import services
 from .forms import (
@@ -199,17 +202,35 @@ def import_votes(request, pk):
 # ------------------------------------------------------------------ councils
 
 
+def _council_map(council):
+    """The map of the council page: its commune and the commune's QPV and PAC (all the
+    QPV and PAC for a new council); the perimeter itself is drawn from the text field."""
+    priority = Territory.objects.with_perimeter().filter(kind__in=[Kind.QPV, Kind.PAC])
+    layers = []
+    if council.commune_id:
+        commune = Territory.objects.filter(pk=council.commune_id).first()
+        layers.append(map_layer(commune.name, Kind.COMMUNE, [commune]))
+        priority = priority.filter(
+            Q(parent_id=council.commune_id) | Q(communes=council.commune_id)
+        ).distinct()
+    for kind, label in ((Kind.QPV, "QPV"), (Kind.PAC, "PAC")):
+        items = [t for t in priority if t.kind == kind]
+        if items:
+            layers.append(map_layer(label, kind, items))
+    return map_data(layers, draw="geojson")
+
+
 def _council_page(request, council, title):
+    stored = council.geometry
     form = CouncilForm(request.POST or None, request.FILES or None, instance=council)
     back = reverse("participation_coordination:campaigns")
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("geojson")
         try:
             services.save_council(
-                form.instance, request.user, upload.read() if upload else None,
-                form.cleaned_data.get("feeds_into"),
-            )  # fmt: skip
+                form.instance, request.user, form.perimeter(), form.cleaned_data.get("feeds_into")
+            )
         except ValidationError as exc:
+            council.geometry = stored  # nothing saved: the page shows the stored perimeter
             form.add_error(None, exc)
         else:
             messages.success(request, "Conseil de quartier enregistré.")
@@ -220,7 +241,12 @@ def _council_page(request, council, title):
         notice = "Part du périmètre en QPV : {} ; en PAC : {}.".format(
             *(f"{round(shares.get(k, 0) * 100)} %" for k in ("qpv", "pac"))
         )
-    return _form_page(request, form, title, back, notice, True)
+    return render(
+        request,
+        "participation/coordination/council.html",
+        {"form": form, "title": title, "back": back, "notice": notice, "multipart": True,
+         "map_script": _council_map(council)},
+    )  # fmt: skip
 
 
 @login_if_needed

@@ -168,12 +168,12 @@ def figures_version() -> str:
     return data_version(Idea, Idea.all_objects.all(), Territory, Territory.all_objects.all())
 
 
-def cached_figures(campaign) -> tuple[list[Row], CarriersFigure | None]:
+def cached_figures(campaign, version=None) -> tuple[list[Row], CarriersFigure | None]:
     """(rows, MEL carriers figure or None) of a campaign, kept until an idea or a
-    territory changes."""
+    territory changes (`version`: `figures_version()`, when the caller has it)."""
 
     def compute():
         carriers = carriers_figure(campaign) if campaign.is_metropolitan else None
         return campaign_rows(campaign), carriers
 
-    return cached(("participation:figures", campaign.pk, figures_version()), compute)
+    return cached(("participation:figures", campaign.pk, version or figures_version()), compute)

@@ -5,7 +5,7 @@ from cdvs.core.place_input import MY_POSITION, PlaceInputForm
 from cdvs.core.widgets import FastSelect
 from cdvs.directory.models import Organisation
 from cdvs.meetings.models import MeetingSeries
-from cdvs.territories.forms import territory_field
+from cdvs.territories.forms import MAX_UPLOAD_BYTES, territory_field
 from cdvs.territories.models import Territory
 
 from .models import (
@@ -194,11 +194,26 @@ class VoteImportForm(forms.Form):
 
 
 class CouncilForm(forms.ModelForm):
-    geojson = forms.FileField(
-        label="Périmètre (fichier GeoJSON, WGS84)",
+    """A council; its perimeter comes from the map (which writes GeoJSON into
+    `geometry_text`), from that text typed or pasted, or from a GeoJSON file (which
+    wins when both are given). Without JavaScript, the text and the file remain."""
+
+    geometry_text = forms.CharField(
+        label="Périmètre (GeoJSON, WGS84)",
         required=False,
-        help_text="Dessinez le périmètre sur geojson.io puis enregistrez-le, ou exportez-le "
-        "de votre SIG.",
+        max_length=1_000_000,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 6, "spellcheck": "false", "class": "code", "id": "draw-geojson"}
+        ),
+        help_text="Tracé sur la carte, ou collé depuis votre SIG : un polygone en "
+        "longitude, latitude. Videz le champ pour retirer le périmètre.",
+    )
+    geojson = forms.FileField(
+        label="Ou un fichier GeoJSON (WGS84)",
+        required=False,
+        help_text="Exporté de votre SIG, 5 Mo au plus ; il remplace le texte ci-dessus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
     )
 
     feeds_into = forms.ModelChoiceField(
@@ -221,9 +236,28 @@ class CouncilForm(forms.ModelForm):
         series = self.instance.series if self.instance.series_id else None
         if series is not None and not self.is_bound:
             self.initial["feeds_into"] = series.feeds_into_id
+        if not self.is_bound:
+            self.initial["geometry_text"] = self.instance.geometry
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+    def clean_geojson(self):
+        upload = self.cleaned_data.get("geojson")
+        if upload and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        return upload
+
+    def perimeter(self) -> str | bytes | None:
+        """What to check and store as the perimeter: the file, else the text when it
+        changed (None: keep the stored one)."""
+        upload = self.cleaned_data.get("geojson")
+        if upload:
+            return upload.read()
+        text = self.cleaned_data.get("geometry_text") or ""
+        if text.strip() == (self.instance.geometry or "").strip():
+            return None
+        return text
 
 
 class AttendanceRequestForm(forms.ModelForm):

@@ -266,18 +266,52 @@ def priority_shares(geometry_text: str) -> dict:
     return shares
 
 
+# a council's perimeter is drawn by hand or exported from a SIG: a few hundred vertices;
+# beyond this the file is too detailed for the map and the pages that show it
+MAX_VERTICES = 2000
+# the part of a perimeter outside its commune that is still taken for a drawing's
+# imprecision along the commune's edge
+OUTSIDE_TOLERANCE = 0.01
+
+
+def council_perimeter(geojson: str | bytes, commune: Territory) -> str:
+    """The perimeter of a council from an uploaded or drawn GeoJSON, as stored: one
+    valid polygon (no self-intersection), at most MAX_VERTICES vertices, inside its
+    commune (1 % of its area may overlap the commune's edge). ValidationError in
+    French otherwise."""
+    try:
+        geom = geo.perimeter_from_geojson(geojson)
+    except geo.GeometryError as exc:
+        raise ValidationError(str(exc)) from exc
+    vertices = len(shapely.get_coordinates(geom))
+    if vertices > MAX_VERTICES:
+        raise ValidationError(
+            f"Le périmètre a {vertices} sommets : {MAX_VERTICES} au plus. Simplifiez-le dans "
+            "votre SIG ou tracez-le sur la carte."
+        )
+    outline = commune.outline if commune is not None else None
+    if outline is not None:
+        outside = shapely.difference(geom, outline)
+        if not outside.is_empty and outside.area > OUTSIDE_TOLERANCE * geom.area:
+            raise ValidationError(
+                f"Le périmètre sort de la commune de {commune.name} : un conseil de quartier "
+                "est tout entier dans sa commune. Rien n'a été enregistré."
+            )
+    return geo.to_geojson_text(geom)
+
+
 @transaction.atomic
 def save_council(
     council: Council, user, geojson: str | bytes | None = None, feeds_into=None
 ) -> Council:
-    """A conseil de quartier, its perimeter (an uploaded or drawn GeoJSON), its
-    instance in the agenda and where that instance's remontées go (the meetings' own
-    mechanism: `MeetingSeries.feeds_into`, then `meetings.services.raise_item`)."""
-    if geojson:
-        try:
-            council.geometry = geo.to_geojson_text(geo.perimeter_from_geojson(geojson))
-        except geo.GeometryError as exc:
-            raise ValidationError(str(exc)) from exc
+    """A conseil de quartier, its perimeter (an uploaded or drawn GeoJSON, checked by
+    `council_perimeter`; an empty text clears it), its instance in the agenda and where
+    that instance's remontées go (the meetings' own mechanism: `MeetingSeries.feeds_into`,
+    then `meetings.services.raise_item`)."""
+    if geojson is not None and not geojson.strip():
+        council.geometry = ""
+    elif geojson:
+        council.geometry = council_perimeter(geojson, council.commune)
     council.full_clean()
     require(user, "participation.manage", council)
     save_with_history(council, user, None)

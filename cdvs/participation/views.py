@@ -5,6 +5,7 @@ needed, no map required. Never a depositor's email or any resident's personal da
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cdvs.accounts.lockout import client_ip_for_axes
 from cdvs.accounts.permissions import can, gate, login_if_needed
+from cdvs.core.cache import cached
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.meetings.models import Meeting
 
@@ -62,11 +64,30 @@ def falc(request):
     return render(request, "participation/falc.html", {"open": campaigns})
 
 
+def public_idea_page(campaign, number, version):
+    """A page of the campaign's public ideas (PUBLIC_IDEAS a page, by title), its rows
+    and its count kept by the ideas' data version: at 10 000 ideas, sorting them by
+    title is the page's dearest query."""
+    count = cached(
+        ("participation:public-ideas-count", campaign.pk, version),
+        lambda: public_ideas(campaign).count(),
+    )
+    page = Paginator(range(count), PUBLIC_IDEAS).get_page(number)
+    start = page.start_index() - 1 if count else 0
+    page.object_list = cached(
+        ("participation:public-ideas", campaign.pk, page.number, version),
+        lambda: list(public_ideas(campaign)[start : start + PUBLIC_IDEAS]),
+    )
+    return page
+
+
 @login_if_needed
 def campaign(request, pk):
     gate(request.user, "participation.view")
     obj = _campaign(pk)
-    rows, carriers = figures.cached_figures(obj)
+    version = figures.figures_version()
+    rows, carriers = figures.cached_figures(obj, version)
+    page = public_idea_page(obj, request.GET.get("page"), version)
     return render(
         request,
         "participation/campaign.html",
@@ -76,7 +97,8 @@ def campaign(request, pk):
             "headers": figures.HEADERS,
             "carriers": carriers,
             "supports": list(obj.supports.select_related("organisation", "territory")),
-            "ideas": list(public_ideas(obj)[:PUBLIC_IDEAS]),
+            "ideas": page.object_list,
+            "page": page,
             "open": obj.accepts_ideas(timezone.localdate()),
             "formats": FORMAT_LABELS,
             "can_manage": can(request.user, "participation.manage", obj),

@@ -122,6 +122,8 @@ def load_json(text: str | bytes) -> dict:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise GeometryError(f"Le fichier n'est pas du JSON valable : {exc}.") from None
+    except RecursionError:  # « [[[[… » nested thousands of times
+        raise GeometryError("Le fichier n'est pas du JSON valable : trop d'imbrications.") from None
     if not isinstance(document, dict) or "type" not in document:
         raise GeometryError("Le fichier n'est pas du GeoJSON : l'objet « type » est absent.")
     return document

@@ -29,8 +29,10 @@ KIND_PLURALS = {
 TILE_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 
 
-def _map_data(layers, *, draw=False):
-    """The map's data as a <script type="application/json"> element."""
+def map_data(layers, *, draw=False):
+    """The map's data as a <script type="application/json"> element, read by
+    `static/js/territory-map.js`. `draw`: True for the vertices' textarea of the
+    perimeter page, "geojson" for a GeoJSON textarea (`#draw-geojson`, councils)."""
     data = {
         "tileUrl": settings.TILE_URL,
         "attribution": TILE_ATTRIBUTION,
@@ -40,7 +42,7 @@ def _map_data(layers, *, draw=False):
     return json_script(data, "map-data")
 
 
-def _layer(name, kind, territories, emphasis=False):
+def map_layer(name, kind, territories, emphasis=False):
     return {
         "name": name,
         "kind": kind,
@@ -56,11 +58,11 @@ def _index_map():
     def compute():
         with_perimeter = list(Territory.objects.with_perimeter().order_by("kind", "name"))
         layers = [
-            _layer(label, kind, items)
+            map_layer(label, kind, items)
             for kind, label in Kind.choices
             if (items := [t for t in with_perimeter if t.kind == kind])
         ]
-        return str(_map_data(layers)), bool(layers)
+        return str(map_data(layers)), bool(layers)
 
     data, any_layer = cached(("territories:index-map", index_version()), compute)
     return mark_safe(data), any_layer  # noqa: S308 — produced by json_script
@@ -145,12 +147,12 @@ def detail(request, kind, code):
     layers = []
     context_layer = child_communes or communes
     if context_layer:
-        layers.append(_layer("Communes", Kind.COMMUNE, context_layer))
+        layers.append(map_layer("Communes", Kind.COMMUNE, context_layer))
     if related_qpv:
-        layers.append(_layer("QPV", Kind.QPV, related_qpv))
+        layers.append(map_layer("QPV", Kind.QPV, related_qpv))
     if related_pac:
-        layers.append(_layer("PAC", Kind.PAC, related_pac))
-    layers.append(_layer(territory.name, territory.kind, [territory], emphasis=True))
+        layers.append(map_layer("PAC", Kind.PAC, related_pac))
+    layers.append(map_layer(territory.name, territory.kind, [territory], emphasis=True))
     has_map = any(layer["data"]["features"] for layer in layers)
     return render(
         request,
@@ -162,7 +164,7 @@ def detail(request, kind, code):
             "related_qpv": related_qpv,
             "related_pac": related_pac,
             "facts": _facts(territory),
-            "map_script": _map_data(layers),
+            "map_script": map_data(layers),
             "has_map": has_map,
             "can_edit": can(request.user, "territory.edit_perimeter", territory),
             "can_history": can(request.user, "territory.history", territory),
@@ -192,8 +194,8 @@ def perimeter(request, kind, code):
             return redirect(territory)
     layers = []
     if territory.parent and territory.parent.has_perimeter:
-        layers.append(_layer(territory.parent.name, territory.parent.kind, [territory.parent]))
-    layers.append(_layer(territory.name, territory.kind, [territory], emphasis=True))
+        layers.append(map_layer(territory.parent.name, territory.parent.kind, [territory.parent]))
+    layers.append(map_layer(territory.name, territory.kind, [territory], emphasis=True))
     return render(
         request,
         "territories/perimeter.html",
@@ -201,7 +203,7 @@ def perimeter(request, kind, code):
             "territory": territory,
             "upload_form": upload_form,
             "draw_form": draw_form,
-            "map_script": _map_data(layers, draw=True),
+            "map_script": map_data(layers, draw=True),
         },
     )
 

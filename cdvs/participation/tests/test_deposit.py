@@ -147,6 +147,23 @@ def test_a_burst_from_one_address_is_refused(client, deposit_url, immediate_task
     assert not Idea.objects.filter(title="Encore une").exists()
 
 
+def test_a_burst_from_one_ip_with_many_addresses_is_refused(client, deposit_url, immediate_tasks):
+    """The limit per client address holds even when every deposit gives a new e-mail."""
+    for n in range(services.DEPOSITS_PER_IP):
+        response = client.post(deposit_url, form_data(email=f"h{n}@example.org"))
+        assert "Merci, votre idée est reçue" in text(response)
+    response = client.post(
+        deposit_url, form_data(email="autre@example.org", title="Encore une"),
+        REMOTE_ADDR="127.0.0.1",
+    )  # fmt: skip
+    assert "Trop d'idées ont été déposées depuis cette adresse" in text(response)
+    assert Idea.objects.count() == services.DEPOSITS_PER_IP
+    assert not Idea.objects.filter(title="Encore une").exists()
+    # another client address is not affected
+    other = client.post(deposit_url, form_data(email="x@example.org"), REMOTE_ADDR="127.0.0.9")
+    assert "Merci, votre idée est reçue" in text(other)
+
+
 @respx.mock
 def test_an_address_is_found_by_the_ban_in_the_commune(client, campaign, deposit_url):
     route = respx.get(BAN).mock(

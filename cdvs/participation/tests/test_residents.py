@@ -117,3 +117,32 @@ def test_no_personal_data_of_residents_on_public_pages(client, campaign):
         body = client.get(url).content.decode("utf-8", "replace")
         assert "secret@example.org" not in body, url
         assert "Dans un quartier prioritaire (QPV)" not in body, url  # the carriers' residence
+
+
+def test_the_campaign_pages_its_public_ideas(client, campaign, monkeypatch):
+    from cdvs.participation import views
+
+    monkeypatch.setattr(views, "PUBLIC_IDEAS", 2)
+    for n in range(5):
+        Idea.objects.create(
+            campaign=campaign, title=f"Idée {n}", text="Texte", lat=QPV_IN[0], lon=QPV_IN[1],
+            status=Status.ADMISSIBLE, confirmed_at=timezone.now(),
+        )  # fmt: skip
+    Idea.objects.create(
+        campaign=campaign, title="Idée en attente", text="Texte", lat=QPV_IN[0], lon=QPV_IN[1]
+    )
+    url = reverse("participation:campaign", args=[campaign.pk])
+    first = plain(client.get(url).content.decode())
+    assert "5 idées publiées" in first and "Page 1 sur 3" in first
+    assert "Idée 0" in first and "Idée 2" not in first
+    third = plain(client.get(url + "?page=3").content.decode())
+    assert "Idée 4" in third and "Idée en attente" not in third
+    for bad in ("abc", str(2**63), "-1", "9" * 10_000):
+        assert client.get(url, {"page": bad}).status_code == 200
+    assert client.get(url + "?page=%ED%A0%80").status_code == 200  # a lone surrogate
+    # a new public idea shows at once (the cache follows the ideas' data version)
+    Idea.objects.create(
+        campaign=campaign, title="Idée 5", text="Texte", lat=QPV_IN[0], lon=QPV_IN[1],
+        status=Status.ADMISSIBLE, confirmed_at=timezone.now(),
+    )  # fmt: skip
+    assert "6 idées publiées" in plain(client.get(url).content.decode())

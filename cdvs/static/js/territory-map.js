@@ -54,9 +54,13 @@
     var overlays = {};
     (data.layers || []).forEach(function (layer) {
       if (!layer.data || !layer.data.features || !layer.data.features.length) { return; }
+      // while drawing, the outlines take no click: every click places a vertex
       var geo = L.geoJSON(layer.data, {
+        interactive: !data.draw,
         style: function () { return styleFor(layer); },
-        onEachFeature: function (feature, leafletLayer) { leafletLayer.bindPopup(popup(feature)); }
+        onEachFeature: function (feature, leafletLayer) {
+          if (!data.draw) { leafletLayer.bindPopup(popup(feature)); }
+        }
       }).addTo(map);
       overlays[layer.name] = geo;
       bounds.extend(geo.getBounds());
@@ -66,7 +70,8 @@
     if (focus && focus.isValid()) { map.fitBounds(focus, { padding: [24, 24] }); }
     else if (bounds.isValid()) { map.fitBounds(bounds, { padding: [12, 12] }); }
     else { map.fitBounds(FRANCE); }
-    if (data.draw) { drawing(map); }
+    if (data.draw === "geojson") { drawingGeojson(map); }
+    else if (data.draw) { drawing(map); }
   }
 
   // The vertices live in the textarea, one "latitude, longitude" per line: a click on
@@ -126,6 +131,111 @@
       reset.addEventListener("click", function () { field.value = ""; redraw(); });
     }
     redraw();
+  }
+
+  // The perimeter lives in a GeoJSON textarea (#draw-geojson): a click on the map adds
+  // a vertex, a vertex dragged moves, typing or pasting redraws. The server checks it.
+  function drawingGeojson(map) {
+    var field = document.getElementById("draw-geojson");
+    var status = document.getElementById("draw-status");
+    if (!field) { return; }
+    var points = [];  // [lat, lon] of the outer ring, not closed
+    var shape = null;
+    var handles = [];
+    var editable = true;
+
+    function say(text) { if (status) { status.textContent = text; } }
+
+    function read() {
+      var text = field.value.trim();
+      editable = true;
+      if (!text) { return []; }
+      var doc;
+      try { doc = JSON.parse(text); } catch (e) { say("Le texte n'est pas du GeoJSON lisible."); return null; }
+      var geometry = doc && doc.type === "Feature" ? doc.geometry : doc;
+      if (doc && doc.type === "FeatureCollection" && doc.features && doc.features.length === 1) {
+        geometry = doc.features[0].geometry;
+      }
+      if (!geometry || geometry.type !== "Polygon" || !geometry.coordinates || !geometry.coordinates.length) {
+        editable = false;
+        return null;
+      }
+      var ring = geometry.coordinates[0].map(function (xy) { return [xy[1], xy[0]]; });
+      if (geometry.coordinates.length > 1) { editable = false; }
+      if (ring.length > 1 && ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1]) {
+        ring.pop();
+      }
+      return ring;
+    }
+
+    function write() {
+      if (!points.length) { field.value = ""; return; }
+      var ring = points.map(function (p) { return [Number(p[1].toFixed(6)), Number(p[0].toFixed(6))]; });
+      ring.push(ring[0]);
+      field.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+    }
+
+    function draw() {
+      if (shape) { map.removeLayer(shape); shape = null; }
+      handles.forEach(function (h) { map.removeLayer(h); });
+      handles = [];
+      if (!points.length) { say("Aucun sommet : cliquez sur la carte pour commencer."); return; }
+      var style = { color: "#0b4f8a", weight: 3 };
+      shape = (points.length >= 3 ? L.polygon(points, style) : L.polyline(points, style)).addTo(map);
+      if (editable) {
+        points.forEach(function (p, i) {
+          var handle = L.marker(p, {
+            draggable: true, keyboard: false, title: "Sommet " + (i + 1), alt: "Sommet " + (i + 1),
+            icon: L.divIcon({ className: "draw-vertex", iconSize: [14, 14] })
+          }).addTo(map);
+          handle.on("drag", function () {
+            var ll = handle.getLatLng();
+            points[i] = [ll.lat, ll.lng];
+            shape.setLatLngs(points);
+          });
+          handle.on("dragend", function () { write(); draw(); });
+          handles.push(handle);
+        });
+      }
+      if (!editable) {
+        say("Ce périmètre a plusieurs parties ou des trous : modifiez-le dans le champ ou par un fichier.");
+      } else if (points.length >= 3) {
+        say(points.length + " sommets : le polygone est fermé, vous pouvez l'enregistrer.");
+      } else {
+        say(points.length === 1 ? "1 sommet : trois au moins." : points.length + " sommets : trois au moins.");
+      }
+    }
+
+    function reload() {
+      var ring = read();
+      if (ring === null) {
+        if (shape) { map.removeLayer(shape); shape = null; }
+        if (!editable) { say("Ce périmètre a plusieurs parties ou des trous : modifiez-le dans le champ ou par un fichier."); }
+        return;
+      }
+      points = ring;
+      draw();
+    }
+
+    map.on("click", function (event) {
+      if (!editable) { return; }
+      points.push([event.latlng.lat, event.latlng.lng]);
+      write();
+      draw();
+    });
+    field.addEventListener("input", reload);
+    var undo = document.getElementById("draw-undo");
+    var reset = document.getElementById("draw-reset");
+    if (undo) {
+      undo.hidden = false;
+      undo.addEventListener("click", function () { points.pop(); write(); draw(); });
+    }
+    if (reset) {
+      reset.hidden = false;
+      reset.addEventListener("click", function () { points = []; editable = true; write(); draw(); });
+    }
+    reload();
+    if (shape && points.length >= 3) { map.fitBounds(shape.getBounds(), { padding: [24, 24] }); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
