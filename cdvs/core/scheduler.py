@@ -109,6 +109,12 @@ JOBS = [
         time(3, 0),
         label="Avertissement puis anonymisation des comptes inactifs",
     ),
+    Job(
+        "cycle-cpo",
+        "create_cpo_cycle",
+        time(6, 0),
+        label="Copil de suivi annuel et dialogue de gestion de l'année des actions en CPO",
+    ),
 ]
 
 
