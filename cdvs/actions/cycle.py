@@ -13,7 +13,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from cdvs.accounts.permissions import filter_allowed, require
 from cdvs.contract.models import Contract, LocalSection
@@ -22,7 +21,15 @@ from cdvs.core.jobs import for_each_recipient
 from cdvs.meetings.models import Attendance, Meeting, MeetingSeries
 from cdvs.meetings.recurrence import Period, Rule
 
-from .models import CPO_YEARS, CYCLE_SERIES, Convention, CycleKind, CycleMeeting, Status
+from .models import (
+    CPO_YEARS,
+    CYCLE_SERIES,
+    Convention,
+    CycleKind,
+    CycleMeeting,
+    Status,
+    series_key_q,
+)
 
 # the contract's words (seed l.634) for an instance a commune lacks
 SEED_SENTENCE = (
@@ -88,7 +95,7 @@ def series_for(commune, kind: str, contract) -> MeetingSeries:
     slug = CYCLE_SERIES[kind]
     found = (
         MeetingSeries.all_objects.filter(commune=commune)
-        .filter(Q(key=slug) | Q(key__endswith=f"-{slug}"))
+        .filter(series_key_q(slug))
         .order_by("deleted_at", "pk")
         .first()
     )

@@ -28,6 +28,7 @@ from .models import (
     Opinion,
     Status,
     allowed_transitions,
+    series_key_q,
 )
 
 DATE = {"type": "date"}
@@ -269,7 +270,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = lines
         self.fields["meeting"].queryset = Meeting.objects.filter(
-            series__key=CO_INSTRUCTION_SERIES, sort_date__year__in=[year - 1, year]
+            series_key_q(CO_INSTRUCTION_SERIES, "series__"), sort_date__year__in=[year - 1, year]
         ).order_by("sort_date")
         for line in lines:
             who = f"{line.funder_label} (demandé : {line.requested} €)"

@@ -357,6 +357,17 @@ class BudgetLine(models.Model):
 CO_INSTRUCTION_SERIES = "comite-co-instruction"
 
 
+def series_key_q(slug: str, prefix: str = "") -> models.Q:
+    """The meeting series of `slug`: `load_meetings` keys them « <volet>-<slug> »
+    (« armentieres-comite-co-instruction »); a series made by hand may bear the slug."""
+    return models.Q(**{f"{prefix}key": slug}) | models.Q(**{f"{prefix}key__endswith": f"-{slug}"})
+
+
+def is_series(series, slug: str) -> bool:
+    key = getattr(series, "key", None) or ""
+    return key == slug or key.endswith(f"-{slug}")
+
+
 class Programmation(models.Model):
     """The yearly programmation politique de la ville of a volet communal: a call for
     projects of the calls app (its dates, its page) receiving the carriers' requests

@@ -120,6 +120,7 @@ def detail(request, pk):
             "changes": list(action.status_changes.select_related("by")),
             "timeline": timeline(action, request.user),
             "next_steps": cycle_next_steps(action, request.user),
+            "flagship": Flagship.objects.filter(action=action).first(),
             "budgets": budgets_of(action) if can_edit else [],
             "budget_year": _current_year(action),
             "can_edit": can_edit,

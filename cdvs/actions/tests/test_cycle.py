@@ -135,3 +135,18 @@ def test_an_instance_in_the_trash_is_reported_not_duplicated(plan, world, cpo):
     assert report.created == {CycleKind.COPIL: 0, CycleKind.DIALOGUE: 1}
     assert "est dans la corbeille" in report.lines()[-1]
     assert MeetingSeries.all_objects.filter(key__endswith="copil-suivi-cpo").count() == 1
+
+
+def test_series_are_found_by_the_keys_load_meetings_writes(world):
+    from cdvs.actions.forms import DecisionForm
+    from cdvs.actions.models import CO_INSTRUCTION_SERIES, is_series
+    from cdvs.testing import make_meeting
+
+    keys = {"armentieres-comite-co-instruction": True, "comite-co-instruction": True,
+            "armentieres-comite-co-instruction-bis": False, None: False}  # fmt: skip
+    for key, expected in keys.items():
+        assert is_series(MeetingSeries(key=key), CO_INSTRUCTION_SERIES) is expected
+    meeting = make_meeting(world, "armentieres", "coordination", "Comité", day=date(2025, 3, 1))
+    meeting.series.key = "armentieres-comite-co-instruction"
+    meeting.series.save()
+    assert list(DecisionForm(lines=[], year=2025).fields["meeting"].queryset) == [meeting]

@@ -149,6 +149,7 @@ def test_pages(client, plan, world, flagship):
     client.force_login(world.users["membre"])
     page = text(client.get(flagship.get_absolute_url()))
     assert "Avance bien" in page and "point d'étape figé" in page and "Rédiger" not in page
+    assert "Projet phare" in text(client.get(plan.action.get_absolute_url()))
     assert client.post(url, {"text": "x"}).status_code == 403
     # the choosing page refuses a fourth in French
     client.force_login(world.users["coordinateur"])
