@@ -110,7 +110,8 @@ def series_for(commune, kind: str, contract) -> MeetingSeries:
     seed = SEED_SERIES[kind]
     key = f"{section.key}-{slug}" if section is not None and section.key else None
     series = MeetingSeries(
-        key=key, section=section, commune=commune, name=seed["name"], period=seed["period"],
+        key=key, section=section, commune=commune, name=seed["name"],
+        short_name=seed["name"][:1].upper() + seed["name"][1:], period=seed["period"],
         description=SEED_SENTENCE, source="volet communal §2.2 (seed l.634)",
         period_start=_first_day(contract), period_end=_last_day(contract),
     )  # fmt: skip

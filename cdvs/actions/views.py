@@ -32,6 +32,7 @@ from .models import (
     Action,
     BudgetLine,
     Convention,
+    CycleMeeting,
     Engagement,
     Flagship,
     FundingLine,
@@ -335,6 +336,13 @@ def convention(request, pk):
             "years": years,
             "total": sum((y.amount for y in years), ZERO),
             "can_manage": can(request.user, "actions.manage", item),
+            "cycle": list(
+                CycleMeeting.objects.filter(
+                    convention=item, meeting__in=Meeting.objects.visible_to(request.user)
+                )
+                .select_related("meeting__series")
+                .order_by("year", "kind", "pk")
+            ),
         },
     )
 

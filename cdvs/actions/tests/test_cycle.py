@@ -110,6 +110,10 @@ def test_the_button_and_the_action_page(client, plan, world, cpo):
     assert "Copil de suivi annuel (actions en CPO) 2025 — Atelier (année 2025 : date à fixer)" in (
         page
     )
+    page = text(client.get(reverse("actions:convention", args=[cpo.pk])))
+    assert (
+        "Dialogue de gestion 2025 — Atelier" in page or "dialogue de gestion 2025 — Atelier" in page
+    )
     client.force_login(world.users["porteur"])
     assert (
         "Envoyer le bilan intermédiaire"
