@@ -12,6 +12,14 @@ from cdvs.territories.models import Territory
 from .models import Achievement, Action, Engagement, Partner, Status
 
 
+def enjeu_choices() -> list:
+    """The options of an enjeu filter (a callable: read when the page renders the form)."""
+    return [("", "Tous les enjeux")] + [
+        (e.pk, f"Enjeu {e.number} : {e.title}")
+        for e in Enjeu.objects.only("pk", "number", "title").order_by("contract_id", "number")
+    ]
+
+
 class ActionFilters(FilterForm):
     q = WordsField(100, label="Mots de l'intitulé")
     enjeu = IdField(label="Enjeu", widget=FastSelect, as_choice=True)
@@ -25,15 +33,7 @@ class ActionFilters(FilterForm):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         # callables: the options are read when the page renders the form
-        self.fields["enjeu"].widget.choices = lambda: (
-            [("", "Tous les enjeux")]
-            + [
-                (e.pk, f"Enjeu {e.number} : {e.title}")
-                for e in Enjeu.objects.only("pk", "number", "title").order_by(
-                    "contract_id", "number"
-                )
-            ]
-        )
+        self.fields["enjeu"].widget.choices = enjeu_choices
         self.fields["territoire"].widget.choices = lambda: [
             ("", "Tous les territoires"),
             *Territory.objects.choices(with_kind=True),
@@ -76,15 +76,7 @@ class EngagementFilters(FilterForm):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["enjeu"].widget.choices = lambda: (
-            [("", "Tous les enjeux")]
-            + [
-                (e.pk, f"Enjeu {e.number} : {e.title}")
-                for e in Enjeu.objects.only("pk", "number", "title").order_by(
-                    "contract_id", "number"
-                )
-            ]
-        )
+        self.fields["enjeu"].widget.choices = enjeu_choices
 
     def filter_q(self, queryset, words):
         return queryset.filter(text__icontains=words)
