@@ -162,6 +162,13 @@ RULES = {
     # programmation annuelle: the coordination instructs (the funders' opinions); the
     # partners read a programmation once arrêtée (`actions.programmation.readable`)
     "actions.instruct": Rule(COORDINATOR, TERRITORY),
+    # engagements de droit commun: partners read them (`actions.view`); the coordinators
+    # (the groupe de suivi de la mobilisation du droit commun) enter them from the annex
+    # of the deliberation and record their reviews
+    "actions.engagements": Rule(COORDINATOR, TERRITORY),
+    # projets phares: the coordinators choose them (three a contract), follow their
+    # milestones and write their reporting for each comité de pilotage
+    "actions.flagships": Rule(COORDINATOR, TERRITORY),
     # participation of the residents: everyone reads the budget participatif's public
     # ideas and figures and deposits an idea; the coordinators of the campaign's
     # territory moderate, enter results, record support actions, councils, requests

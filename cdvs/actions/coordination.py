@@ -10,30 +10,38 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, filter_allowed, gate, login_if_needed
-from cdvs.contract.models import ActionLead
+from cdvs.contract.models import ActionLead, Contract
 from cdvs.core.bounds import IdField
 from cdvs.core.history import history_page
 from cdvs.core.trash import confirm_trash, restore_from_trash
 
-from . import budget, cerfa, services
+from . import budget, cerfa, cycle, engagements, flagships, services
 from .forms import (
     ActionForm,
     AvenantForm,
     BudgetForm,
     ConventionForm,
     DecisionForm,
+    EngagementForm,
+    FlagshipForm,
     FundingLineForm,
+    MilestoneForm,
     OpinionForm,
     ProgrammationForm,
     RequestForm,
     RequestLineFormSet,
+    ReviewForm,
     StatusForm,
+    StatusReportForm,
 )
 from .models import (
     Action,
     Convention,
     ConventionYear,
+    Engagement,
+    Flagship,
     FundingLine,
+    Milestone,
     Programmation,
     Request,
     funding_totals,
@@ -457,3 +465,237 @@ def avenant(request, pk):
             return redirect(line.convention.get_absolute_url())
     return _form_page(request, form, f"Avenant {line.year} : {line.convention.title}",
                       line.convention.get_absolute_url())  # fmt: skip
+
+
+# ---- the yearly cycle of the CPO actions
+
+
+@login_if_needed
+@require_POST
+def cycle_year(request, year):
+    """« Créer les Copil et dialogues de gestion de l'année N »: never twice the same."""
+    contract = Contract.objects.order_by("pk").first()
+    if contract is None or not contract.start_year <= year <= contract.end_year:
+        raise Http404("Année hors du contrat.")  # before the gate: a number out of range
+    gate(request.user, "actions.manage")
+    try:
+        report = cycle.create_year(contract, year, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, " ; ".join(report.lines()) + ".")
+    return redirect(reverse("actions:conventions") + "#cycle")
+
+
+# ---- engagements de droit commun
+
+
+def _engagement(request, pk, *, deleted=False):
+    manager = Engagement.all_objects if deleted else Engagement.objects
+    item = get_object_or_404(manager.select_related("commune", "contract"), pk=pk)
+    gate(request.user, "actions.engagements", item)
+    return item
+
+
+def _engagement_page(request, item, title, back):
+    form = EngagementForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            engagements.save_engagement(
+                item, form.values(), list(form.cleaned_data["enjeux"]), request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Engagement enregistré.")
+            return redirect(item.get_absolute_url())
+    notice = (
+        "Le texte de l'engagement tel que l'écrit l'annexe de la délibération du "
+        "19 avril 2024 (ou l'engagement qu'un autre partenaire a transmis)."
+    )
+    return _form_page(request, form, title, back, notice)
+
+
+@login_if_needed
+def engagement_create(request):
+    gate(request.user, "actions.engagements")
+    return _engagement_page(
+        request, Engagement(), "Nouvel engagement de droit commun", reverse("actions:engagements")
+    )
+
+
+@login_if_needed
+def engagement_edit(request, pk):
+    item = _engagement(request, pk)
+    return _engagement_page(request, item, f"Modifier : {item}", item.get_absolute_url())
+
+
+@login_if_needed
+def engagement_review(request, pk):
+    item = _engagement(request, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            engagements.review(item, dict(form.cleaned_data), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Examen enregistré.")
+            return redirect(item.get_absolute_url())
+    notice = (
+        "Groupe de suivi de la mobilisation du droit commun : « faire le point sur le niveau "
+        "de réalisation des engagements pris »."
+    )
+    return _form_page(request, form, f"Examen : {item}", item.get_absolute_url(), notice)
+
+
+@login_if_needed
+def engagement_delete(request, pk):
+    item = _engagement(request, pk)
+    return confirm_trash(
+        request, item, heading=f"Mettre à la corbeille : {item}",
+        explanation="L'engagement disparaîtra de la liste et des exports, avec ses examens. "
+        "Vous pourrez le restaurer depuis la liste des engagements.",
+        back=item.get_absolute_url(), then="actions:engagements",
+        done=f"« {item} » est dans la corbeille : vous pouvez le restaurer.",
+    )  # fmt: skip
+
+
+@login_if_needed
+@require_POST
+def engagement_restore(request, pk):
+    item = _engagement(request, pk, deleted=True)
+    return restore_from_trash(
+        request, item, then=item.get_absolute_url(), done=f"« {item} » a été restauré."
+    )
+
+
+@login_if_needed
+def engagement_history(request, pk):
+    item = _engagement(request, pk, deleted=True)
+    related = [(f"Examen du {r.on:%d/%m/%Y}", r) for r in item.reviews.order_by("on", "pk")]
+    return history_page(request, item, item.get_absolute_url(), related=related)
+
+
+# ---- projets phares
+
+
+def _flagship(request, pk):
+    item = get_object_or_404(
+        Flagship.objects.select_related("action__commune", "action__porteur", "action__contract"),
+        pk=pk,
+    )
+    gate(request.user, "actions.flagships", item)
+    return item
+
+
+@login_if_needed
+def flagship_create(request):
+    gate(request.user, "actions.flagships")
+    actions = filter_allowed(request.user, "actions.flagships", Action.objects.all()).exclude(
+        pk__in=Flagship.objects.values("action_id")
+    )
+    form = FlagshipForm(request.POST or None, actions=actions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = flagships.choose(form.cleaned_data["action"], form.values(), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"« {item.action} » est un projet phare.")
+            return redirect(item.get_absolute_url())
+    notice = (
+        "Cadre intercommunal, § 6.3 : trois actions très concrètes et prioritaires, chacune "
+        "suivie par un chef de projet (un compte de l'outil ou un contact de l'annuaire)."
+    )
+    return _form_page(
+        request, form, "Choisir un projet phare", reverse("actions:flagships"), notice
+    )
+
+
+@login_if_needed
+def flagship_edit(request, pk):
+    item = _flagship(request, pk)
+    form = FlagshipForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            flagships.update(item, form.values(), request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Projet phare mis à jour.")
+            return redirect(item.get_absolute_url())
+    return _form_page(request, form, f"Modifier : {item}", item.get_absolute_url())
+
+
+@login_if_needed
+def flagship_remove(request, pk):
+    item = _flagship(request, pk)
+    return confirm_trash(
+        request, item, heading=f"Retirer des projets phares : {item.action}",
+        explanation="L'action reste au plan d'actions ; ses jalons et points d'étape sont "
+        "gardés dans la corbeille.",
+        back=item.get_absolute_url(), then="actions:flagships",
+        done=f"« {item.action} » n'est plus un projet phare.", reason="Retirée des projets phares",
+    )  # fmt: skip
+
+
+def _milestone_page(request, flagship, milestone, title):
+    form = MilestoneForm(request.POST or None, instance=milestone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            flagships.save_milestone(form.instance, {}, request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Jalon enregistré.")
+            return redirect(flagship.get_absolute_url())
+    return _form_page(request, form, title, flagship.get_absolute_url())
+
+
+@login_if_needed
+def milestone_add(request, pk):
+    item = _flagship(request, pk)
+    return _milestone_page(
+        request, item, Milestone(flagship=item), f"Nouveau jalon : {item.action}"
+    )
+
+
+@login_if_needed
+def milestone_edit(request, pk):
+    milestone = get_object_or_404(
+        Milestone.objects.select_related(
+            "flagship__action__commune", "flagship__action__porteur", "flagship__action__contract"
+        ),
+        pk=pk,
+    )
+    gate(request.user, "actions.flagships", milestone.flagship)
+    return _milestone_page(
+        request, milestone.flagship, milestone, f"Modifier le jalon : {milestone}"
+    )
+
+
+@login_if_needed
+def report(request, pk, meeting):
+    """The reporting of a projet phare for one meeting of the comité de pilotage."""
+    item = _flagship(request, pk)
+    meeting = get_object_or_404(flagships.steering_meetings(item.action.contract), pk=meeting)
+    existing = item.reports.filter(meeting=meeting).first()
+    frozen = flagships.is_frozen(meeting)
+    form = StatusReportForm(
+        request.POST or None, initial={"text": existing.text if existing else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            flagships.save_report(item, meeting, form.cleaned_data["text"], request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Point d'étape enregistré.")
+            return redirect(item.get_absolute_url())
+    notice = f"Comité de pilotage : {meeting.when_text()}. L'état des jalons est repris tel quel."
+    if frozen:
+        notice = "Le comité de pilotage s'est tenu : ce point d'étape est figé."
+    return _form_page(
+        request, form, f"Point d'étape : {item.action}", item.get_absolute_url(), notice
+    )

@@ -9,7 +9,15 @@ from cdvs.core.widgets import FastSelect
 from cdvs.directory.models import Organisation
 from cdvs.territories.models import Territory
 
-from .models import Action, Status
+from .models import Achievement, Action, Engagement, Partner, Status
+
+
+def enjeu_choices() -> list:
+    """The options of an enjeu filter (a callable: read when the page renders the form)."""
+    return [("", "Tous les enjeux")] + [
+        (e.pk, f"Enjeu {e.number} : {e.title}")
+        for e in Enjeu.objects.only("pk", "number", "title").order_by("contract_id", "number")
+    ]
 
 
 class ActionFilters(FilterForm):
@@ -25,15 +33,7 @@ class ActionFilters(FilterForm):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         # callables: the options are read when the page renders the form
-        self.fields["enjeu"].widget.choices = lambda: (
-            [("", "Tous les enjeux")]
-            + [
-                (e.pk, f"Enjeu {e.number} : {e.title}")
-                for e in Enjeu.objects.only("pk", "number", "title").order_by(
-                    "contract_id", "number"
-                )
-            ]
-        )
+        self.fields["enjeu"].widget.choices = enjeu_choices
         self.fields["territoire"].widget.choices = lambda: [
             ("", "Tous les territoires"),
             *Territory.objects.choices(with_kind=True),
@@ -59,3 +59,28 @@ class ActionFilters(FilterForm):
         ids = {territory_id} | Territory.objects.descendants({territory_id})
         through = Action.territories.through.objects.filter(territory_id__in=ids)
         return queryset.filter(pk__in=through.values("action_id"))
+
+
+class EngagementFilters(FilterForm):
+    q = WordsField(100, label="Mots de l'engagement")
+    partenaire = forms.ChoiceField(
+        label="Partenaire", choices=[("", "Tous")] + Partner.choices, required=False,
+        widget=FastSelect,
+    )  # fmt: skip
+    enjeu = IdField(label="Enjeu", widget=FastSelect, as_choice=True)
+    etat = forms.ChoiceField(
+        label="État de réalisation", choices=[("", "Tous")] + Achievement.choices,
+        required=False, widget=FastSelect,
+    )  # fmt: skip
+    lookups = {"partenaire": "partner", "etat": "state"}
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["enjeu"].widget.choices = enjeu_choices
+
+    def filter_q(self, queryset, words):
+        return queryset.filter(text__icontains=words)
+
+    def filter_enjeu(self, queryset, enjeu_id):
+        through = Engagement.enjeux.through.objects.filter(enjeu_id=enjeu_id)
+        return queryset.filter(pk__in=through.values("engagement_id"))

@@ -1,11 +1,12 @@
 from django import forms
 
-from cdvs.contract.models import Contract, Objective
+from cdvs.accounts.models import User
+from cdvs.contract.models import Contract, Enjeu, Objective
 from cdvs.core.bounds import BoundedIntegerField
 from cdvs.core.french import sorted_choices
 from cdvs.core.widgets import FastSelect
 from cdvs.directory import vocabulary as voc
-from cdvs.directory.models import Organisation
+from cdvs.directory.models import Contact, Organisation
 from cdvs.meetings.models import Meeting
 from cdvs.territories.forms import territory_field
 from cdvs.territories.models import Territory
@@ -13,15 +14,21 @@ from cdvs.territories.models import Territory
 from . import cerfa
 from .models import (
     CO_INSTRUCTION_SERIES,
+    TEXT_MAX,
     Action,
     Convention,
     ConventionYear,
+    Engagement,
+    EngagementReview,
+    Flagship,
     FunderKind,
     FundingLine,
+    Milestone,
     Nature,
     Opinion,
     Status,
     allowed_transitions,
+    series_key_q,
 )
 
 DATE = {"type": "date"}
@@ -263,7 +270,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = lines
         self.fields["meeting"].queryset = Meeting.objects.filter(
-            series__key=CO_INSTRUCTION_SERIES, sort_date__year__in=[year - 1, year]
+            series_key_q(CO_INSTRUCTION_SERIES, "series__"), sort_date__year__in=[year - 1, year]
         ).order_by("sort_date")
         for line in lines:
             who = f"{line.funder_label} (demandé : {line.requested} €)"
@@ -334,3 +341,96 @@ class AvenantForm(forms.ModelForm):
         model = ConventionYear
         fields = ["amount", "avenant", "signed_on"]
         widgets = {"signed_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}
+
+
+# ---- engagements de droit commun
+
+
+class EngagementForm(forms.ModelForm):
+    class Meta:
+        model = Engagement
+        fields = ["contract", "partner", "partner_name", "reference", "text", "enjeux", "commune"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 6}),
+            "enjeux": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.all()
+        self.fields["enjeux"].queryset = Enjeu.objects.order_by("contract_id", "number")
+        self.fields["enjeux"].label_from_instance = lambda e: f"Enjeu {e.number} : {e.title}"
+        self.fields["commune"].empty_label = "— Tout le contrat —"
+        territory_field(self.fields["commune"], Territory.objects.filter(kind="commune"))
+        contracts = list(Contract.objects.values_list("pk", flat=True)[:2])
+        if len(contracts) == 1:
+            self.initial.setdefault("contract", contracts[0])
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs.setdefault("aria-describedby", f"id_{name}_helptext")
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "enjeux"}
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = EngagementReview
+        fields = ["on", "state", "comment"]
+        widgets = {
+            "on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "comment": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+# ---- projets phares
+
+
+class FlagshipForm(forms.ModelForm):
+    """The action chosen (new projet phare only) and its chef de projet."""
+
+    class Meta:
+        model = Flagship
+        fields = ["action", "lead_user", "lead_contact", "chosen_on"]
+        widgets = {"chosen_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d")}
+
+    def __init__(self, *args, actions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["action"]
+        else:
+            queryset = actions if actions is not None else Action.objects.all()
+            self.fields["action"].queryset = queryset.select_related("porteur").order_by("title")
+            self.fields["action"].label_from_instance = lambda a: f"{a.title} ({a.porteur.name})"
+        self.fields["lead_user"].queryset = (
+            User.objects.filter(is_active=True, memberships__isnull=False)
+            .distinct()
+            .order_by("last_name", "first_name", "email")
+        )
+        self.fields["lead_contact"].queryset = Contact.objects.select_related(
+            "organisation"
+        ).order_by("name")
+        self.fields["lead_contact"].label_from_instance = lambda c: (
+            f"{c.name} ({c.organisation.name})" if c.organisation_id else c.name
+        )
+        self.fields["chosen_on"].required = False
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "action"}
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["label", "due_on", "done", "done_on"]
+        widgets = {
+            "due_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "done_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+        }
+
+
+class StatusReportForm(forms.Form):
+    text = forms.CharField(
+        label="État d'avancement de l'action", max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )  # fmt: skip

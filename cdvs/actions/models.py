@@ -3,11 +3,12 @@ objectifs opérationnels of the contract (and the piste or action existante they
 implement), their status with dated transitions, and their funding lines per year.
 Every amount is a Decimal to the cent."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -345,6 +346,17 @@ class BudgetLine(models.Model):
 CO_INSTRUCTION_SERIES = "comite-co-instruction"
 
 
+def series_key_q(slug: str, prefix: str = "") -> models.Q:
+    """The meeting series of `slug`: `load_meetings` keys them « <volet>-<slug> »
+    (« armentieres-comite-co-instruction »); a series made by hand may bear the slug."""
+    return models.Q(**{f"{prefix}key": slug}) | models.Q(**{f"{prefix}key__endswith": f"-{slug}"})
+
+
+def is_series(series, slug: str) -> bool:
+    key = getattr(series, "key", None) or ""
+    return key == slug or key.endswith(f"-{slug}")
+
+
 class Programmation(models.Model):
     """The yearly programmation politique de la ville of a volet communal: a call for
     projects of the calls app (its dates, its page) receiving the carriers' requests
@@ -601,3 +613,345 @@ class ConventionYear(models.Model):
                     f"L'année doit être l'une des trois de la convention ({c.start_year} à "
                     f"{c.end_year})."
                 )})  # fmt: skip
+
+
+# ---- the yearly cycle of the CPO actions (volet communal §2.2, seed l.634): « les
+# porteurs des actions bénéficiant d'un CPO organiseront ainsi un Copil de suivi annuel
+# et seront également invités à un dialogue de gestion en fin d'année »
+
+TEXT_MAX = 5000
+_INVALID_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def validate_text(value: str) -> None:
+    """No NUL nor lone surrogate: the databases cannot store them."""
+    if value and _INVALID_TEXT.search(value):
+        raise ValidationError("Ce texte contient un caractère invalide.")
+
+
+def _text(label, max_length=TEXT_MAX, **kwargs):
+    return models.TextField(
+        label,
+        validators=[validate_text, MaxLengthValidator(max_length)],
+        **kwargs,
+    )
+
+
+class CycleKind(models.TextChoices):
+    COPIL = "copil", "Copil de suivi annuel"
+    DIALOGUE = "dialogue", "Dialogue de gestion"
+
+
+# the meeting series of each step (meetings/data/instances.yaml: keys « <volet>-<slug> »)
+CYCLE_SERIES = {CycleKind.COPIL: "copil-suivi-cpo", CycleKind.DIALOGUE: "dialogue-gestion"}
+
+
+class CycleMeeting(models.Model):
+    """One meeting of the yearly cycle of an action under CPO: its Copil de suivi annuel
+    or its dialogue de gestion of `year`, created once by the tool. The meeting's next
+    steps are the action's. The link follows its meeting (the meeting has the trash)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="cycle_meetings")
+    convention = models.ForeignKey(
+        Convention, verbose_name="CPO", on_delete=models.CASCADE, related_name="cycle_meetings"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    kind = models.CharField("étape", max_length=10, choices=CycleKind.choices)
+    meeting = models.OneToOneField(
+        "meetings.Meeting", verbose_name="réunion", on_delete=models.CASCADE,
+        related_name="action_cycle",
+    )  # fmt: skip
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+    scope_organisation_path = "action__porteur"
+
+    class Meta:
+        verbose_name = "réunion du cycle annuel d'une action"
+        verbose_name_plural = "réunions du cycle annuel des actions"
+        ordering = ["year", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "year", "kind"], name="actions_cycle_one_meeting_a_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year} — {self.action}"
+
+    def scope_territory(self):
+        return self.action.commune
+
+    def scope_organisation(self):
+        return self.action.porteur
+
+
+# ---- engagements de droit commun (MEL deliberation 24-C-0073, seed l.861-877, 883-885)
+
+
+class Partner(models.TextChoices):
+    """The partners whose engagements the deliberation annexes, as it names them (seed
+    l.885, and l.883 for the MEL); « les autres partenaires » are invited to commit too
+    (l.865)."""
+
+    STATE = "etat", "État"
+    REGION = "region", "Région"
+    DEPARTMENT = "departement", "Département"
+    CAF = "caf", "CAF"
+    BANQUE_TERRITOIRES = "banque_territoires", "Banque des Territoires"
+    BPI = "bpi", "Banque Publique d'Investissement (BPI)"
+    LMH = "lmh", "Lille Métropole Habitat (LMH)"
+    MEL = "mel", "MEL"
+    OTHER = "autre", "Autre partenaire (nommé)"
+
+
+class Achievement(models.TextChoices):
+    """The level of achievement the groupe de suivi de la mobilisation du droit commun
+    records (« faire le point sur le niveau de réalisation des engagements pris »)."""
+
+    NOT_REVIEWED = "non_examine", "Pas encore examiné"
+    NOT_STARTED = "non_engage", "Non engagé"
+    ONGOING = "en_cours", "En cours de réalisation"
+    DONE = "realise", "Réalisé"
+    DROPPED = "abandonne", "Abandonné"
+
+
+class Engagement(SoftDeletable):
+    """One partner's commitment, as the annex of the deliberation writes it (entered by
+    the coordinators: the seed lacks the annex), its enjeux and its state of
+    achievement (the last review's)."""
+
+    contract = models.ForeignKey(
+        "contract.Contract", verbose_name="contrat", on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.CharField("partenaire", max_length=20, choices=Partner.choices)
+    partner_name = models.CharField(
+        "nom du partenaire", max_length=255, blank=True,
+        help_text="Obligatoire pour un autre partenaire.",
+    )  # fmt: skip
+    reference = models.CharField(
+        "référence dans l'annexe", max_length=60, blank=True, help_text="Par exemple « 12 »."
+    )
+    text = _text("engagement (texte de l'annexe)")
+    enjeux = models.ManyToManyField(
+        "contract.Enjeu", verbose_name="enjeux", blank=True, related_name="engagements"
+    )
+    commune = models.ForeignKey(
+        "territories.Territory", verbose_name="commune", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text="Vide : un engagement pour tout le contrat.",
+    )  # fmt: skip
+    state = models.CharField(
+        "état de réalisation", max_length=12, choices=Achievement.choices,
+        default=Achievement.NOT_REVIEWED, editable=False,
+    )  # fmt: skip
+    reviewed_on = models.DateField("dernier examen", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[enjeux])
+
+    scope_territory_path = "commune"
+
+    class Meta:
+        verbose_name = "engagement de droit commun"
+        verbose_name_plural = "engagements de droit commun"
+        ordering = ["partner", "reference", "pk"]
+
+    def __str__(self):
+        ref = f" n° {self.reference}" if self.reference else ""
+        return f"{self.partner_label}{ref}"
+
+    def get_absolute_url(self):
+        return reverse("actions:engagement", args=[self.pk])
+
+    def scope_territory(self):
+        return self.commune
+
+    @property
+    def partner_label(self) -> str:
+        if self.partner == Partner.OTHER:
+            return self.partner_name
+        return self.get_partner_display()
+
+    def clean(self):
+        if self.partner == Partner.OTHER and not self.partner_name.strip():
+            raise ValidationError({"partner_name": "Nommez le partenaire."})
+        for name in ("partner_name", "reference"):
+            validate_text(getattr(self, name))
+
+
+class EngagementReview(models.Model):
+    """A dated review of an engagement by the groupe de suivi de la mobilisation du
+    droit commun: the state found, a comment, by whom. Never edited: the list of
+    reviews is the engagement's history of achievement."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="reviews")
+    on = models.DateField("date de l'examen")
+    state = models.CharField(
+        "état de réalisation", max_length=12,
+        choices=[c for c in Achievement.choices if c[0] != Achievement.NOT_REVIEWED],
+    )  # fmt: skip
+    comment = _text("commentaire", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="par", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "engagement__commune"
+
+    class Meta:
+        verbose_name = "examen d'un engagement"
+        verbose_name_plural = "examens des engagements"
+        ordering = ["-on", "-pk"]
+
+    def __str__(self):
+        return f"{self.engagement} — {self.get_state_display()}"
+
+    def scope_territory(self):
+        return self.engagement.commune
+
+
+# ---- projets phares (MEL framework §6.3, seed l.1779-1783): « Trois actions très
+# concrètes et prioritaires pour la vie quotidienne des habitants feront l'objet d'un
+# suivi renforcé. Un chef de projet commun aux signataires du contrat sera désigné pour
+# suivre chacune des actions et fera un reporting de l'état d'avancement de l'action lors
+# de chaque comité de pilotage stratégique du contrat. » « Un point d'étape sera réalisé
+# en 2027. »
+
+FLAGSHIPS_PER_CONTRACT = 3
+CHECKPOINT_YEAR = 2027
+# the meeting series of the comité de pilotage du contrat (contract file: governance
+# « comite-pilotage »)
+STEERING_SERIES = "comite-pilotage"
+
+
+class Flagship(SoftDeletable):
+    """An action the coordinators chose as one of the three projets phares."""
+
+    action = models.ForeignKey(
+        Action, verbose_name="action", on_delete=models.PROTECT, related_name="flagships"
+    )
+    contract = models.ForeignKey(
+        "contract.Contract", verbose_name="contrat", on_delete=models.PROTECT, related_name="+",
+        editable=False,
+    )  # fmt: skip
+    lead_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="chef de projet (compte)", null=True,
+        blank=True, on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    lead_contact = models.ForeignKey(
+        "directory.Contact", verbose_name="chef de projet (contact de l'annuaire)", null=True,
+        blank=True, on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    chosen_on = models.DateField("choisie le")
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "action__commune"
+    scope_organisation_path = "action__porteur"
+
+    class Meta:
+        verbose_name = "projet phare"
+        verbose_name_plural = "projets phares"
+        ordering = ["chosen_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action"], condition=models.Q(deleted_at__isnull=True),
+                name="actions_flagship_once",
+            )
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"Projet phare : {self.action}"
+
+    def get_absolute_url(self):
+        return reverse("actions:flagship", args=[self.pk])
+
+    def scope_territory(self):
+        return self.action.commune
+
+    def scope_organisation(self):
+        return self.action.porteur
+
+    @property
+    def lead_label(self) -> str:
+        if self.lead_user_id:
+            return str(self.lead_user)
+        if self.lead_contact_id:
+            return self.lead_contact.name
+        return ""
+
+
+class Milestone(models.Model):
+    """A jalon of a projet phare: a date, a label, done or not."""
+
+    flagship = models.ForeignKey(Flagship, on_delete=models.CASCADE, related_name="milestones")
+    label = models.CharField("jalon", max_length=255, validators=[validate_text])
+    due_on = models.DateField("date prévue")
+    done = models.BooleanField("atteint", default=False)
+    done_on = models.DateField("atteint le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "flagship__action__commune"
+
+    class Meta:
+        verbose_name = "jalon"
+        ordering = ["due_on", "pk"]
+
+    def __str__(self):
+        return self.label
+
+    def scope_territory(self):
+        return self.flagship.action.commune
+
+    def snapshot(self) -> dict:
+        return {
+            "label": self.label,
+            "due_on": self.due_on.isoformat(),
+            "done": self.done,
+            "done_on": self.done_on.isoformat() if self.done_on else None,
+        }
+
+
+class StatusReport(models.Model):
+    """The reporting of a projet phare at one meeting of the comité de pilotage: the
+    text and the state of its milestones when written. Frozen once the meeting is held."""
+
+    flagship = models.ForeignKey(Flagship, on_delete=models.CASCADE, related_name="reports")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", verbose_name="comité de pilotage", on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    text = _text("état d'avancement")
+    milestones = models.JSONField("état des jalons", default=list, editable=False)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+
+    history = HistoricalRecords()
+
+    scope_territory_path = "flagship__action__commune"
+
+    class Meta:
+        verbose_name = "point d'étape d'un projet phare"
+        verbose_name_plural = "points d'étape des projets phares"
+        ordering = ["meeting__sort_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flagship", "meeting"], name="actions_report_one_a_meeting"
+            )
+        ]
+
+    def __str__(self):
+        return f"Point d'étape — {self.flagship.action}"
+
+    def scope_territory(self):
+        return self.flagship.action.commune

@@ -27,6 +27,7 @@ from .models import (
     Request,
     Status,
     allowed_transitions,
+    is_series,
 )
 
 RELATIONS = ("objectives", "partners", "territories")
@@ -308,7 +309,7 @@ def record_decisions(request: Request, decisions: dict, decided_on, user, meetin
         raise ValidationError("Indiquez la date de la décision.")
     if decided_on < request.submitted_on:
         raise ValidationError("La décision ne peut pas précéder le dépôt de la demande.")
-    if meeting is not None and getattr(meeting.series, "key", None) != CO_INSTRUCTION_SERIES:
+    if meeting is not None and not is_series(meeting.series, CO_INSTRUCTION_SERIES):
         raise ValidationError("Choisissez une réunion du comité de co-instruction.")
     lines = list(request_lines(request))
     if {line.pk for line in lines} != {line.pk for line in decisions}:

@@ -18,4 +18,9 @@ urlpatterns = [
         views.programmation_export,
         name="programmation_export",
     ),
+    path("engagements/", views.engagements, name="engagements"),
+    path("engagements/<id:pk>/", views.engagement, name="engagement"),
+    path("engagements/export.<slug:fmt>", views.engagements_export, name="engagements_export"),
+    path("projets-phares/", views.flagships, name="flagships"),
+    path("projets-phares/<id:pk>/", views.flagship, name="flagship"),
 ]

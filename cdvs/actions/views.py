@@ -1,7 +1,6 @@
 """Pages of the plan d'actions for the partners: the list with its filters and
 exports, and an action with its objectives, status timeline and funding lines."""
 
-from datetime import date
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -11,23 +10,32 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from cdvs.accounts.permissions import can, gate, login_if_needed, refuse
+from cdvs.accounts.permissions import can, filter_allowed, gate, login_if_needed, refuse
 from cdvs.contract.models import Contract, Objective
 from cdvs.core.bounds import BoundedIntegerField
-from cdvs.core.exports import FORMAT_LABELS, stream_response
+from cdvs.core.exports import FORMAT_LABELS, export_response, stream_response
+from cdvs.meetings.models import Meeting, NextStep
 
-from . import access, budget, cerfa, cpo
+from . import access, budget, cerfa, cpo, cycle
 from . import dashboard as dashboard_data
+from . import engagements as engagements_data
+from . import flagships as flagships_data
 from . import programmation as programmation_data
+from . import timeline as cycle_timeline
 from .access import visible_lines
-from .filters import ActionFilters
+from .filters import ActionFilters, EngagementFilters
 from .models import (
+    CHECKPOINT_YEAR,
     CPO_TARGET_SHARE,
     CPO_TARGET_YEAR,
+    FLAGSHIPS_PER_CONTRACT,
     ZERO,
     Action,
     BudgetLine,
     Convention,
+    CycleMeeting,
+    Engagement,
+    Flagship,
     FundingLine,
     Nature,
     Programmation,
@@ -112,7 +120,9 @@ def detail(request, pk):
             "total": totals["all"],
             "hidden_lines": hidden,
             "changes": list(action.status_changes.select_related("by")),
-            "timeline": timeline(action),
+            "timeline": timeline(action, request.user),
+            "next_steps": cycle_next_steps(action, request.user),
+            "flagship": Flagship.objects.filter(action=action).first(),
             "budgets": budgets_of(action) if can_edit else [],
             "budget_year": _current_year(action),
             "can_edit": can_edit,
@@ -122,21 +132,24 @@ def detail(request, pk):
     )
 
 
-def timeline(action) -> list[tuple]:
-    """The yearly cycle of `action`, dated: its requests and their co-instruction
-    decisions, its CPO; (date, text) sorted by date."""
-    events = []
-    for r in action.requests.select_related("programmation", "meeting"):
-        year = r.programmation.year
-        events.append((r.submitted_on, f"Demande déposée à la programmation {year}"))
-        if r.decided_on:
-            where = f" ({r.meeting.title})" if r.meeting_id else ""
-            events.append((r.decided_on, f"Décision du comité de co-instruction {year}{where}"))
-    for c in action.conventions.all():
-        when = c.signed_on or date(c.start_year, 1, 1)
-        events.append((when, f"Convention pluriannuelle d'objectifs {c.start_year}-{c.end_year}"
-                             f" : {c.title}"))  # fmt: skip
-    return sorted(events, key=lambda e: e[0])
+def timeline(action, user=None) -> list:
+    """The yearly cycle of `action`, dated (`actions.timeline.events`)."""
+    return cycle_timeline.events(action, user)
+
+
+def cycle_next_steps(action, user) -> list:
+    """The next steps of the action's Copil and dialogues de gestion (meetings `user`
+    may read), late ones flagged."""
+    today = timezone.localdate()
+    meetings = Meeting.objects.filter(action_cycle__action=action).visible_to(user)
+    steps = list(
+        NextStep.objects.filter(meeting__in=meetings)
+        .select_related("meeting", "who_organisation")
+        .order_by("due_date", "pk")
+    )
+    for step in steps:
+        step.late = step.is_late(today)
+    return steps
 
 
 def _current_year(action) -> int:
@@ -299,8 +312,15 @@ def conventions(request):
             "target": cpo.percent(CPO_TARGET_SHARE),
             "target_year": CPO_TARGET_YEAR,
             "can_manage": can(request.user, "actions.manage"),
+            "cycle": _cycle_rows(contract) if contract is not None else [],
         },
     )
+
+
+def _cycle_rows(contract) -> list[dict]:
+    years = list(range(contract.start_year, contract.end_year + 1))
+    summary = cycle.year_summary(contract, years)
+    return [{"year": y, **summary[y]} for y in years]
 
 
 @login_if_needed
@@ -322,6 +342,13 @@ def convention(request, pk):
             "years": years,
             "total": sum((y.amount for y in years), ZERO),
             "can_manage": can(request.user, "actions.manage", item),
+            "cycle": list(
+                CycleMeeting.objects.filter(
+                    convention=item, meeting__in=Meeting.objects.visible_to(request.user)
+                )
+                .select_related("meeting__series")
+                .order_by("year", "kind", "pk")
+            ),
         },
     )
 
@@ -350,3 +377,139 @@ def dashboard(request):
 
 def _current_year_of(contract) -> int:
     return min(max(timezone.localdate().year, contract.start_year), contract.end_year)
+
+
+# ---- engagements de droit commun
+
+ENGAGEMENTS_PAGE_SIZE = 50
+
+
+@login_if_needed
+def engagements(request):
+    gate(request.user, "actions.view")
+    form = EngagementFilters(request.GET)
+    qs = form.filter(Engagement.objects.all()).order_by("partner", "reference", "pk")
+    page = Paginator(qs, ENGAGEMENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(
+        Engagement.objects.filter(pk__in=[e.pk for e in page.object_list])
+        .select_related("commune")
+        .prefetch_related("enjeux")
+        .order_by("partner", "reference", "pk")
+    )
+    can_write = can(request.user, "actions.engagements")
+    trash = []
+    if can_write:
+        trash = list(
+            filter_allowed(
+                request.user, "actions.engagements", Engagement.all_objects.deleted()
+            ).order_by("-deleted_at")[:50]
+        )
+    return render(
+        request,
+        "actions/engagements.html",
+        {
+            "form": form,
+            "page": page,
+            "items": items,
+            "query": urlencode(form.values),
+            "formats": FORMAT_LABELS,
+            "can_write": can_write,
+            "trash": trash,
+        },
+    )
+
+
+@login_if_needed
+def engagement(request, pk):
+    gate(request.user, "actions.view")
+    item = get_object_or_404(
+        Engagement.objects.select_related("commune", "contract").prefetch_related("enjeux"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "actions/engagement.html",
+        {
+            "item": item,
+            "reviews": list(item.reviews.select_related("by").order_by("-on", "-pk")),
+            "can_write": can(request.user, "actions.engagements", item),
+        },
+    )
+
+
+@login_if_needed
+def engagements_export(request, fmt):
+    gate(request.user, "actions.view")
+    qs = EngagementFilters(request.GET).filter(Engagement.objects.all())
+    return export_response(
+        "engagements-droit-commun",
+        "Engagements de droit commun",
+        engagements_data.EXPORT_HEADERS,
+        engagements_data.export_rows(qs.order_by("partner", "reference", "pk")),
+        fmt,
+    )
+
+
+# ---- projets phares
+
+
+def _flagships_qs():
+    return Flagship.objects.select_related(
+        "action__porteur", "action__commune", "lead_user", "lead_contact__organisation"
+    )
+
+
+@login_if_needed
+def flagships(request):
+    gate(request.user, "actions.view")
+    contract = Contract.objects.order_by("pk").first()
+    items = list(_flagships_qs().prefetch_related("milestones").order_by("chosen_on", "pk"))
+    for item in items:
+        milestones = list(item.milestones.all())
+        item.done_count = sum(1 for m in milestones if m.done)
+        item.milestone_count = len(milestones)
+    series = flagships_data.steering_series(contract) if contract is not None else None
+    return render(
+        request,
+        "actions/flagships.html",
+        {
+            "items": items,
+            "quote": flagships_data.QUOTE,
+            "checkpoint": flagships_data.CHECKPOINT,
+            "checkpoint_year": CHECKPOINT_YEAR,
+            "most": FLAGSHIPS_PER_CONTRACT,
+            "series": series,
+            "can_choose": can(request.user, "actions.flagships")
+            and contract is not None
+            and len([i for i in items if i.contract_id == contract.pk]) < FLAGSHIPS_PER_CONTRACT,
+        },
+    )
+
+
+@login_if_needed
+def flagship(request, pk):
+    gate(request.user, "actions.view")
+    item = get_object_or_404(_flagships_qs().select_related("action__contract"), pk=pk)
+    contract = item.action.contract
+    today = timezone.localdate()
+    reports = {r.meeting_id: r for r in item.reports.select_related("written_by")}
+    meetings = []
+    for meeting in flagships_data.steering_meetings(contract).visible_to(request.user):
+        report = reports.get(meeting.pk)
+        meetings.append({
+            "meeting": meeting, "report": report,
+            "frozen": flagships_data.is_frozen(meeting, today),
+            "cancelled": meeting.is_cancelled,
+        })  # fmt: skip
+    return render(
+        request,
+        "actions/flagship.html",
+        {
+            "item": item,
+            "milestones": list(item.milestones.all()),
+            "meetings": meetings,
+            "checkpoint": flagships_data.CHECKPOINT,
+            "checkpoint_year": CHECKPOINT_YEAR,
+            "can_write": can(request.user, "actions.flagships", item),
+        },
+    )

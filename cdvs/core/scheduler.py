@@ -121,6 +121,12 @@ JOBS = [
         time(4, 0),
         label="Effacement des résultats des tâches de fond terminées",
     ),
+    Job(
+        "cycle-cpo",
+        "create_cpo_cycle",
+        time(6, 0),
+        label="Copil de suivi annuel et dialogue de gestion de l'année des actions en CPO",
+    ),
 ]
 
 

@@ -275,6 +275,34 @@ class Objects:
             commune=t["armentieres"], start_year=2025,
         )  # fmt: skip
         self.convention_year = self.convention.years.create(year=2025, amount=Decimal("10.00"))
+        self._follow_up(world, contract)
+
+    def _follow_up(self, world, contract):
+        """An engagement de droit commun for Armentières (one in the trash), the action as
+        a projet phare with a milestone, and a comité de pilotage to come."""
+        from datetime import date, timedelta
+
+        from cdvs.actions import flagships
+        from cdvs.actions.models import Engagement, Flagship
+        from cdvs.meetings.models import Meeting
+
+        arm = world.territories["armentieres"]
+        self.engagement = Engagement.objects.create(
+            contract=contract, partner="caf", text="Engagement", commune=arm
+        )
+        self.deleted_engagement = Engagement.objects.create(
+            contract=contract, partner="etat", text="Supprimé", commune=arm
+        )
+        self.deleted_engagement.soft_delete()
+        self.flagship = Flagship.objects.create(
+            action=self.action, contract=contract, chosen_on=date(2025, 1, 1)
+        )
+        self.milestone = self.flagship.milestones.create(label="Jalon", due_on=date(2026, 1, 1))
+        soon = date.today() + timedelta(days=30)
+        self.steering_meeting = Meeting.objects.create(
+            series=flagships.steering_series(contract, create=True), title="Comité de pilotage",
+            day=soon, window_start=soon, window_end=soon, sort_date=soon,
+        )  # fmt: skip
 
     def _library(self, world):
         """Documents and actualités: a partners' document of the Armentières association
@@ -606,6 +634,45 @@ PAGES = {
     ),
     "actions_coordination:avenant": Page(
         ARMENTIERES_COORDINATION, lambda o: {"pk": o.convention_year.pk}
+    ),
+    # the yearly cycle: any coordinator may press (each creates within their own CPO)
+    "actions_coordination:cycle_year": Page(
+        expect(LOGIN, 403, 403, 403, 302, 302, 302), lambda o: {"year": 2025}, "post"
+    ),
+    # engagements de droit commun: partners read; the coordinators of the engagement's
+    # commune (contract-wide: any) enter and review them
+    "actions:engagements": Page(PARTNERS_CONTENT),
+    "actions:engagement": Page(PARTNERS_CONTENT, lambda o: {"pk": o.engagement.pk}),
+    "actions:engagements_export": Page(PARTNERS_CONTENT, lambda o: {"fmt": "csv"}),
+    "actions_coordination:engagement_create": Page(COORDINATION),
+    **{
+        f"actions_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.engagement.pk}
+        )
+        for name in ("engagement_edit", "engagement_review", "engagement_delete")
+    },
+    "actions_coordination:engagement_history": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.deleted_engagement.pk}
+    ),
+    "actions_coordination:engagement_restore": Page(
+        ARMENTIERES_POST, lambda o: {"pk": o.deleted_engagement.pk}, "post"
+    ),
+    # projets phares: partners read; the coordinators of the action's commune follow them
+    "actions:flagships": Page(PARTNERS_CONTENT),
+    "actions:flagship": Page(PARTNERS_CONTENT, lambda o: {"pk": o.flagship.pk}),
+    "actions_coordination:flagship_create": Page(COORDINATION),
+    **{
+        f"actions_coordination:{name}": Page(
+            ARMENTIERES_COORDINATION, lambda o: {"pk": o.flagship.pk}
+        )
+        for name in ("flagship_edit", "flagship_remove", "milestone_add")
+    },
+    "actions_coordination:milestone_edit": Page(
+        ARMENTIERES_COORDINATION, lambda o: {"pk": o.milestone.pk}
+    ),
+    "actions_coordination:report": Page(
+        ARMENTIERES_COORDINATION,
+        lambda o: {"pk": o.flagship.pk, "meeting": o.steering_meeting.pk},
     ),
     "actions_coordination:request_create": Page(
         PARTNERS_CONTENT, lambda o: {"pk": o.programmation.pk}
