@@ -16,9 +16,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cdvs.accounts.permissions import can, gate_visible, login_if_needed
-from cdvs.contract.models import enjeu_labels
+from cdvs.contract.models import Enjeu, enjeu_labels
+from cdvs.core.cache import query_key
 from cdvs.core.exports import FORMAT_LABELS, export_response
 from cdvs.core.markup import render_markdown
+from cdvs.territories.models import Territory
 
 from . import alerts
 from .filters import CallFilters, apply_filters, as_query, clean_filters, ordered
@@ -80,6 +82,9 @@ def call_list(request):
         "calls/list.html",
         {
             "form": form,
+            "form_key": query_key(
+                request.GET.urlencode(), Enjeu, Territory, Territory.all_objects.all()
+            ),
             "page": page,
             "calls": calls,
             "query": query,

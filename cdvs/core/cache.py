@@ -60,6 +60,13 @@ def _history_table(model) -> str | None:
     return connection.ops.quote_name(model.history.model._meta.db_table)
 
 
+def query_key(query_string: str, *sources) -> str:
+    """A key for what a page renders from its query string and the data of `sources`
+    (a list's filter form and its long selects: `{% cache 3600 name key %}`)."""
+    parts = f"{query_string}|{data_version(*sources)}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
 def cache_key(parts) -> str:
     """`parts` (a string, or a tuple joined by « : ») as a key every cache backend takes."""
     key = parts if isinstance(parts, str) else ":".join(map(str, parts))

@@ -93,6 +93,7 @@ def test_list_runs_a_constant_number_of_queries(client, world, enjeux, frozen):
         return len(ctx)
 
     make_call("un", enjeux=[enjeux[1]])
+    count()  # the filter form is rendered once per query and vocabulary, then cached
     few = count()
     for i in range(15):
         make_call(
