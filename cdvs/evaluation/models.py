@@ -16,7 +16,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from cdvs.core.french import format_number
-from cdvs.core.models import Seeded, SoftDeletable
+from cdvs.core.models import Seeded, SoftDeletable, StatusChange
 from cdvs.meetings.models import OPEN_STATUSES, NextStepStatus
 
 
@@ -856,26 +856,23 @@ class Recommendation(models.Model):
         return self.owner_organisation.name if self.owner_organisation_id else self.owner
 
 
-class RecommendationChange(models.Model):
-    """One dated change of a recommendation's status, with its note."""
+class RecommendationChange(StatusChange):
+    """One dated change of a recommendation's status, with its reason."""
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="changes"
     )
     from_status = models.CharField("ancien statut", max_length=20, choices=NextStepStatus.choices)
     to_status = models.CharField("nouveau statut", max_length=20, choices=NextStepStatus.choices)
-    on = models.DateField("date")
-    note = models.TextField("précision", blank=True)
-    by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
-    class Meta:
+    history = HistoricalRecords()
+
+    class Meta(StatusChange.Meta):
         verbose_name = "changement de statut d'une recommandation"
-        ordering = ["on", "pk"]
 
-    def __str__(self):
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+# a recommendation moves between the next steps' statuses freely, never to its own
+RECOMMENDATION_MOVES = {s: [o for o in NextStepStatus if o != s] for s in NextStepStatus}
 
 
 class Adjustment(models.Model):

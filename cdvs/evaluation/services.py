@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from cdvs.accounts.permissions import require
 from cdvs.core.history import save_with_history
+from cdvs.core.status import move as move_status
 from cdvs.meetings.models import Meeting, NextStepStatus
 from cdvs.territories.models import Kind, Territory
 
 from .gaps import target_status
 from .models import (
     AGE_BANDS,
+    RECOMMENDATION_MOVES,
     AddressCount,
     Adjustment,
     Bilan,
@@ -227,14 +229,10 @@ def change_recommendation(rec: Recommendation, status: str, note: str, user, tod
         raise ValidationError("Statut inconnu.")
     if status == rec.status:
         raise ValidationError("La recommandation a déjà ce statut.")
-    RecommendationChange.objects.create(
-        recommendation=rec, from_status=rec.status, to_status=status,
-        on=today or timezone.localdate(), note=note, by=user,
+    move_status(
+        rec, status, note, user, on=today, transitions=RECOMMENDATION_MOVES,
+        change_model=RecommendationChange, what="Une recommandation",
     )  # fmt: skip
-    rec.status = status
-    save_with_history(
-        rec, user, f"Statut : {NextStepStatus(status).label}", update_fields=["status"]
-    )
     return rec
 
 
